@@ -1,0 +1,85 @@
+// The engine as its callers see it. The real engine runs in a worker thread (src/host), so every
+// call is asynchronous here; tests may also drive `Engine` (src/core/engine.ts) directly.
+import type {
+  BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
+  RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo,
+} from './types';
+
+export type SavePolicy = 'always' | 'debounced';
+
+/** Settings the caller may change while the engine runs. */
+export interface TrackingOptions {
+  /** Patterns in .gitignore syntax, applied on top of the workspace's .gitignore files. */
+  exclude?: string[];
+  /** Files larger than this many bytes are not tracked. */
+  maxFileSize?: number;
+  savePolicy?: SavePolicy;
+}
+
+export type EngineEvent =
+  | { type: 'changed' } // anything in sessions, branches, checkpoints or working changes
+  | { type: 'checkpoint'; id: string }
+  | { type: 'progress'; progress: ScanProgress }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export interface CheckpointQuery {
+  sessionId?: string;
+  /** Branch name in the session (default: active branch). Ignored when `fromId` is given. */
+  branch?: string;
+  /** Walk parents from this checkpoint instead of a branch head. */
+  fromId?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export interface EngineApi {
+  open(): Promise<OpenReport>;
+  close(): Promise<void>;
+  setOptions(options: TrackingOptions): Promise<void>;
+
+  sessions(): Promise<SessionInfo[]>;
+  activeSession(): Promise<SessionInfo | undefined>;
+  newSession(options?: { title?: string }): Promise<SessionInfo>;
+  renameSession(sessionId: string, title: string): Promise<void>;
+  setSessionTags(sessionId: string, tags: string[]): Promise<void>;
+  /** Makes another session active; files are not touched. */
+  switchSession(sessionId: string): Promise<void>;
+  /** A new session whose history is a copy of this one's up to `checkpointId`. */
+  forkSession(checkpointId: string, options?: { title?: string }): Promise<SessionInfo>;
+  deleteSession(sessionId: string): Promise<void>;
+
+  /** `from`: a branch name or a checkpoint id (default: head). */
+  createBranch(name: string, options?: { from?: string }): Promise<BranchInfo>;
+  renameBranch(oldName: string, newName: string): Promise<void>;
+  deleteBranch(name: string): Promise<void>;
+
+  /** Seals working changes; undefined when nothing changed (unless `allowEmpty`). */
+  createCheckpoint(meta?: CheckpointMeta & { allowEmpty?: boolean }): Promise<CheckpointInfo | undefined>;
+  labelCheckpoint(checkpointId: string, label: string): Promise<void>;
+  checkpoint(checkpointId: string): Promise<CheckpointInfo>;
+  /** Newest first, walking parents from the branch head (or `fromId`). */
+  checkpoints(query?: CheckpointQuery): Promise<CheckpointSummary[]>;
+  /** Tips (checkpoints without children) of the subtree under `checkpointId`, newest first. */
+  tipsUnder(checkpointId: string): Promise<string[]>;
+  workingChanges(): Promise<FileChange[]>;
+
+  /** What a file watcher reports: absolute paths created, changed or deleted. Cost O(paths). */
+  notifyChanged(paths: string[]): Promise<void>;
+  /** Full stat rescan; re-reads only files whose stat changed. */
+  rescan(): Promise<void>;
+  /** Stores the current bytes of these absolute paths before they change. Never throws. */
+  willEdit(paths: string[]): Promise<void>;
+
+  plan(target: RestoreTarget): Promise<RestorePlan>;
+  restore(target: RestoreTarget, options?: RestoreOptions): Promise<RestoreResult>;
+  lastRestore(): Promise<RestoreResult | undefined>;
+
+  /** Bytes of a stored file version (verified against its hash). */
+  readContent(hash: string): Promise<Uint8Array>;
+  /** The version of an absolute path in a checkpoint's state (undefined: absent there). */
+  fileAt(checkpointId: string, path: string): Promise<FileVersion | undefined>;
+  /** Whether an absolute path is tracked, and if not why ("excluded by …"). */
+  trackingStatus(path: string): Promise<{ tracked: boolean; reason?: string }>;
+
+  onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
+}

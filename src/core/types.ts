@@ -1,0 +1,207 @@
+// The engine's public vocabulary. Pure data: no `vscode`, no Node I/O. The VS Code layer and the
+// worker protocol speak only these types; ids are strings so they survive JSON and the API.
+
+/** Where a checkpoint came from; decides its icon and how it is described. */
+export type CheckpointSource =
+  | 'start' // the root checkpoint of a session: the workspace when the session began
+  | 'editor' // editor saves sealed after a quiet time
+  | 'agent' // an agent turn, through the API
+  | 'terminal' // one terminal command
+  | 'manual' // "Create Checkpoint"
+  | 'safety' // sealed before a rewind/checkout/rollback/restore so it can be undone
+  | 'external'; // found at open: changed while nothing was watching
+
+export const CHECKPOINT_SOURCES: readonly CheckpointSource[] = [
+  'start', 'editor', 'agent', 'terminal', 'manual', 'safety', 'external',
+];
+
+/** One workspace folder. `name` keys its paths in the store, so it must be stable and unique. */
+export interface RootFolder {
+  name: string;
+  /** Absolute file-system path. */
+  path: string;
+}
+
+/** A file version as the store knows it: content hash (sha256, hex) and permission bits. */
+export interface FileVersion {
+  hash: string;
+  mode: number;
+}
+
+export type ChangeKind = 'added' | 'modified' | 'deleted';
+
+export interface FileChange {
+  /** Absolute path on disk. */
+  path: string;
+  /** `<root name>/<relative path with forward slashes>`: the store's key for the file. */
+  key: string;
+  change: ChangeKind;
+  /** Lines added / removed (0 / 0 for binary files). */
+  added: number;
+  removed: number;
+  binary: boolean;
+  before?: FileVersion;
+  after?: FileVersion;
+}
+
+export interface CheckpointMeta {
+  label?: string;
+  source?: CheckpointSource;
+  tools?: string[];
+  prompt?: string;
+  command?: string;
+  cwd?: string;
+  exitCode?: number;
+  durationMs?: number;
+  /** Arbitrary JSON supplied by an agent. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What a tree row or quick pick needs; cheap to list by the thousand. */
+export interface CheckpointSummary {
+  id: string;
+  sessionId: string;
+  parentId?: string;
+  createdAt: number;
+  label: string;
+  source: CheckpointSource;
+  exitCode?: number;
+  fileCount: number;
+  added: number;
+  removed: number;
+  /** Checkpoints whose parent is this one (forks show as more than one). */
+  childIds: string[];
+}
+
+export interface CheckpointInfo extends CheckpointSummary {
+  tools?: string[];
+  prompt?: string;
+  command?: string;
+  cwd?: string;
+  durationMs?: number;
+  metadata?: Record<string, unknown>;
+  files: FileChange[];
+}
+
+export interface BranchInfo {
+  name: string;
+  headId: string;
+  active: boolean;
+  createdAt: number;
+}
+
+export interface SessionInfo {
+  id: string;
+  title: string;
+  createdAt: number;
+  tags: string[];
+  parentSessionId?: string;
+  parentCheckpointId?: string;
+  rootId: string;
+  activeBranch: string;
+  headId: string;
+  branches: BranchInfo[];
+  checkpointCount: number;
+  active: boolean;
+}
+
+/** What a restore moves to. Every kind seals working changes into a safety checkpoint first. */
+export type RestoreTarget =
+  | { kind: 'rewind'; checkpointId: string; before?: boolean }
+  | { kind: 'rollback'; count: number }
+  | { kind: 'checkout'; branch: string }
+  | { kind: 'restoreFiles'; checkpointId: string; paths: string[] }
+  | { kind: 'undo' };
+
+export type PlanAction = 'write' | 'remove' | 'skip';
+
+export interface PlanEntry {
+  path: string;
+  key: string;
+  action: PlanAction;
+  /** What is on disk now (undefined: absent). */
+  current?: FileVersion;
+  /** What the target holds (undefined: the file does not exist there). */
+  target?: FileVersion;
+  reason?: string;
+}
+
+export interface RestorePlan {
+  target: RestoreTarget;
+  /** The checkpoint whose state is the target (for restoreFiles: the checkpoint the files come from). */
+  targetId: string;
+  targetLabel: string;
+  /** Only files that differ (or are skipped with a reason); files that already match are not listed. */
+  entries: PlanEntry[];
+}
+
+export type FileStatus = 'restored' | 'removed' | 'skipped' | 'failed';
+
+export interface RestoreFileResult {
+  path: string;
+  key: string;
+  status: FileStatus;
+  reason?: string;
+  /** Content before the operation (undefined: absent). Open a diff with `before` ↔ `after`. */
+  before?: FileVersion;
+  /** Content after the operation (undefined: absent). */
+  after?: FileVersion;
+}
+
+export interface RestoreResult {
+  id: string;
+  target: RestoreTarget;
+  targetId: string;
+  targetLabel: string;
+  safetyCheckpointId?: string;
+  /** The checkpoint the workspace was in before (undo goes back here when no safety checkpoint was needed). */
+  previousHeadId: string;
+  files: RestoreFileResult[];
+  at: number;
+}
+
+export interface RestoreOptions {
+  /** Absolute paths that have unsaved editor changes among those given; they are skipped, never written. */
+  isDirty?: (paths: string[]) => string[] | Promise<string[]>;
+}
+
+export interface OpenReport {
+  /** Problems found opening the store, in plain words (empty when all is well). */
+  diagnostics: string[];
+  /** True when the database could not be read and the last good copy was used. */
+  usedBackup: boolean;
+  /** An interrupted restore found at open and what was done about it. */
+  recoveredRestore?: string;
+  /** Checkpoint recording changes made while nothing was watching, if any. */
+  externalCheckpointId?: string;
+  /** Files scanned at open. */
+  scanned: number;
+  tracked: number;
+}
+
+export interface ScanProgress {
+  phase: 'scan' | 'hash';
+  done: number;
+  total?: number;
+}
+
+/** Raised for bad input and refused operations; `code` is stable for callers to branch on. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export type EngineErrorCode =
+  | 'not-found'
+  | 'invalid-argument'
+  | 'conflict'
+  | 'outside-workspace'
+  | 'busy'
+  | 'read-only-store'
+  | 'corrupt'
+  | 'io';

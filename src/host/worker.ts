@@ -1,0 +1,2 @@
+// Engine worker entry (filled in by the engine work).
+export {};
