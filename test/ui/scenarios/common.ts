@@ -1,0 +1,58 @@
+// What several scenarios check the same way.
+import type { Workbench } from '../workbench';
+import { poll } from '../workbench';
+
+/** The branch a new session starts on. */
+export const ACTIVE_BRANCH = 'main';
+
+/** A branch row is marked active by its description, label or icon. */
+export async function expectActiveBranch(wb: Workbench, branch = ACTIVE_BRANCH): Promise<void> {
+  await poll(
+    async () => {
+      const row = wb.row(new RegExp(`\\b${branch}\\b`));
+      const name = (await row.getAttribute('aria-label')) ?? '';
+      const icon = await row.locator('.codicon-check, .codicon-circle-filled, .codicon-pass-filled, .codicon-target').count();
+      return /active|current|✓|●|\*/i.test(name) || icon > 0;
+    },
+    15_000,
+    async () => `no row marks branch ${branch} as active among ${JSON.stringify(await wb.rowNames())}`,
+  );
+}
+
+/** Creates a checkpoint with a label from the Sessions view's title action. */
+export async function checkpointFromTitle(wb: Workbench, label: string): Promise<void> {
+  await wb.viewTitleAction('Create Checkpoint');
+  await wb.answerInput(label);
+  await wb.waitRow(new RegExp(escape(label)), 20_000);
+}
+
+/** Creates a checkpoint with a label from the command palette. */
+export async function checkpointFromPalette(wb: Workbench, label: string): Promise<void> {
+  await wb.command('Create Checkpoint…');
+  await wb.answerInput(label);
+  await wb.waitRow(new RegExp(escape(label)), 20_000);
+}
+
+/** Edits a file in the editor the way a person does, saves it and waits for the bytes on disk. */
+export async function editAndSave(wb: Workbench, relative: string, content: string): Promise<void> {
+  await wb.openFile(relative);
+  await wb.typeReplacingAll(content);
+  await wb.save();
+  await wb.expectFile(relative, content);
+}
+
+export function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function retry(times: number, fn: () => Promise<void>): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= times) throw error;
+    }
+  }
+}
+
+export { poll };
