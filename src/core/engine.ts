@@ -1,0 +1,2020 @@
+// The engine: sessions, branches and checkpoints over a workspace mirror, and exact restores.
+//
+// State representation. A session is a tree of checkpoints. Its root carries a full manifest of
+// the workspace (an object in the snapshot store); every other checkpoint carries only its delta
+// against its parent: the files it changed, each with its version before and after (interned ids
+// in one packed BLOB). The state of checkpoint C is its root's manifest with the deltas on the
+// path root → C applied. Moving between two checkpoints A and B never rebuilds a state: it walks
+// from both up to their lowest common ancestor and folds the deltas met on the way, so its cost is
+// the number of changes between them, independent of workspace size and of how long the rest of
+// the history is. The database stays small (no per-checkpoint manifest rows) and every checkpoint
+// costs one row.
+//
+// Invariant: for every tracked path, mirror = head state + working changes (`pending` records the
+// head version of each changed path). All writes to the workspace go through `applyPlan`, under a
+// journal, so a crash midway is undone at the next open.
+import * as nodeFs from 'node:fs';
+import * as path from 'node:path';
+import type { Database, Statement } from 'sql.js';
+import { ObjectCorruptError, ObjectStore, sha256 } from '../storage/objects';
+import { StoreDb, loadSqlJs } from '../storage/db';
+import { type ChangeRecord, type Manifest, decodeChanges, decodeManifest, encodeChanges, encodeManifest } from './encoding';
+import type { CheckpointQuery, EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
+import { lineStats } from './lines';
+import { DEFAULT_MAX_FILE_SIZE, TEMP_SUFFIX, Tracking } from './tracking';
+import {
+  type BranchInfo, type CheckpointInfo, type CheckpointMeta, type CheckpointSource, type CheckpointSummary,
+  EngineError, type FileChange, type FileVersion, type OpenReport, type PlanEntry, type RestoreFileResult,
+  type RestoreOptions, type RestorePlan, type RestoreResult, type RestoreTarget, type RootFolder, type SessionInfo,
+  CHECKPOINT_SOURCES,
+} from './types';
+
+type Fs = typeof nodeFs;
+
+export interface EngineOptions extends TrackingOptions {
+  storageDir: string;
+  roots: RootFolder[];
+  wasmPath?: string;
+  fs?: Fs;
+  clock?: () => number;
+  /** Debounce for `savePolicy: 'debounced'` (ms). */
+  saveDelayMs?: number;
+  /** zlib level for snapshots. */
+  compressionLevel?: number;
+  /** Time a file's mtime must be older than the scan for its stat to be trusted (coarse clocks). */
+  racyWindowMs?: number;
+}
+
+/** A file version by interned blob id; blob 0 = absent. */
+interface Ver {
+  blob: number;
+  mode: number;
+}
+const ABSENT: Ver = { blob: 0, mode: 0 };
+const sameVer = (a: Ver | undefined, b: Ver | undefined): boolean =>
+  (a?.blob ?? 0) === (b?.blob ?? 0) && ((a?.blob ?? 0) === 0 || (a?.mode ?? 0) === (b?.mode ?? 0));
+
+interface MirrorEntry extends Ver {
+  size: number;
+  mtime: number;
+  ino: number;
+  /** The stat cannot be trusted (written within the clock's granularity of the scan): re-read next time. */
+  racy: boolean;
+  /** No longer tracked (excluded / too large / not a regular file); the version is the last one tracked. */
+  untracked: boolean;
+}
+
+interface CpNode {
+  id: number;
+  session: number;
+  parent: number; // 0 = none
+  createdAt: number;
+  source: CheckpointSource;
+  label: string;
+  nfiles: number;
+  added: number;
+  removed: number;
+  exitCode?: number;
+  depth: number;
+  children: number[];
+  manifest?: string;
+}
+
+interface SessionRow {
+  id: number;
+  title: string;
+  createdAt: number;
+  tags: string[];
+  parentSession?: number;
+  parentCheckpoint?: number;
+  root: number;
+  activeBranch: string;
+}
+
+interface JournalEntry {
+  path: string;
+  before?: FileVersion;
+  after?: FileVersion;
+}
+interface Journal {
+  id: number;
+  entries: JournalEntry[];
+}
+
+interface RestoreRecord extends RestoreResult {
+  sessionId: string;
+  /** Branch active before the operation and the checkpoint undo returns to. */
+  undoBranch: string;
+  undoHeadId: string;
+}
+
+const DEFAULT_BRANCH = 'main';
+const MAX_NAME = 200;
+const MAX_ROLLBACK_SCAN = 1_000_000;
+
+const DEFAULT_LABELS: Record<CheckpointSource, string> = {
+  start: 'Session start',
+  editor: 'Editor changes',
+  agent: 'Agent turn',
+  terminal: 'Terminal command',
+  manual: 'Checkpoint',
+  safety: 'Safety checkpoint',
+  external: 'Changed outside VS Code',
+};
+
+export class Engine {
+  private readonly fs: Fs;
+  private readonly clock: () => number;
+  private readonly storageDir: string;
+  private roots: RootFolder[];
+  private rootReal = new Map<string, string>();
+  private tracking!: Tracking;
+  private savePolicy: SavePolicy;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private listeners = new Set<(e: EngineEvent) => void>();
+
+  private storeDb!: StoreDb;
+  private db!: Database;
+  private objects!: ObjectStore;
+  private stmts = new Map<string, Statement>();
+  readOnly = false;
+  readOnlyReason = '';
+  private lockFile: string;
+  private opened = false;
+
+  // interned ids
+  private pathKeyToId = new Map<string, number>();
+  private pathIdToKey: string[] = [];
+  private hashToBlob = new Map<string, number>();
+  private blobToHash: string[] = [];
+
+  private mirror = new Map<number, MirrorEntry>();
+  private pending = new Map<number, Ver>();
+  private cps = new Map<number, CpNode>();
+  private sessionsById = new Map<number, SessionRow>();
+  private branches = new Map<number, Map<string, { head: number; createdAt: number }>>();
+  private activeSessionId = 0;
+  /** Paths announced by willEdit since the last seal: re-checked when sealing. */
+  private announced = new Set<string>();
+  /** Paths whose current bytes could not be captured, with why; a restore will not overwrite them. */
+  private captureFailures = new Map<number, string>();
+  private manifestCache = new Map<string, Manifest>();
+  private changesCache = new Map<number, ChangeRecord[]>();
+  private scanStartedAt = 0;
+  private readonly racyWindowMs: number;
+
+  constructor(private readonly options: EngineOptions) {
+    this.fs = options.fs ?? nodeFs;
+    this.clock = options.clock ?? Date.now;
+    this.storageDir = options.storageDir;
+    this.roots = validateRoots(options.roots);
+    this.savePolicy = options.savePolicy ?? 'always';
+    this.racyWindowMs = options.racyWindowMs ?? 3000;
+    this.lockFile = path.join(this.storageDir, 'store.lock');
+    this.makeTracking();
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  async open(): Promise<OpenReport> {
+    if (this.opened) throw new EngineError('invalid-argument', 'The store is already open.');
+    const SQL = await loadSqlJs(this.options.wasmPath);
+    this.fs.mkdirSync(this.storageDir, { recursive: true });
+    this.acquireLock();
+    this.storeDb = new StoreDb(this.storageDir, SQL, this.fs);
+    const opened = this.storeDb.open();
+    const diagnostics = [...opened.diagnostics];
+    this.db = opened.db;
+    if (opened.newerSchema !== undefined) {
+      this.readOnly = true;
+      this.readOnlyReason = `the store was written by a newer version of Session Tree (schema ${opened.newerSchema})`;
+      diagnostics.push(`The store is from a newer version of Session Tree; it is open read-only.`);
+    }
+    this.objects = new ObjectStore(path.join(this.storageDir, 'objects'), {
+      fs: this.fs,
+      level: this.options.compressionLevel,
+      readOnly: this.readOnly,
+    });
+    diagnostics.push(...this.objects.diagnostics);
+    this.loadCaches();
+    this.opened = true;
+    const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
+    if (this.readOnly) {
+      report.tracked = this.mirror.size;
+      return report;
+    }
+    report.recoveredRestore = this.recoverJournal();
+    if (this.sessionsById.size === 0) {
+      const n = this.fullScan();
+      report.scanned = n;
+      this.createSessionAtCurrentState('Session 1');
+    } else {
+      if (this.pending.size > 0) {
+        this.sealInternal({ source: 'editor', label: 'Working changes from the last run' });
+      }
+      report.scanned = this.fullScan();
+      if (this.pending.size > 0) {
+        const cp = this.sealInternal({ source: 'external', label: DEFAULT_LABELS.external });
+        if (cp) report.externalCheckpointId = String(cp);
+      }
+    }
+    report.tracked = this.trackedCount();
+    this.saveNow();
+    this.emit({ type: 'changed' });
+    return report;
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.readOnly) {
+      try {
+        this.saveNow();
+      } finally {
+        this.releaseLock();
+      }
+    }
+    for (const s of this.stmts.values()) s.free();
+    this.stmts.clear();
+    this.objects.close();
+    this.db.close();
+    this.opened = false;
+  }
+
+  onEvent(listener: (e: EngineEvent) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        /* a listener's failure is not the engine's */
+      }
+    }
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'log', level, message });
+  }
+
+  async setOptions(o: TrackingOptions): Promise<void> {
+    this.ensureOpen();
+    if (o.savePolicy) this.savePolicy = o.savePolicy;
+    if (o.exclude !== undefined) this.options.exclude = o.exclude;
+    if (o.maxFileSize !== undefined) this.options.maxFileSize = o.maxFileSize;
+    if (o.exclude !== undefined || o.maxFileSize !== undefined) {
+      this.makeTracking();
+      if (!this.readOnly) this.mutate(() => this.fullScan());
+    }
+  }
+
+  private makeTracking(): void {
+    const never = [path.resolve(this.storageDir)];
+    this.tracking = new Tracking(
+      { exclude: this.options.exclude ?? [], maxFileSize: this.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE },
+      this.fs,
+      never,
+    );
+  }
+
+  private acquireLock(): void {
+    const me = JSON.stringify({ pid: process.pid, at: this.clock() });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        this.fs.writeFileSync(this.lockFile, me, { flag: 'wx' });
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      let holder: { pid?: number } = {};
+      try {
+        holder = JSON.parse(this.fs.readFileSync(this.lockFile, 'utf8'));
+      } catch {
+        holder = {};
+      }
+      if (holder.pid && holder.pid !== process.pid && pidAlive(holder.pid)) {
+        this.readOnly = true;
+        this.readOnlyReason = `another VS Code window (process ${holder.pid}) has this workspace's store open`;
+        return;
+      }
+      this.fs.rmSync(this.lockFile, { force: true }); // stale: its process is gone
+    }
+  }
+
+  private releaseLock(): void {
+    try {
+      const holder = JSON.parse(this.fs.readFileSync(this.lockFile, 'utf8'));
+      if (holder.pid === process.pid) this.fs.rmSync(this.lockFile, { force: true });
+    } catch {
+      /* nothing to release */
+    }
+  }
+
+  private ensureOpen(): void {
+    if (!this.opened) throw new EngineError('invalid-argument', 'The store is not open.');
+  }
+
+  private ensureWritable(): void {
+    this.ensureOpen();
+    if (this.readOnly) throw new EngineError('read-only-store', `The store is read-only: ${this.readOnlyReason}.`);
+  }
+
+  // ───────────────────────────── persistence ─────────────────────────────
+
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private run(sql: string, params: (string | number | null | Uint8Array)[]): void {
+    const s = this.stmt(sql);
+    s.run(params);
+  }
+
+  /** Runs a change to the metadata as one transaction; on failure the in-memory view is reloaded. */
+  private mutate<T>(fn: () => T): T {
+    this.ensureWritable();
+    this.db.exec('SAVEPOINT op');
+    try {
+      const r = fn();
+      this.db.exec('RELEASE op');
+      this.scheduleSave();
+      this.emit({ type: 'changed' });
+      return r;
+    } catch (e) {
+      this.db.exec('ROLLBACK TO op');
+      this.db.exec('RELEASE op');
+      this.loadCaches();
+      throw e;
+    }
+  }
+
+  private scheduleSave(): void {
+    if (this.savePolicy === 'always') {
+      this.saveNow();
+      return;
+    }
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      try {
+        this.saveNow();
+      } catch (e) {
+        this.log('error', `Saving the store failed: ${(e as Error).message}`);
+      }
+    }, this.options.saveDelayMs ?? 1000);
+    this.saveTimer.unref?.();
+  }
+
+  /** Makes snapshots durable, then writes the database atomically. */
+  saveNow(): void {
+    if (this.readOnly || !this.opened) return;
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    this.objects.flush();
+    this.storeDb.save(this.db);
+  }
+
+  get lastSave(): { ms: number; bytes: number } {
+    return { ms: this.storeDb.lastSaveMs, bytes: this.storeDb.lastSaveBytes };
+  }
+
+  private loadCaches(): void {
+    this.pathKeyToId.clear();
+    this.pathIdToKey = [];
+    this.hashToBlob.clear();
+    this.blobToHash = [];
+    this.mirror.clear();
+    this.pending.clear();
+    this.cps.clear();
+    this.sessionsById.clear();
+    this.branches.clear();
+    this.changesCache.clear();
+    this.forEachRow('SELECT id, key FROM paths', (r) => {
+      this.pathKeyToId.set(r[1] as string, r[0] as number);
+      this.pathIdToKey[r[0] as number] = r[1] as string;
+    });
+    this.forEachRow('SELECT id, hash FROM blobs', (r) => {
+      const h = Buffer.from(r[1] as Uint8Array).toString('hex');
+      this.hashToBlob.set(h, r[0] as number);
+      this.blobToHash[r[0] as number] = h;
+    });
+    this.forEachRow('SELECT path, blob, size, mtime, mode, ino FROM mirror', (r) => {
+      const ino = r[5] as number;
+      this.mirror.set(r[0] as number, {
+        blob: r[1] as number, size: r[2] as number, mtime: r[3] as number, mode: r[4] as number,
+        ino: Math.max(ino, 0), racy: ino === -1, untracked: ino === -2,
+      });
+    });
+    this.forEachRow('SELECT path, blob, mode FROM pending', (r) => {
+      this.pending.set(r[0] as number, { blob: r[1] as number, mode: r[2] as number });
+    });
+    this.forEachRow('SELECT id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch FROM sessions', (r) => {
+      this.sessionsById.set(r[0] as number, {
+        id: r[0] as number, title: r[1] as string, createdAt: r[2] as number, tags: safeJson(r[3] as string, []),
+        parentSession: (r[4] as number) ?? undefined, parentCheckpoint: (r[5] as number) ?? undefined,
+        root: r[6] as number, activeBranch: r[7] as string,
+      });
+      this.branches.set(r[0] as number, new Map());
+    });
+    this.forEachRow('SELECT session, name, head, created_at FROM branches', (r) => {
+      this.branches.get(r[0] as number)?.set(r[1] as string, { head: r[2] as number, createdAt: r[3] as number });
+    });
+    this.forEachRow(
+      'SELECT id, session, parent, created_at, source, label, nfiles, added, removed, exit_code, manifest FROM checkpoints ORDER BY id',
+      (r) => {
+        const parent = (r[2] as number) ?? 0;
+        const p = parent ? this.cps.get(parent) : undefined;
+        const node: CpNode = {
+          id: r[0] as number, session: r[1] as number, parent, createdAt: r[3] as number,
+          source: (CHECKPOINT_SOURCES as string[]).includes(r[4] as string) ? (r[4] as CheckpointSource) : 'manual',
+          label: r[5] as string, nfiles: r[6] as number, added: r[7] as number, removed: r[8] as number,
+          exitCode: (r[9] as number) ?? undefined, depth: p ? p.depth + 1 : 0, children: [],
+          manifest: r[10] ? Buffer.from(r[10] as Uint8Array).toString('hex') : undefined,
+        };
+        this.cps.set(node.id, node);
+        p?.children.push(node.id);
+      },
+    );
+    const active = this.metaGet('active_session');
+    this.activeSessionId = active ? Number(active) : 0;
+    if (!this.sessionsById.has(this.activeSessionId)) {
+      this.activeSessionId = [...this.sessionsById.keys()].pop() ?? 0;
+    }
+  }
+
+  private forEachRow(sql: string, fn: (row: unknown[]) => void): void {
+    const s = this.db.prepare(sql);
+    try {
+      while (s.step()) fn(s.get());
+    } finally {
+      s.free();
+    }
+  }
+
+  private metaGet(key: string): string | undefined {
+    const r = this.db.exec('SELECT value FROM meta WHERE key = ?', [key]);
+    return r[0]?.values[0]?.[0] as string | undefined;
+  }
+
+  private metaSet(key: string, value: string): void {
+    this.run('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)', [key, value]);
+  }
+
+  private pathId(key: string): number {
+    let id = this.pathKeyToId.get(key);
+    if (id === undefined) {
+      id = this.pathIdToKey.length === 0 ? 1 : this.pathIdToKey.length;
+      this.run('INSERT INTO paths(id, key) VALUES (?, ?)', [id, key]);
+      this.pathKeyToId.set(key, id);
+      this.pathIdToKey[id] = key;
+    }
+    return id;
+  }
+
+  private blobId(hash: string, size: number): number {
+    let id = this.hashToBlob.get(hash);
+    if (id === undefined) {
+      id = this.blobToHash.length === 0 ? 1 : this.blobToHash.length;
+      this.run('INSERT INTO blobs(id, hash, size) VALUES (?, ?, ?)', [id, Buffer.from(hash, 'hex'), size]);
+      this.hashToBlob.set(hash, id);
+      this.blobToHash[id] = hash;
+    }
+    return id;
+  }
+
+  private hashOf(blob: number): string {
+    const h = this.blobToHash[blob];
+    if (!h) throw new EngineError('corrupt', `Content record ${blob} is missing from the store.`);
+    return h;
+  }
+
+  private verOut(v: Ver | undefined): FileVersion | undefined {
+    return v && v.blob ? { hash: this.hashOf(v.blob), mode: v.mode } : undefined;
+  }
+
+  private writeMirror(p: number, e: MirrorEntry | undefined): void {
+    if (!e) {
+      this.mirror.delete(p);
+      this.run('DELETE FROM mirror WHERE path = ?', [p]);
+      return;
+    }
+    this.mirror.set(p, e);
+    const ino = e.untracked ? -2 : e.racy ? -1 : e.ino;
+    this.run('INSERT OR REPLACE INTO mirror(path, blob, size, mtime, mode, ino) VALUES (?, ?, ?, ?, ?, ?)', [
+      p, e.blob, e.size, e.mtime, e.mode, ino,
+    ]);
+  }
+
+  private writePending(p: number, v: Ver | undefined): void {
+    if (!v) {
+      if (this.pending.delete(p)) this.run('DELETE FROM pending WHERE path = ?', [p]);
+      return;
+    }
+    this.pending.set(p, v);
+    this.run('INSERT OR REPLACE INTO pending(path, blob, mode) VALUES (?, ?, ?)', [p, v.blob, v.mode]);
+  }
+
+  private clearPending(): void {
+    this.pending.clear();
+    this.run('DELETE FROM pending', []);
+  }
+
+  // ───────────────────────────── paths ─────────────────────────────
+
+  /** Resolves an absolute path to its root and store key; undefined when outside every root. */
+  private locate(abs: string): { root: RootFolder; rel: string; key: string } | undefined {
+    const norm = path.resolve(abs);
+    let best: RootFolder | undefined;
+    for (const r of this.roots) {
+      const rp = path.resolve(r.path);
+      if ((norm === rp || norm.startsWith(rp + path.sep)) && (!best || rp.length > path.resolve(best.path).length)) best = r;
+    }
+    if (!best) return undefined;
+    const rel = path.relative(path.resolve(best.path), norm).split(path.sep).join('/');
+    if (rel === '' || rel.startsWith('..')) return undefined;
+    return { root: best, rel, key: `${best.name}/${rel}` };
+  }
+
+  private rootOfKey(key: string): { root: RootFolder; rel: string } | undefined {
+    const slash = key.indexOf('/');
+    const root = this.roots.find((r) => r.name === key.slice(0, slash));
+    return root ? { root, rel: key.slice(slash + 1) } : undefined;
+  }
+
+  /** Absolute path of a stored key ('' when its workspace folder is not open). */
+  private absOf(key: string): string {
+    const r = this.rootOfKey(key);
+    return r ? path.join(r.root.path, ...r.rel.split('/')) : '';
+  }
+
+  // ───────────────────────────── mirror ─────────────────────────────
+
+  private trackedCount(): number {
+    let n = 0;
+    for (const e of this.mirror.values()) if (!e.untracked && e.blob) n++;
+    return n;
+  }
+
+  /** Records that path `p` now holds `v` (ABSENT = deleted); keeps working changes in step. */
+  private setVersion(p: number, v: Ver, stat?: { size: number; mtime: number; ino: number; racy: boolean }): void {
+    const old = this.mirror.get(p);
+    const oldVer: Ver = old ? { blob: old.blob, mode: old.mode } : ABSENT;
+    if (!sameVer(oldVer, v)) {
+      const headVer = this.pending.get(p);
+      if (headVer === undefined) this.writePending(p, oldVer);
+      else if (sameVer(headVer, v)) this.writePending(p, undefined);
+    }
+    if (v.blob === 0) this.writeMirror(p, undefined);
+    else this.writeMirror(p, { blob: v.blob, mode: v.mode, size: stat?.size ?? 0, mtime: stat?.mtime ?? 0, ino: stat?.ino ?? 0, racy: stat?.racy ?? true, untracked: false });
+  }
+
+  private markUntracked(p: number): void {
+    const e = this.mirror.get(p);
+    if (!e || e.untracked) return;
+    // The file stays at its last tracked version as far as history is concerned; a working change
+    // to it is dropped (it is no longer ours to record).
+    const headVer = this.pending.get(p);
+    if (headVer !== undefined) {
+      this.writePending(p, undefined);
+      if (headVer.blob === 0) {
+        this.writeMirror(p, undefined);
+        return;
+      }
+      this.writeMirror(p, { ...e, blob: headVer.blob, mode: headVer.mode, untracked: true });
+      return;
+    }
+    this.writeMirror(p, { ...e, untracked: true });
+  }
+
+  /**
+   * Brings one file's mirror entry up to date. `force` re-reads even when the stat looks unchanged.
+   * Returns an error message when the file could not be read (the mirror keeps the old version).
+   */
+  private refreshPath(root: RootFolder, rel: string, key: string, force: boolean): string | undefined {
+    const abs = path.join(root.path, ...rel.split('/'));
+    const p = this.pathKeyToId.get(key);
+    const existing = p !== undefined ? this.mirror.get(p) : undefined;
+    let st: nodeFs.Stats | undefined;
+    try {
+      st = this.fs.lstatSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return describeIoError(e, abs, 'read');
+    }
+    if (!st) {
+      if (p !== undefined && existing) {
+        if (existing.untracked) this.writeMirror(p, undefined);
+        else this.setVersion(p, ABSENT);
+      }
+      return undefined;
+    }
+    const why = !st.isFile()
+      ? st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
+      : this.tracking.excludedWithAncestors(root.path, rel, false) ?? this.tracking.tooLarge(st.size);
+    if (why) {
+      if (p !== undefined) this.markUntracked(p);
+      return undefined;
+    }
+    const mode = st.mode & 0o777;
+    if (
+      !force && existing && !existing.untracked && !existing.racy && existing.size === st.size &&
+      existing.mtime === st.mtimeMs && existing.ino === st.ino && existing.mode === mode
+    ) {
+      return undefined;
+    }
+    let data: Buffer;
+    try {
+      data = this.fs.readFileSync(abs);
+    } catch (e) {
+      return describeIoError(e, abs, 'read');
+    }
+    const hash = this.objects.put(data);
+    const id = p ?? this.pathId(key);
+    if (existing?.untracked) {
+      // Tracked again: history continues from its last tracked version.
+      this.writeMirror(id, { ...existing, untracked: false });
+    }
+    const racy = st.mtimeMs >= this.scanStartedAt - this.racyWindowMs;
+    this.setVersion(id, { blob: this.blobId(hash, data.length), mode }, { size: st.size, mtime: st.mtimeMs, ino: st.ino, racy });
+    return undefined;
+  }
+
+  /** Walks every root; re-reads only files whose stat changed. Returns files seen. */
+  private fullScan(): number {
+    this.scanStartedAt = this.clock();
+    const seen = new Set<number>();
+    let count = 0;
+    for (const root of this.roots) {
+      this.tracking.invalidate(root.path);
+      count += this.walk(root, '', seen);
+    }
+    // Whatever the walk did not meet is gone, or excluded now.
+    for (const [p, e] of [...this.mirror]) {
+      if (seen.has(p)) continue;
+      const loc = this.rootOfKey(this.pathIdToKey[p]);
+      if (!loc) continue; // its folder is not open: leave it alone
+      if (e.untracked) {
+        if (!this.fs.existsSync(path.join(loc.root.path, loc.rel))) this.writeMirror(p, undefined);
+        continue;
+      }
+      if (this.tracking.excludedWithAncestors(loc.root.path, loc.rel, false)) this.markUntracked(p);
+      else this.refreshPath(loc.root, loc.rel, this.pathIdToKey[p], false);
+    }
+    return count;
+  }
+
+  private walk(root: RootFolder, startRel: string, seen: Set<number>): number {
+    const stack = [startRel];
+    let count = 0;
+    while (stack.length) {
+      const dirRel = stack.pop()!;
+      let entries: nodeFs.Dirent[];
+      try {
+        entries = this.fs.readdirSync(path.join(root.path, ...dirRel.split('/').filter(Boolean)), { withFileTypes: true });
+      } catch (e) {
+        this.log('warn', describeIoError(e, path.join(root.path, dirRel), 'list'));
+        continue;
+      }
+      for (const ent of entries) {
+        const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) {
+          if (!this.tracking.excluded(root.path, rel, true)) stack.push(rel);
+        } else if (ent.isFile()) {
+          if (this.tracking.excluded(root.path, rel, false)) continue;
+          const key = `${root.name}/${rel}`;
+          const err = this.refreshPath(root, rel, key, false);
+          if (err) this.log('warn', err);
+          const p = this.pathKeyToId.get(key);
+          if (p !== undefined) seen.add(p);
+          if (++count % 2000 === 0) this.emit({ type: 'progress', progress: { phase: 'scan', done: count } });
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
+  notifyChanged(paths: string[]): void {
+    this.ensureWritable();
+    this.mutate(() => {
+      this.scanStartedAt = this.clock();
+      for (const abs of paths) this.refreshAbs(abs, true);
+    });
+  }
+
+  private refreshAbs(abs: string, force: boolean): string | undefined {
+    const loc = this.locate(abs);
+    if (!loc) return undefined;
+    let st: nodeFs.Stats | undefined;
+    try {
+      st = this.fs.lstatSync(abs);
+    } catch {
+      st = undefined;
+    }
+    if (path.basename(loc.rel) === '.gitignore') {
+      // Rules changed: what is tracked below this folder may have changed.
+      const dir = loc.rel.includes('/') ? loc.rel.slice(0, loc.rel.lastIndexOf('/')) : '';
+      this.tracking.invalidate(loc.root.path);
+      this.rescanUnder(loc.root, dir);
+    }
+    if (st?.isDirectory()) {
+      if (!this.tracking.excludedWithAncestors(loc.root.path, loc.rel, true)) this.rescanUnder(loc.root, loc.rel);
+      return undefined;
+    }
+    if (!st) {
+      // A deleted folder: every file we know under it is gone.
+      const prefix = loc.key + '/';
+      for (const [p] of [...this.mirror]) {
+        if (this.pathIdToKey[p].startsWith(prefix)) {
+          const r = this.rootOfKey(this.pathIdToKey[p])!;
+          this.refreshPath(r.root, r.rel, this.pathIdToKey[p], true);
+        }
+      }
+    }
+    return this.refreshPath(loc.root, loc.rel, loc.key, force);
+  }
+
+  private rescanUnder(root: RootFolder, dirRel: string): void {
+    const seen = new Set<number>();
+    this.walk(root, dirRel, seen);
+    const prefix = `${root.name}/${dirRel ? dirRel + '/' : ''}`;
+    for (const [p] of [...this.mirror]) {
+      const key = this.pathIdToKey[p];
+      if (!seen.has(p) && key.startsWith(prefix)) {
+        const r = this.rootOfKey(key)!;
+        this.refreshPath(r.root, r.rel, key, false);
+      }
+    }
+  }
+
+  /** Full stat rescan. */
+  rescan(): void {
+    this.mutate(() => {
+      this.fullScan();
+    });
+  }
+
+  /** Before-edit capture: makes sure the current bytes of these files are in the store. Never throws. */
+  willEdit(paths: string[]): void {
+    if (!this.opened || this.readOnly) return;
+    try {
+      this.mutate(() => {
+        this.scanStartedAt = this.clock();
+        for (const abs of paths) {
+          const loc = this.locate(abs);
+          if (!loc) continue;
+          this.announced.add(path.resolve(abs));
+          let err: string | undefined;
+          try {
+            err = this.refreshAbs(abs, false);
+          } catch (e) {
+            err = (e as Error).message;
+          }
+          const p = this.pathKeyToId.get(loc.key);
+          if (err) {
+            this.log('warn', `Could not save ${abs} before it changes: ${err}`);
+            this.captureFailures.set(p ?? this.pathId(loc.key), err);
+          } else if (p !== undefined) this.captureFailures.delete(p);
+        }
+      });
+    } catch (e) {
+      this.log('error', `Before-edit capture failed: ${(e as Error).message}`);
+    }
+  }
+
+  trackingStatus(abs: string): { tracked: boolean; reason?: string } {
+    const loc = this.locate(abs);
+    if (!loc) return { tracked: false, reason: 'outside the workspace folders' };
+    let st: nodeFs.Stats | undefined;
+    try {
+      st = this.fs.lstatSync(abs);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isSymbolicLink()) return { tracked: false, reason: 'a symbolic link' };
+    const why = this.tracking.excludedWithAncestors(loc.root.path, loc.rel, !!st?.isDirectory()) ?? (st ? this.tracking.tooLarge(st.size) : undefined);
+    return why ? { tracked: false, reason: why } : { tracked: true };
+  }
+
+  // ───────────────────────────── sessions ─────────────────────────────
+
+  private session(id?: string | number): SessionRow {
+    const n = id === undefined ? this.activeSessionId : Number(id);
+    const s = this.sessionsById.get(n);
+    if (!s) {
+      if (id === undefined) throw new EngineError('not-found', 'There is no active session.');
+      throw new EngineError('not-found', `No session with id "${id}".`);
+    }
+    return s;
+  }
+
+  private headOf(s: SessionRow): number {
+    const b = this.branches.get(s.id)?.get(s.activeBranch);
+    if (!b) throw new EngineError('corrupt', `Session "${s.title}" has no branch "${s.activeBranch}".`);
+    return b.head;
+  }
+
+  private get head(): number {
+    return this.headOf(this.session());
+  }
+
+  private setBranchHead(sessionId: number, name: string, head: number): void {
+    const m = this.branches.get(sessionId)!;
+    const existing = m.get(name);
+    const createdAt = existing?.createdAt ?? this.clock();
+    m.set(name, { head, createdAt });
+    this.run('INSERT OR REPLACE INTO branches(session, name, head, created_at) VALUES (?, ?, ?, ?)', [sessionId, name, head, createdAt]);
+  }
+
+  private sessionInfo(s: SessionRow): SessionInfo {
+    const branches: BranchInfo[] = [...(this.branches.get(s.id) ?? new Map()).entries()]
+      .map(([name, b]) => ({ name, headId: String(b.head), active: name === s.activeBranch, createdAt: b.createdAt }))
+      .sort((a, b) => (a.active === b.active ? a.name.localeCompare(b.name) : a.active ? -1 : 1));
+    let count = 0;
+    for (const c of this.cps.values()) if (c.session === s.id) count++;
+    return {
+      id: String(s.id), title: s.title, createdAt: s.createdAt, tags: [...s.tags],
+      parentSessionId: s.parentSession ? String(s.parentSession) : undefined,
+      parentCheckpointId: s.parentCheckpoint ? String(s.parentCheckpoint) : undefined,
+      rootId: String(s.root), activeBranch: s.activeBranch, headId: String(this.headOf(s)), branches,
+      checkpointCount: count, active: s.id === this.activeSessionId,
+    };
+  }
+
+  sessions(): SessionInfo[] {
+    this.ensureOpen();
+    return [...this.sessionsById.values()].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).map((s) => this.sessionInfo(s));
+  }
+
+  activeSession(): SessionInfo | undefined {
+    this.ensureOpen();
+    const s = this.sessionsById.get(this.activeSessionId);
+    return s ? this.sessionInfo(s) : undefined;
+  }
+
+  private insertCheckpoint(row: {
+    session: number; parent: number; source: CheckpointSource; label: string; info?: Record<string, unknown>;
+    changes: ChangeRecord[]; manifest?: string; createdAt?: number; exitCode?: number;
+  }): number {
+    const id = this.nextId('checkpoints');
+    const createdAt = row.createdAt ?? this.clock();
+    let added = 0;
+    let removed = 0;
+    for (const c of row.changes) {
+      added += c.added;
+      removed += c.removed;
+    }
+    const info = row.info && Object.keys(row.info).length ? JSON.stringify(row.info) : null;
+    this.run(
+      'INSERT INTO checkpoints(id, session, parent, created_at, source, label, info, changes, manifest, nfiles, added, removed, exit_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+      [
+        id, row.session, row.parent || null, createdAt, row.source, row.label, info,
+        row.changes.length ? encodeChanges(row.changes) : null, row.manifest ? Buffer.from(row.manifest, 'hex') : null,
+        row.changes.length, added, removed, row.exitCode ?? null,
+      ],
+    );
+    const parent = row.parent ? this.cps.get(row.parent) : undefined;
+    const node: CpNode = {
+      id, session: row.session, parent: row.parent, createdAt, source: row.source, label: row.label,
+      nfiles: row.changes.length, added, removed, exitCode: row.exitCode, depth: parent ? parent.depth + 1 : 0,
+      children: [], manifest: row.manifest,
+    };
+    this.cps.set(id, node);
+    parent?.children.push(id);
+    this.changesCache.set(id, row.changes);
+    return id;
+  }
+
+  private nextId(table: 'checkpoints' | 'sessions' | 'restores'): number {
+    const r = this.db.exec(`SELECT COALESCE(MAX(id), 0) + 1 FROM ${table}`);
+    return r[0].values[0][0] as number;
+  }
+
+  /** A manifest of the current workspace (mirror), stored as an object. */
+  private currentManifest(): string {
+    const m: Manifest = new Map();
+    for (const [p, e] of this.mirror) if (e.blob) m.set(this.pathIdToKey[p], { hash: this.hashOf(e.blob), mode: e.mode });
+    const data = encodeManifest(m);
+    const hash = this.objects.put(data);
+    this.manifestCache.set(hash, m);
+    return hash;
+  }
+
+  private createSessionAtCurrentState(title: string, extra?: { parentSession?: number; parentCheckpoint?: number }): number {
+    const id = this.nextId('sessions');
+    const manifest = this.currentManifest();
+    const now = this.clock();
+    this.run('INSERT INTO sessions(id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch) VALUES (?,?,?,?,?,?,?,?)', [
+      id, title, now, '[]', extra?.parentSession ?? null, extra?.parentCheckpoint ?? null, 0, DEFAULT_BRANCH,
+    ]);
+    this.sessionsById.set(id, { id, title, createdAt: now, tags: [], root: 0, activeBranch: DEFAULT_BRANCH, ...extra });
+    this.branches.set(id, new Map());
+    const root = this.insertCheckpoint({ session: id, parent: 0, source: 'start', label: DEFAULT_LABELS.start, changes: [], manifest });
+    this.run('UPDATE sessions SET root = ? WHERE id = ?', [root, id]);
+    this.sessionsById.get(id)!.root = root;
+    this.setBranchHead(id, DEFAULT_BRANCH, root);
+    this.setActiveSession(id);
+    this.clearPending();
+    return id;
+  }
+
+  private setActiveSession(id: number): void {
+    this.activeSessionId = id;
+    this.metaSet('active_session', String(id));
+  }
+
+  newSession(options: { title?: string } = {}): SessionInfo {
+    const title = cleanName(options.title ?? `Session ${this.sessionsById.size + 1}`, 'session title');
+    return this.mutate(() => {
+      if (this.pending.size > 0) this.sealInternal({ source: 'safety', label: 'Working changes before a new session' });
+      const id = this.createSessionAtCurrentState(title);
+      return this.sessionInfo(this.sessionsById.get(id)!);
+    });
+  }
+
+  renameSession(sessionId: string, title: string): void {
+    const s = this.session(sessionId);
+    const t = cleanName(title, 'session title');
+    this.mutate(() => {
+      this.run('UPDATE sessions SET title = ? WHERE id = ?', [t, s.id]);
+      s.title = t;
+    });
+  }
+
+  setSessionTags(sessionId: string, tags: string[]): void {
+    const s = this.session(sessionId);
+    if (!Array.isArray(tags)) throw new EngineError('invalid-argument', 'Tags must be a list of strings.');
+    const clean = [...new Set(tags.map((t) => cleanName(String(t), 'tag')))];
+    this.mutate(() => {
+      this.run('UPDATE sessions SET tags = ? WHERE id = ?', [JSON.stringify(clean), s.id]);
+      s.tags = clean;
+    });
+  }
+
+  /** Makes another session active without touching files; working changes are recomputed against its head. */
+  switchSession(sessionId: string): void {
+    const s = this.session(sessionId);
+    if (s.id === this.activeSessionId) return;
+    this.mutate(() => {
+      if (this.pending.size > 0) this.sealInternal({ source: 'safety', label: 'Working changes before switching sessions' });
+      this.setActiveSession(s.id);
+      this.recomputePendingFull();
+    });
+  }
+
+  /** Working changes = difference between the mirror and the full state of head (O(workspace); rare). */
+  private recomputePendingFull(): void {
+    const state = this.stateOf(this.head);
+    this.clearPending();
+    const seen = new Set<number>();
+    for (const [p, v] of state) {
+      seen.add(p);
+      const e = this.mirror.get(p);
+      const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
+      if (e?.untracked) continue;
+      if (!sameVer(cur, v)) this.writePending(p, v);
+    }
+    for (const [p, e] of this.mirror) {
+      if (!seen.has(p) && e.blob && !e.untracked) this.writePending(p, ABSENT);
+    }
+  }
+
+  forkSession(checkpointId: string, options: { title?: string } = {}): SessionInfo {
+    const from = this.checkpointNode(checkpointId);
+    const src = this.session(from.session);
+    const title = cleanName(options.title ?? `${src.title} (fork)`, 'session title');
+    return this.mutate(() => {
+      if (this.pending.size > 0) this.sealInternal({ source: 'safety', label: 'Working changes before forking' });
+      const chain: CpNode[] = [];
+      for (let c: CpNode | undefined = from; c; c = c.parent ? this.cps.get(c.parent) : undefined) chain.unshift(c);
+      const id = this.nextId('sessions');
+      const now = this.clock();
+      this.run('INSERT INTO sessions(id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch) VALUES (?,?,?,?,?,?,?,?)', [
+        id, title, now, JSON.stringify(src.tags), src.id, from.id, 0, DEFAULT_BRANCH,
+      ]);
+      this.sessionsById.set(id, { id, title, createdAt: now, tags: [...src.tags], parentSession: src.id, parentCheckpoint: from.id, root: 0, activeBranch: DEFAULT_BRANCH });
+      this.branches.set(id, new Map());
+      let parent = 0;
+      for (const c of chain) {
+        const info = this.checkpointInfoRaw(c.id);
+        parent = this.insertCheckpoint({
+          session: id, parent, source: c.source, label: c.label, info, changes: this.changesOf(c.id),
+          manifest: c.manifest, createdAt: c.createdAt, exitCode: c.exitCode,
+        });
+        if (c.id === chain[0].id) {
+          this.run('UPDATE sessions SET root = ? WHERE id = ?', [parent, id]);
+          this.sessionsById.get(id)!.root = parent;
+        }
+      }
+      this.setBranchHead(id, DEFAULT_BRANCH, parent);
+      this.setActiveSession(id);
+      this.recomputePendingFull();
+      return this.sessionInfo(this.sessionsById.get(id)!);
+    });
+  }
+
+  deleteSession(sessionId: string): void {
+    const s = this.session(sessionId);
+    this.mutate(() => {
+      const wasActive = s.id === this.activeSessionId;
+      if (wasActive && this.pending.size > 0) this.sealInternal({ source: 'safety', label: 'Working changes before deleting the session' });
+      const ids = [...this.cps.values()].filter((c) => c.session === s.id).map((c) => c.id);
+      this.run('DELETE FROM checkpoints WHERE session = ?', [s.id]);
+      this.run('DELETE FROM branches WHERE session = ?', [s.id]);
+      this.run('DELETE FROM sessions WHERE id = ?', [s.id]);
+      for (const id of ids) {
+        this.cps.delete(id);
+        this.changesCache.delete(id);
+      }
+      this.sessionsById.delete(s.id);
+      this.branches.delete(s.id);
+      if (wasActive) {
+        const next = [...this.sessionsById.values()].sort((a, b) => b.createdAt - a.createdAt)[0];
+        if (next) {
+          this.setActiveSession(next.id);
+          this.recomputePendingFull();
+        } else {
+          // Never leave the workspace without a session: start a fresh one at the current state.
+          this.createSessionAtCurrentState('Session 1');
+        }
+      }
+    });
+  }
+
+  // ───────────────────────────── branches ─────────────────────────────
+
+  private resolveFrom(s: SessionRow, from: string | undefined): number {
+    if (from === undefined || from === '') return this.headOf(s);
+    const b = this.branches.get(s.id)?.get(from);
+    if (b) return b.head;
+    const cp = this.cps.get(Number(from));
+    if (/^\d+$/.test(from) && cp) {
+      if (cp.session !== s.id) throw new EngineError('invalid-argument', `Checkpoint ${from} belongs to another session.`);
+      return cp.id;
+    }
+    throw new EngineError('not-found', `"${from}" is neither a branch of session "${s.title}" nor one of its checkpoints.`);
+  }
+
+  createBranch(name: string, options: { from?: string } = {}): BranchInfo {
+    const s = this.session();
+    const n = cleanBranchName(name);
+    if (this.branches.get(s.id)!.has(n)) throw new EngineError('conflict', `A branch named "${n}" already exists in this session.`);
+    const at = this.resolveFrom(s, options.from);
+    return this.mutate(() => {
+      this.setBranchHead(s.id, n, at);
+      return { name: n, headId: String(at), active: false, createdAt: this.branches.get(s.id)!.get(n)!.createdAt };
+    });
+  }
+
+  renameBranch(oldName: string, newName: string): void {
+    const s = this.session();
+    const m = this.branches.get(s.id)!;
+    const b = m.get(oldName);
+    if (!b) throw new EngineError('not-found', `No branch named "${oldName}" in this session.`);
+    const n = cleanBranchName(newName);
+    if (n === oldName) return;
+    if (m.has(n)) throw new EngineError('conflict', `A branch named "${n}" already exists in this session.`);
+    this.mutate(() => {
+      m.delete(oldName);
+      this.run('DELETE FROM branches WHERE session = ? AND name = ?', [s.id, oldName]);
+      m.set(n, b);
+      this.run('INSERT INTO branches(session, name, head, created_at) VALUES (?,?,?,?)', [s.id, n, b.head, b.createdAt]);
+      if (s.activeBranch === oldName) {
+        s.activeBranch = n;
+        this.run('UPDATE sessions SET active_branch = ? WHERE id = ?', [n, s.id]);
+      }
+    });
+  }
+
+  deleteBranch(name: string): void {
+    const s = this.session();
+    const m = this.branches.get(s.id)!;
+    if (!m.has(name)) throw new EngineError('not-found', `No branch named "${name}" in this session.`);
+    if (s.activeBranch === name) throw new EngineError('conflict', `"${name}" is the active branch; check out another branch before deleting it.`);
+    this.mutate(() => {
+      m.delete(name);
+      this.run('DELETE FROM branches WHERE session = ? AND name = ?', [s.id, name]);
+    });
+  }
+
+  // ───────────────────────────── checkpoints ─────────────────────────────
+
+  private checkpointNode(id: string | number): CpNode {
+    const n = typeof id === 'number' ? id : /^\d+$/.test(String(id)) ? Number(id) : NaN;
+    const c = this.cps.get(n);
+    if (!c) throw new EngineError('not-found', `No checkpoint with id "${id}".`);
+    return c;
+  }
+
+  private changesOf(id: number): ChangeRecord[] {
+    let c = this.changesCache.get(id);
+    if (!c) {
+      const r = this.stmt('SELECT changes FROM checkpoints WHERE id = ?');
+      r.bind([id]);
+      const row = r.step() ? r.get() : [];
+      r.reset();
+      try {
+        c = decodeChanges(row[0] as Uint8Array | null);
+      } catch (e) {
+        throw new EngineError('corrupt', `The change list of checkpoint ${id} is damaged: ${(e as Error).message}`);
+      }
+      if (this.changesCache.size > 4096) this.changesCache.clear();
+      this.changesCache.set(id, c);
+    }
+    return c;
+  }
+
+  private checkpointInfoRaw(id: number): Record<string, unknown> | undefined {
+    const r = this.stmt('SELECT info FROM checkpoints WHERE id = ?');
+    r.bind([id]);
+    const row = r.step() ? r.get() : [];
+    r.reset();
+    return row[0] ? safeJson(row[0] as string, undefined) : undefined;
+  }
+
+  private summary(c: CpNode): CheckpointSummary {
+    return {
+      id: String(c.id), sessionId: String(c.session), parentId: c.parent ? String(c.parent) : undefined,
+      createdAt: c.createdAt, label: c.label, source: c.source, exitCode: c.exitCode, fileCount: c.nfiles,
+      added: c.added, removed: c.removed, childIds: c.children.map(String),
+    };
+  }
+
+  private fileChange(c: ChangeRecord): FileChange {
+    const key = this.pathIdToKey[c.path];
+    return {
+      path: this.absOf(key), key,
+      change: c.beforeBlob === 0 ? 'added' : c.afterBlob === 0 ? 'deleted' : 'modified',
+      added: c.added, removed: c.removed, binary: c.binary,
+      before: this.verOut({ blob: c.beforeBlob, mode: c.beforeMode }),
+      after: this.verOut({ blob: c.afterBlob, mode: c.afterMode }),
+    };
+  }
+
+  checkpoint(id: string): CheckpointInfo {
+    this.ensureOpen();
+    const c = this.checkpointNode(id);
+    const info = (this.checkpointInfoRaw(c.id) ?? {}) as Record<string, unknown>;
+    return {
+      ...this.summary(c),
+      tools: info.tools as string[] | undefined, prompt: info.prompt as string | undefined,
+      command: info.command as string | undefined, cwd: info.cwd as string | undefined,
+      durationMs: info.durationMs as number | undefined,
+      metadata: info.metadata as Record<string, unknown> | undefined,
+      files: this.changesOf(c.id).map((ch) => this.fileChange(ch)),
+    };
+  }
+
+  checkpoints(q: CheckpointQuery = {}): CheckpointSummary[] {
+    this.ensureOpen();
+    let start: number;
+    if (q.fromId !== undefined) start = this.checkpointNode(q.fromId).id;
+    else {
+      const s = this.session(q.sessionId);
+      const name = q.branch ?? s.activeBranch;
+      const b = this.branches.get(s.id)!.get(name);
+      if (!b) throw new EngineError('not-found', `No branch named "${name}" in session "${s.title}".`);
+      start = b.head;
+    }
+    const offset = Math.max(0, Math.floor(q.offset ?? 0));
+    const limit = q.limit === undefined ? Infinity : Math.max(0, Math.floor(q.limit));
+    const out: CheckpointSummary[] = [];
+    let i = 0;
+    for (let c = this.cps.get(start); c && out.length < limit; c = c.parent ? this.cps.get(c.parent) : undefined, i++) {
+      if (i >= offset) out.push(this.summary(c));
+    }
+    return out;
+  }
+
+  tipsUnder(checkpointId: string): string[] {
+    const start = this.checkpointNode(checkpointId);
+    const tips: CpNode[] = [];
+    const stack = [start];
+    while (stack.length) {
+      const c = stack.pop()!;
+      if (c.children.length === 0) tips.push(c);
+      for (const k of c.children) stack.push(this.cps.get(k)!);
+    }
+    return tips.sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).map((c) => String(c.id));
+  }
+
+  labelCheckpoint(checkpointId: string, label: string): void {
+    const c = this.checkpointNode(checkpointId);
+    const l = cleanName(label, 'label', true);
+    this.mutate(() => {
+      this.run('UPDATE checkpoints SET label = ? WHERE id = ?', [l || DEFAULT_LABELS[c.source], c.id]);
+      c.label = l || DEFAULT_LABELS[c.source];
+    });
+  }
+
+  workingChanges(): FileChange[] {
+    this.ensureOpen();
+    const out: FileChange[] = [];
+    for (const [p, headVer] of this.pending) {
+      const e = this.mirror.get(p);
+      const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
+      out.push(this.fileChange({ path: p, beforeBlob: headVer.blob, beforeMode: headVer.mode, afterBlob: cur.blob, afterMode: cur.mode, added: 0, removed: 0, binary: false }));
+    }
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Seals working changes into a checkpoint; undefined when nothing changed (unless allowEmpty). */
+  createCheckpoint(meta: CheckpointMeta & { allowEmpty?: boolean; rescan?: boolean; paths?: string[] } = {}): CheckpointInfo | undefined {
+    this.ensureWritable();
+    const source = meta.source ?? 'manual';
+    if (!(CHECKPOINT_SOURCES as string[]).includes(source) || source === 'start') {
+      throw new EngineError('invalid-argument', `Unknown checkpoint source "${String(source)}".`);
+    }
+    validateMeta(meta);
+    const id = this.mutate(() => {
+      this.scanStartedAt = this.clock();
+      if (meta.rescan) this.fullScan();
+      for (const abs of [...this.announced, ...(meta.paths ?? [])]) this.refreshAbs(abs, false);
+      this.announced.clear();
+      return this.sealInternal(meta, meta.allowEmpty);
+    });
+    if (id === undefined) return undefined;
+    this.emit({ type: 'checkpoint', id: String(id) });
+    return this.checkpoint(String(id));
+  }
+
+  private sealInternal(meta: CheckpointMeta, allowEmpty = false): number | undefined {
+    if (this.pending.size === 0 && !allowEmpty) return undefined;
+    const s = this.session();
+    const head = this.headOf(s);
+    const changes: ChangeRecord[] = [];
+    const keys: string[] = [];
+    for (const [p, before] of this.pending) {
+      const e = this.mirror.get(p);
+      const after: Ver = e && !e.untracked ? { blob: e.blob, mode: e.mode } : e ? { blob: e.blob, mode: e.mode } : ABSENT;
+      if (sameVer(before, after)) continue;
+      let stats = { added: 0, removed: 0, binary: false };
+      try {
+        stats = lineStats(before.blob ? this.objects.get(this.hashOf(before.blob)) : undefined, after.blob ? this.objects.get(this.hashOf(after.blob)) : undefined);
+      } catch {
+        /* counts are cosmetic; a missing snapshot is reported by Verify Store */
+      }
+      changes.push({ path: p, beforeBlob: before.blob, beforeMode: before.mode, afterBlob: after.blob, afterMode: after.mode, ...stats });
+      keys.push(this.pathIdToKey[p]);
+    }
+    if (changes.length === 0 && !allowEmpty) {
+      this.clearPending();
+      return undefined;
+    }
+    changes.sort((a, b) => this.pathIdToKey[a.path].localeCompare(this.pathIdToKey[b.path]));
+    const source = meta.source ?? 'manual';
+    const info: Record<string, unknown> = {};
+    for (const k of ['tools', 'prompt', 'command', 'cwd', 'durationMs', 'metadata'] as const) if (meta[k] !== undefined) info[k] = meta[k];
+    const label = meta.label?.trim() || defaultLabel(source, keys, meta);
+    const id = this.insertCheckpoint({ session: s.id, parent: head, source, label, info, changes, exitCode: meta.exitCode });
+    this.setBranchHead(s.id, s.activeBranch, id);
+    this.clearPending();
+    return id;
+  }
+
+  // ───────────────────────────── states ─────────────────────────────
+
+  private manifestOf(hash: string): Manifest {
+    let m = this.manifestCache.get(hash);
+    if (!m) {
+      try {
+        m = decodeManifest(this.objects.get(hash));
+      } catch (e) {
+        throw new EngineError('corrupt', `The starting state of a session could not be read: ${(e as Error).message}`);
+      }
+      if (this.manifestCache.size > 4) this.manifestCache.clear();
+      this.manifestCache.set(hash, m);
+    }
+    return m;
+  }
+
+  /** The full state of a checkpoint: its root's manifest with every delta down to it. */
+  private stateOf(id: number): Map<number, Ver> {
+    const chain: CpNode[] = [];
+    for (let c = this.cps.get(id); c; c = c.parent ? this.cps.get(c.parent) : undefined) chain.unshift(c);
+    const root = chain[0];
+    const state = new Map<number, Ver>();
+    if (root?.manifest) {
+      for (const [key, v] of this.manifestOf(root.manifest)) {
+        const size = 0;
+        state.set(this.pathId(key), { blob: this.blobId(v.hash, size), mode: v.mode });
+      }
+    }
+    for (const c of chain) {
+      for (const ch of this.changesOf(c.id)) {
+        if (ch.afterBlob) state.set(ch.path, { blob: ch.afterBlob, mode: ch.afterMode });
+        else state.delete(ch.path);
+      }
+    }
+    return state;
+  }
+
+  /**
+   * The paths that differ between the states of `from` and `to`, with their version in `to`.
+   * Walks both up to their common ancestor: cost is the changes between them.
+   */
+  private delta(from: number, to: number): Map<number, Ver> {
+    const out = new Map<number, Ver>();
+    if (from === to) return out;
+    let a = this.cps.get(from);
+    let b = this.cps.get(to);
+    if (!a || !b) throw new EngineError('not-found', 'Checkpoint not found.');
+    if (a.session !== b.session) {
+      // Different trees: compare full states (rare: only across sessions).
+      const sa = this.stateOf(from);
+      const sb = this.stateOf(to);
+      for (const [p, v] of sb) if (!sameVer(sa.get(p), v)) out.set(p, v);
+      for (const p of sa.keys()) if (!sb.has(p)) out.set(p, ABSENT);
+      return out;
+    }
+    const up: CpNode[] = [];
+    const down: CpNode[] = [];
+    while (a.depth > b.depth) {
+      up.push(a);
+      a = this.cps.get(a.parent)!;
+    }
+    while (b.depth > a.depth) {
+      down.push(b);
+      b = this.cps.get(b.parent)!;
+    }
+    while (a.id !== b.id) {
+      up.push(a);
+      down.push(b);
+      a = this.cps.get(a.parent)!;
+      b = this.cps.get(b.parent)!;
+      if (!a || !b) throw new EngineError('corrupt', 'Two checkpoints of one session have no common ancestor.');
+    }
+    // Going up from `from`: the version at the ancestor is the `before` of the change nearest it.
+    for (const c of up) for (const ch of this.changesOf(c.id)) out.set(ch.path, { blob: ch.beforeBlob, mode: ch.beforeMode });
+    // Going down to `to`: the version at `to` is the `after` of the change nearest it.
+    for (let i = down.length - 1; i >= 0; i--) for (const ch of this.changesOf(down[i].id)) out.set(ch.path, { blob: ch.afterBlob, mode: ch.afterMode });
+    return out;
+  }
+
+  /** Version of a path in checkpoint `cp` (walks up to the root; used for single files). */
+  private versionAt(cp: number, p: number): Ver {
+    for (let c = this.cps.get(cp); c; c = c.parent ? this.cps.get(c.parent) : undefined) {
+      for (const ch of this.changesOf(c.id)) if (ch.path === p) return { blob: ch.afterBlob, mode: ch.afterMode };
+      if (!c.parent && c.manifest) {
+        const v = this.manifestOf(c.manifest).get(this.pathIdToKey[p]);
+        return v ? { blob: this.blobId(v.hash, 0), mode: v.mode } : ABSENT;
+      }
+    }
+    return ABSENT;
+  }
+
+  fileAt(checkpointId: string, abs: string): FileVersion | undefined {
+    const c = this.checkpointNode(checkpointId);
+    const loc = this.locate(abs);
+    if (!loc) throw new EngineError('outside-workspace', `${abs} is outside the workspace folders.`);
+    const p = this.pathKeyToId.get(loc.key);
+    if (p === undefined) return undefined;
+    return this.verOut(this.versionAt(c.id, p));
+  }
+
+  readContent(hash: string): Uint8Array {
+    this.ensureOpen();
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new EngineError('invalid-argument', `"${hash}" is not a content hash.`);
+    try {
+      return this.objects.get(hash);
+    } catch (e) {
+      throw new EngineError('corrupt', (e as Error).message);
+    }
+  }
+
+  // ───────────────────────────── restores ─────────────────────────────
+
+  /** Resolves a restore target to the checkpoint whose state it moves to. Validates before anything changes. */
+  private resolveTarget(t: RestoreTarget): { targetId: number; label: string; branch?: string; undo?: RestoreRecord } {
+    if (!t || typeof t !== 'object') throw new EngineError('invalid-argument', 'A restore needs a target.');
+    const s = this.session();
+    switch (t.kind) {
+      case 'rewind': {
+        const c = this.checkpointNode(t.checkpointId);
+        if (c.session !== s.id) throw new EngineError('invalid-argument', `Checkpoint ${t.checkpointId} belongs to another session; switch to it first.`);
+        if (t.before) {
+          if (!c.parent) throw new EngineError('invalid-argument', `Checkpoint ${c.id} is the start of the session; there is nothing before it.`);
+          return { targetId: c.parent, label: `before "${c.label}"` };
+        }
+        return { targetId: c.id, label: `"${c.label}"` };
+      }
+      case 'rollback': {
+        const n = t.count;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new EngineError('invalid-argument', `Roll back needs a whole number of checkpoints, 1 or more (got ${String(n)}).`);
+        let c = this.cps.get(this.headOf(s))!;
+        let i = 0;
+        for (; i < n && i < MAX_ROLLBACK_SCAN; i++) {
+          if (!c.parent) break;
+          c = this.cps.get(c.parent)!;
+        }
+        if (i < n) throw new EngineError('invalid-argument', `The active branch has only ${i} checkpoint${i === 1 ? '' : 's'} before head; cannot roll back ${n}.`);
+        return { targetId: c.id, label: `${n} checkpoint${n === 1 ? '' : 's'} back ("${c.label}")` };
+      }
+      case 'checkout': {
+        const b = this.branches.get(s.id)!.get(t.branch);
+        if (!b) throw new EngineError('not-found', `No branch named "${t.branch}" in this session.`);
+        return { targetId: b.head, label: `branch "${t.branch}"`, branch: t.branch };
+      }
+      case 'restoreFiles': {
+        const c = this.checkpointNode(t.checkpointId);
+        if (c.session !== s.id) throw new EngineError('invalid-argument', `Checkpoint ${t.checkpointId} belongs to another session; switch to it first.`);
+        if (!Array.isArray(t.paths) || t.paths.length === 0) throw new EngineError('invalid-argument', 'Restore needs at least one file.');
+        for (const p of t.paths) {
+          if (typeof p !== 'string' || !this.locate(p)) throw new EngineError('outside-workspace', `${String(p)} is outside the workspace folders.`);
+        }
+        return { targetId: c.id, label: `"${c.label}"` };
+      }
+      case 'undo': {
+        const rec = this.lastRestoreRecord();
+        if (!rec || rec.sessionId !== String(s.id)) throw new EngineError('not-found', 'There is no restore to undo in this session.');
+        const c = this.cps.get(Number(rec.undoHeadId));
+        if (!c) throw new EngineError('not-found', 'The checkpoint to return to no longer exists.');
+        return { targetId: c.id, label: `the state before the last restore`, undo: rec };
+      }
+      default:
+        throw new EngineError('invalid-argument', `Unknown restore kind "${(t as { kind: string }).kind}".`);
+    }
+  }
+
+  plan(target: RestoreTarget): RestorePlan {
+    this.ensureOpen();
+    const r = this.resolveTarget(target);
+    const { entries } = this.buildPlan(target, r.targetId, false);
+    return { target, targetId: String(r.targetId), targetLabel: r.label, entries: entries.map((e) => e.out) };
+  }
+
+  /**
+   * Which files a restore writes. `refresh` re-stats them first (the mirror may lag the disk).
+   * For restoreFiles only the given paths take part; head does not move.
+   */
+  private buildPlan(target: RestoreTarget, targetId: number, refresh: boolean): { entries: { p: number; out: PlanEntry; cur: Ver; tgt: Ver }[] } {
+    const head = this.head;
+    let candidates: Map<number, Ver>;
+    if (target.kind === 'restoreFiles') {
+      candidates = new Map();
+      for (const abs of target.paths) {
+        const loc = this.locate(abs)!;
+        const p = this.pathKeyToId.get(loc.key) ?? this.pathId(loc.key);
+        candidates.set(p, this.versionAt(targetId, p));
+      }
+    } else {
+      candidates = this.delta(head, targetId);
+      for (const [p, headVer] of this.pending) if (!candidates.has(p)) candidates.set(p, headVer);
+    }
+    const failures = new Map<number, string>();
+    if (refresh) {
+      this.scanStartedAt = this.clock();
+      for (const p of candidates.keys()) {
+        const r = this.rootOfKey(this.pathIdToKey[p]);
+        if (!r) continue;
+        const err = this.refreshPath(r.root, r.rel, this.pathIdToKey[p], false);
+        if (err) failures.set(p, err);
+      }
+      if (target.kind !== 'restoreFiles') {
+        // Refreshing may have found more working changes; they are part of the state we leave.
+        for (const [p, headVer] of this.pending) if (!candidates.has(p)) candidates.set(p, headVer);
+      }
+    }
+    const entries: { p: number; out: PlanEntry; cur: Ver; tgt: Ver }[] = [];
+    for (const [p, tgt] of candidates) {
+      const key = this.pathIdToKey[p];
+      const e = this.mirror.get(p);
+      const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
+      const loc = this.rootOfKey(key);
+      const abs = this.absOf(key);
+      const out: PlanEntry = { path: abs, key, action: 'skip', current: this.verOut(cur), target: this.verOut(tgt) };
+      if (!loc) {
+        out.reason = `its workspace folder "${key.slice(0, key.indexOf('/'))}" is not open`;
+      } else if (e?.untracked || this.isExcludedNow(loc.root, loc.rel)) {
+        if (sameVer(cur, tgt) && !e?.untracked) continue;
+        out.reason = this.isExcludedNow(loc.root, loc.rel) ?? 'not tracked now';
+      } else if (failures.has(p)) {
+        out.reason = `could not read the current file to keep it safe: ${failures.get(p)}`;
+        (out as PlanEntry & { failed?: boolean }).failed = true;
+      } else if (this.captureFailures.has(p)) {
+        out.reason = `its content before the last edit could not be saved (${this.captureFailures.get(p)}), so it is not overwritten`;
+      } else if (sameVer(cur, tgt)) {
+        continue;
+      } else {
+        out.action = tgt.blob === 0 ? 'remove' : 'write';
+        out.reason = undefined;
+      }
+      entries.push({ p, out, cur, tgt });
+    }
+    entries.sort((a, b) => a.out.key.localeCompare(b.out.key));
+    return { entries };
+  }
+
+  private isExcludedNow(root: RootFolder, rel: string): string | undefined {
+    const why = this.tracking.excludedWithAncestors(root.path, rel, false);
+    if (why) return why;
+    try {
+      const st = this.fs.lstatSync(path.join(root.path, rel));
+      if (st.isFile()) return this.tracking.tooLarge(st.size);
+    } catch {
+      /* absent: not excluded by size */
+    }
+    return undefined;
+  }
+
+  async restore(target: RestoreTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
+    this.ensureWritable();
+    const resolved = this.resolveTarget(target);
+    const s = this.session();
+    const undoBranch = s.activeBranch;
+    // 1. Safety: the workspace as it is now becomes a checkpoint (if it differs from head).
+    let safetyId: number | undefined;
+    let planned: { p: number; out: PlanEntry; cur: Ver; tgt: Ver }[] = [];
+    const previousHead = this.head;
+    this.mutate(() => {
+      const built = this.buildPlan(target, resolved.targetId, true);
+      planned = built.entries;
+      if (this.pending.size > 0) {
+        safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
+      }
+    });
+    const undoHead = safetyId ?? previousHead;
+    // 2. Conflicts: files with unsaved editor changes are never written.
+    const toWrite = planned.filter((e) => e.out.action !== 'skip');
+    let dirty = new Set<string>();
+    if (options.isDirty && toWrite.length) {
+      try {
+        dirty = new Set((await options.isDirty(toWrite.map((e) => e.out.path))).map((p) => path.resolve(p)));
+      } catch (e) {
+        // If we cannot tell, assume every file may be dirty: skipping is safe, overwriting is not.
+        this.log('warn', `Could not ask which files have unsaved changes: ${(e as Error).message}`);
+        dirty = new Set(toWrite.map((x) => path.resolve(x.out.path)));
+      }
+    }
+    // 3. Journal, then write.
+    const restoreId = this.nextId('restores');
+    const journal: Journal = {
+      id: restoreId,
+      entries: toWrite.filter((e) => !dirty.has(path.resolve(e.out.path))).map((e) => ({ path: e.out.path, before: this.verOut(e.cur), after: this.verOut(e.tgt) })),
+    };
+    this.objects.flush();
+    this.writeJournal(journal);
+    const results: RestoreFileResult[] = [];
+    const written = new Map<number, Ver>();
+    try {
+      for (const e of planned) {
+        const base: RestoreFileResult = { path: e.out.path, key: e.out.key, status: 'skipped', before: e.out.current, after: e.out.current };
+        if (e.out.action === 'skip') {
+          base.status = (e.out as PlanEntry & { failed?: boolean }).failed ? 'failed' : 'skipped';
+          base.reason = e.out.reason;
+          results.push(base);
+          continue;
+        }
+        if (dirty.has(path.resolve(e.out.path))) {
+          base.reason = 'the file has unsaved changes in an editor';
+          results.push(base);
+          continue;
+        }
+        const r = this.applyOne(e.p, e.out, e.cur, e.tgt);
+        if (r.status === 'restored' || r.status === 'removed') written.set(e.p, e.tgt);
+        results.push(r);
+      }
+    } finally {
+      // 4. Record where the workspace now is, then drop the journal.
+      this.mutate(() => {
+        this.afterApply(target, resolved, written, planned, safetyId ?? previousHead);
+        const record: RestoreRecord = {
+          id: String(restoreId), target, targetId: String(resolved.targetId), targetLabel: resolved.label,
+          safetyCheckpointId: safetyId !== undefined ? String(safetyId) : undefined, previousHeadId: String(previousHead),
+          files: results, at: this.clock(), sessionId: String(s.id), undoBranch, undoHeadId: String(undoHead),
+        };
+        this.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [restoreId, record.at, s.id, 'done', JSON.stringify(record)]);
+        this.run('DELETE FROM restores WHERE id <= ?', [restoreId - 50]);
+      });
+      this.saveNow();
+      this.removeJournal();
+    }
+    const rec = this.lastRestoreRecord()!;
+    return stripRecord(rec);
+  }
+
+  /** Moves head / branch after the files are written, and recomputes working changes for the touched paths. */
+  private afterApply(
+    target: RestoreTarget, resolved: { targetId: number; branch?: string; undo?: RestoreRecord },
+    written: Map<number, Ver>, planned: { p: number; cur: Ver; tgt: Ver }[], oldHead: number,
+  ): void {
+    const s = this.session();
+    let headVersionOf: (p: number, e: { cur: Ver; tgt: Ver }) => Ver;
+    if (target.kind === 'restoreFiles') {
+      // Head stays; the restored files become working changes against it.
+      headVersionOf = (_p, e) => e.cur;
+    } else {
+      if (resolved.undo) {
+        const ub = resolved.undo.undoBranch;
+        if (!this.branches.get(s.id)!.has(ub)) this.setBranchHead(s.id, ub, resolved.targetId);
+        s.activeBranch = ub;
+        this.run('UPDATE sessions SET active_branch = ? WHERE id = ?', [ub, s.id]);
+        this.setBranchHead(s.id, ub, resolved.targetId);
+      } else if (resolved.branch) {
+        s.activeBranch = resolved.branch;
+        this.run('UPDATE sessions SET active_branch = ? WHERE id = ?', [resolved.branch, s.id]);
+      } else {
+        this.setBranchHead(s.id, s.activeBranch, resolved.targetId);
+      }
+      headVersionOf = (_p, e) => e.tgt;
+    }
+    void oldHead;
+    for (const e of planned) {
+      const m = this.mirror.get(e.p);
+      if (m?.untracked) continue;
+      const cur: Ver = written.has(e.p) ? written.get(e.p)! : m ? { blob: m.blob, mode: m.mode } : ABSENT;
+      const hv = headVersionOf(e.p, e);
+      if (sameVer(cur, hv)) this.writePending(e.p, undefined);
+      else this.writePending(e.p, hv);
+    }
+  }
+
+  /** Writes or removes one file. Never throws: failures become the file's result. */
+  private applyOne(p: number, plan: PlanEntry, cur: Ver, tgt: Ver): RestoreFileResult {
+    const res: RestoreFileResult = { path: plan.path, key: plan.key, status: 'failed', before: plan.current, after: plan.current };
+    const loc = this.rootOfKey(plan.key)!;
+    const abs = plan.path;
+    try {
+      const unsafe = this.unsafePath(loc.root, loc.rel, tgt.blob !== 0);
+      if (unsafe) {
+        res.status = unsafe.skip ? 'skipped' : 'failed';
+        res.reason = unsafe.reason;
+        return res;
+      }
+      // Re-check: the file must still be what the plan saw.
+      let st: nodeFs.Stats | undefined;
+      try {
+        st = this.fs.lstatSync(abs);
+      } catch {
+        st = undefined;
+      }
+      const m = this.mirror.get(p);
+      const unchanged = cur.blob === 0 ? !st : !!st && !!m && st.size === m.size && st.mtimeMs === m.mtime && st.ino === m.ino;
+      if (!unchanged) {
+        let nowVer: Ver = ABSENT;
+        if (st?.isFile()) {
+          const data = this.fs.readFileSync(abs);
+          nowVer = { blob: this.hashToBlob.get(sha256(data)) ?? -1, mode: st.mode & 0o777 };
+        }
+        if (!sameVer(nowVer, cur)) {
+          res.status = 'skipped';
+          res.reason = 'the file changed on disk after the restore was planned; it was left as it is';
+          return res;
+        }
+      }
+      if (st && cur.blob !== 0 && (st.mode & 0o200) === 0) {
+        res.reason = `the file is read-only (mode ${(st.mode & 0o777).toString(8)})`;
+        return res;
+      }
+      if (tgt.blob === 0) {
+        this.fs.unlinkSync(abs);
+        this.pruneEmptyDirs(loc.root.path, path.dirname(abs));
+        this.writeMirror(p, undefined);
+        res.status = 'removed';
+        res.after = undefined;
+        return res;
+      }
+      let data: Buffer;
+      try {
+        data = this.objects.get(this.hashOf(tgt.blob));
+      } catch (e) {
+        res.reason = e instanceof ObjectCorruptError ? e.message : `the stored content could not be read: ${(e as Error).message}`;
+        return res;
+      }
+      this.fs.mkdirSync(path.dirname(abs), { recursive: true });
+      if (this.unsafePath(loc.root, loc.rel, true)) throw new Error('a folder on the path changed while writing');
+      const tmp = abs + TEMP_SUFFIX;
+      try {
+        this.fs.writeFileSync(tmp, data, { mode: tgt.mode });
+        this.fs.chmodSync(tmp, tgt.mode);
+        this.fs.renameSync(tmp, abs);
+      } catch (e) {
+        try {
+          this.fs.rmSync(tmp, { force: true });
+        } catch {
+          /* nothing more to clean */
+        }
+        throw e;
+      }
+      const after = this.fs.lstatSync(abs);
+      this.writeMirror(p, { blob: tgt.blob, mode: tgt.mode, size: after.size, mtime: after.mtimeMs, ino: after.ino, racy: true, untracked: false });
+      res.status = 'restored';
+      res.after = plan.target;
+      return res;
+    } catch (e) {
+      res.status = 'failed';
+      res.reason = describeIoError(e, abs, 'write');
+      return res;
+    }
+  }
+
+  /** Refuses writes that would leave the workspace or pass through a symbolic link. */
+  private unsafePath(root: RootFolder, rel: string, creating: boolean): { reason: string; skip?: boolean } | undefined {
+    const parts = rel.split('/');
+    if (parts.some((x) => x === '..' || x === '' || x === '.')) return { reason: 'the path is not a plain relative path inside the workspace' };
+    let cur = root.path;
+    for (let i = 0; i < parts.length - 1; i++) {
+      cur = path.join(cur, parts[i]);
+      let st: nodeFs.Stats;
+      try {
+        st = this.fs.lstatSync(cur);
+      } catch {
+        break; // missing folders are created below a checked one
+      }
+      if (st.isSymbolicLink()) return { reason: `the folder ${cur} is a symbolic link; Session Tree never writes through links` };
+      if (!st.isDirectory()) return { reason: `${cur} is a file where a folder is needed` };
+    }
+    const abs = path.join(root.path, ...parts);
+    try {
+      const st = this.fs.lstatSync(abs);
+      if (st.isSymbolicLink()) return { reason: 'the path is a symbolic link; Session Tree never writes through links', skip: true };
+      if (st.isDirectory()) return { reason: 'a folder is in the way' };
+    } catch {
+      if (!creating) return undefined;
+    }
+    return undefined;
+  }
+
+  private pruneEmptyDirs(rootPath: string, dir: string): void {
+    const root = path.resolve(rootPath);
+    let d = path.resolve(dir);
+    while (d.startsWith(root + path.sep)) {
+      try {
+        if (this.fs.readdirSync(d).length > 0) return;
+        this.fs.rmdirSync(d);
+      } catch {
+        return;
+      }
+      d = path.dirname(d);
+    }
+  }
+
+  private lastRestoreRecord(): RestoreRecord | undefined {
+    const r = this.db.exec("SELECT record FROM restores WHERE state = 'done' ORDER BY id DESC LIMIT 1");
+    const text = r[0]?.values[0]?.[0] as string | undefined;
+    return text ? safeJson<RestoreRecord | undefined>(text, undefined) : undefined;
+  }
+
+  lastRestore(): RestoreResult | undefined {
+    this.ensureOpen();
+    const r = this.lastRestoreRecord();
+    return r ? stripRecord(r) : undefined;
+  }
+
+  // ───────────────────────────── journal ─────────────────────────────
+
+  private get journalFile(): string {
+    return path.join(this.storageDir, 'restore.journal');
+  }
+
+  private writeJournal(j: Journal): void {
+    const tmp = this.journalFile + '.tmp';
+    const fd = this.fs.openSync(tmp, 'w');
+    try {
+      this.fs.writeSync(fd, JSON.stringify(j));
+      this.fs.fsyncSync(fd);
+    } finally {
+      this.fs.closeSync(fd);
+    }
+    this.fs.renameSync(tmp, this.journalFile);
+  }
+
+  private removeJournal(): void {
+    this.fs.rmSync(this.journalFile, { force: true });
+  }
+
+  /** A restore interrupted by a crash: if it was not recorded as done, put every file back. */
+  private recoverJournal(): string | undefined {
+    let j: Journal;
+    try {
+      j = JSON.parse(this.fs.readFileSync(this.journalFile, 'utf8'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      this.removeJournal();
+      return 'A damaged restore journal was found and removed; no files were changed.';
+    }
+    for (const e of j.entries) this.fs.rmSync(e.path + TEMP_SUFFIX, { force: true });
+    const done = this.db.exec('SELECT state FROM restores WHERE id = ?', [j.id])[0]?.values[0]?.[0] === 'done';
+    if (done) {
+      this.removeJournal();
+      return undefined;
+    }
+    let putBack = 0;
+    const left: string[] = [];
+    for (const e of j.entries) {
+      let now: string | undefined;
+      try {
+        now = sha256(this.fs.readFileSync(e.path));
+      } catch {
+        now = undefined;
+      }
+      if (now === e.before?.hash) continue;
+      if (now !== e.after?.hash) {
+        left.push(e.path);
+        continue;
+      }
+      try {
+        if (!e.before) this.fs.unlinkSync(e.path);
+        else {
+          const data = this.objects.get(e.before.hash);
+          this.fs.mkdirSync(path.dirname(e.path), { recursive: true });
+          this.fs.writeFileSync(e.path + TEMP_SUFFIX, data, { mode: e.before.mode });
+          this.fs.chmodSync(e.path + TEMP_SUFFIX, e.before.mode);
+          this.fs.renameSync(e.path + TEMP_SUFFIX, e.path);
+        }
+        putBack++;
+      } catch (err) {
+        left.push(`${e.path} (${(err as Error).message})`);
+      }
+    }
+    this.removeJournal();
+    return (
+      `A restore was interrupted (${j.entries.length} files); it was undone: ${putBack} file${putBack === 1 ? '' : 's'} put back.` +
+      (left.length ? ` Left as found (changed by something else): ${left.join(', ')}.` : '')
+    );
+  }
+
+  // ───────────────────────────── maintenance ─────────────────────────────
+
+  /** Every content hash the metadata refers to. */
+  private liveHashes(): Set<string> {
+    const live = new Set<string>();
+    const add = (b: number) => {
+      if (b) live.add(this.hashOf(b));
+    };
+    for (const e of this.mirror.values()) add(e.blob);
+    for (const v of this.pending.values()) add(v.blob);
+    for (const c of this.cps.values()) {
+      for (const ch of this.changesOf(c.id)) {
+        add(ch.beforeBlob);
+        add(ch.afterBlob);
+      }
+      if (c.manifest) {
+        live.add(c.manifest);
+        for (const v of this.manifestOf(c.manifest).values()) live.add(v.hash);
+      }
+    }
+    return live;
+  }
+
+  /** Removes snapshots nothing refers to. */
+  gc(): { removed: number; freedBytes: number } {
+    this.ensureWritable();
+    this.saveNow();
+    const live = this.liveHashes();
+    return this.objects.gc((h) => live.has(h));
+  }
+
+  /** Checks every snapshot's hash and every checkpoint's references. Returns problems in plain words. */
+  verify(): { ok: boolean; problems: string[]; checked: number } {
+    this.ensureOpen();
+    const problems: string[] = [];
+    const bad = new Set(this.objects.verify());
+    for (const h of bad) problems.push(`Snapshot ${h.slice(0, 12)} is damaged or unreadable.`);
+    let checked = this.objects.count;
+    for (const c of this.cps.values()) {
+      checked++;
+      if (c.parent && !this.cps.has(c.parent)) problems.push(`Checkpoint ${c.id} ("${c.label}") has a missing parent ${c.parent}.`);
+      if (!this.sessionsById.has(c.session)) problems.push(`Checkpoint ${c.id} belongs to a missing session ${c.session}.`);
+      if (!c.parent && !c.manifest) problems.push(`Checkpoint ${c.id} starts a history but has no saved starting state.`);
+      if (c.manifest && !this.objects.has(c.manifest)) problems.push(`The starting state of checkpoint ${c.id} is missing.`);
+      try {
+        for (const ch of this.changesOf(c.id)) {
+          for (const b of [ch.beforeBlob, ch.afterBlob]) {
+            if (!b) continue;
+            const h = this.blobToHash[b];
+            if (!h) problems.push(`Checkpoint ${c.id} refers to an unknown content record ${b}.`);
+            else if (!this.objects.has(h) || bad.has(h)) problems.push(`Checkpoint ${c.id} ("${c.label}"): the content of ${this.pathIdToKey[ch.path]} (${h.slice(0, 12)}) is missing or damaged.`);
+          }
+        }
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    for (const [id, s] of this.sessionsById) {
+      if (!this.cps.has(s.root)) problems.push(`Session "${s.title}" has a missing root checkpoint.`);
+      for (const [name, b] of this.branches.get(id) ?? []) {
+        if (!this.cps.has(b.head)) problems.push(`Branch "${name}" of session "${s.title}" points to a missing checkpoint ${b.head}.`);
+      }
+    }
+    return { ok: problems.length === 0, problems, checked };
+  }
+
+  /** Storage figures, for the bench and diagnostics. */
+  stats(): { checkpoints: number; sessions: number; objects: number; packBytes: number; dbBytes: number; tracked: number } {
+    return {
+      checkpoints: this.cps.size, sessions: this.sessionsById.size, objects: this.objects.count,
+      packBytes: this.objects.diskSize(), dbBytes: this.storeDb.lastSaveBytes, tracked: this.trackedCount(),
+    };
+  }
+}
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+function stripRecord(r: RestoreRecord): RestoreResult {
+  return {
+    id: r.id, target: r.target, targetId: r.targetId, targetLabel: r.targetLabel, safetyCheckpointId: r.safetyCheckpointId,
+    previousHeadId: r.previousHeadId, files: r.files, at: r.at,
+  };
+}
+
+function validateRoots(roots: RootFolder[]): RootFolder[] {
+  if (!Array.isArray(roots)) throw new EngineError('invalid-argument', 'roots must be a list of folders.');
+  const names = new Set<string>();
+  return roots.map((r) => {
+    if (!r || typeof r.name !== 'string' || !r.name || r.name.includes('/') || names.has(r.name)) {
+      throw new EngineError('invalid-argument', `Workspace folder names must be unique and contain no "/" (got "${r?.name}").`);
+    }
+    if (typeof r.path !== 'string' || !path.isAbsolute(r.path)) throw new EngineError('invalid-argument', `Workspace folder "${r.name}" needs an absolute path.`);
+    names.add(r.name);
+    return { name: r.name, path: path.resolve(r.path) };
+  });
+}
+
+function cleanName(s: string, what: string, allowEmpty = false): string {
+  if (typeof s !== 'string') throw new EngineError('invalid-argument', `The ${what} must be text.`);
+  const t = s.replace(/[\r\n\t]+/g, ' ').trim();
+  if (!t && !allowEmpty) throw new EngineError('invalid-argument', `The ${what} cannot be empty.`);
+  if (t.length > MAX_NAME) throw new EngineError('invalid-argument', `The ${what} is too long (${t.length} characters; ${MAX_NAME} at most).`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(t)) throw new EngineError('invalid-argument', `The ${what} contains control characters.`);
+  return t;
+}
+
+function cleanBranchName(name: string): string {
+  const n = cleanName(name, 'branch name');
+  if (/^\d+$/.test(n)) throw new EngineError('invalid-argument', `A branch name cannot be only digits ("${n}" would be read as a checkpoint id).`);
+  return n;
+}
+
+function validateMeta(meta: CheckpointMeta): void {
+  if (meta.label !== undefined && typeof meta.label !== 'string') throw new EngineError('invalid-argument', 'label must be text.');
+  if (meta.tools !== undefined && (!Array.isArray(meta.tools) || meta.tools.some((t) => typeof t !== 'string'))) {
+    throw new EngineError('invalid-argument', 'tools must be a list of strings.');
+  }
+  if (meta.exitCode !== undefined && (typeof meta.exitCode !== 'number' || !Number.isInteger(meta.exitCode))) {
+    throw new EngineError('invalid-argument', 'exitCode must be a whole number.');
+  }
+  if (meta.metadata !== undefined) {
+    if (typeof meta.metadata !== 'object' || meta.metadata === null || Array.isArray(meta.metadata)) {
+      throw new EngineError('invalid-argument', 'metadata must be a JSON object.');
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(meta.metadata);
+    } catch (e) {
+      throw new EngineError('invalid-argument', `metadata must be JSON: ${(e as Error).message}`);
+    }
+    if (text.length > 64 * 1024) throw new EngineError('invalid-argument', 'metadata is too large (64 KiB at most).');
+  }
+  if (meta.prompt !== undefined && typeof meta.prompt !== 'string') throw new EngineError('invalid-argument', 'prompt must be text.');
+}
+
+function defaultLabel(source: CheckpointSource, keys: string[], meta: CheckpointMeta): string {
+  if (source === 'terminal' && meta.command) return meta.command.length > 80 ? meta.command.slice(0, 79) + '…' : meta.command;
+  if (source === 'editor' || source === 'manual') {
+    if (keys.length === 1) return `${source === 'editor' ? 'Saved' : 'Changed'} ${keys[0].slice(keys[0].lastIndexOf('/') + 1)}`;
+    if (keys.length > 1) return `${source === 'editor' ? 'Saved' : 'Changed'} ${keys.length} files`;
+  }
+  return DEFAULT_LABELS[source];
+}
+
+function safeJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function describeIoError(e: unknown, file: string, action: 'read' | 'write' | 'list'): string {
+  const err = e as NodeJS.ErrnoException;
+  const what: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'operation not permitted', ENOSPC: 'the disk is full', EDQUOT: 'disk quota exceeded',
+    EROFS: 'the file system is read-only', EBUSY: 'the file is busy or locked', EISDIR: 'a folder is in the way',
+    ENOTDIR: 'a file is in the way of a folder', EMFILE: 'too many open files', ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links', EIO: 'an I/O error',
+  };
+  const cause = (err?.code && what[err.code]) || err?.message || String(e);
+  return `could not ${action} ${file}: ${cause}${err?.code ? ` (${err.code})` : ''}`;
+}

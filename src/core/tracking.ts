@@ -1,0 +1,111 @@
+// Which files are tracked: not under `.git`, not excluded by the user's patterns or by a
+// `.gitignore` at any depth, not larger than the size limit, regular files only (symlinks are
+// neither tracked nor followed). `.gitignore` semantics come from the `ignore` package, the
+// matcher eslint and prettier use; a deeper `.gitignore` overrides a shallower one, as in git.
+import ignore, { type Ignore } from 'ignore';
+import * as nodeFs from 'node:fs';
+import * as path from 'node:path';
+
+type Fs = typeof nodeFs;
+
+/** Temp files written by restores; never tracked. */
+export const TEMP_SUFFIX = '.st-tmp';
+
+export interface TrackingRules {
+  exclude: string[];
+  maxFileSize: number;
+}
+
+export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
+
+export class Tracking {
+  private readonly userIgnore: Ignore;
+  // per root path → per directory (relative, '' for the root) → its .gitignore matcher (null: none)
+  private readonly cache = new Map<string, Map<string, Ignore | null>>();
+
+  constructor(
+    readonly rules: TrackingRules,
+    private readonly fs: Fs,
+    /** Absolute folders never tracked (the store itself, when it lives inside a workspace). */
+    private readonly never: string[] = [],
+  ) {
+    this.userIgnore = ignore({ allowRelativePaths: true }).add(rules.exclude.filter((p) => p.trim() !== ''));
+  }
+
+  /** Forget cached `.gitignore` matchers of a root (all, or one directory). */
+  invalidate(rootPath: string, dirRel?: string): void {
+    if (dirRel === undefined) this.cache.delete(rootPath);
+    else this.cache.get(rootPath)?.delete(dirRel);
+  }
+
+  private matcher(rootPath: string, dirRel: string): Ignore | null {
+    let perRoot = this.cache.get(rootPath);
+    if (!perRoot) {
+      perRoot = new Map();
+      this.cache.set(rootPath, perRoot);
+    }
+    let m = perRoot.get(dirRel);
+    if (m !== undefined) return m;
+    m = null;
+    try {
+      const text = this.fs.readFileSync(path.join(rootPath, dirRel, '.gitignore'), 'utf8');
+      m = ignore({ allowRelativePaths: true }).add(text);
+    } catch {
+      m = null;
+    }
+    perRoot.set(dirRel, m);
+    return m;
+  }
+
+  /**
+   * Why `rel` (relative to the root, '/'-separated) is excluded, or undefined when it is not.
+   * Checks only the path itself, not its ancestors (a walk never enters an excluded folder; use
+   * `excludedWithAncestors` for a lone path).
+   */
+  excluded(rootPath: string, rel: string, isDir: boolean): string | undefined {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (name === '.git') return 'a .git folder';
+    if (!isDir && name.endsWith(TEMP_SUFFIX)) return 'a Session Tree temporary file';
+    if (isDir && this.never.length > 0) {
+      const abs = path.join(rootPath, rel);
+      if (this.never.some((n) => abs === n)) return 'the Session Tree store';
+    }
+    const probe = isDir ? rel + '/' : rel;
+    if (this.userIgnore.ignores(probe)) return 'excluded by the sessionTree.exclude setting';
+    // Deepest .gitignore first: the first one with a rule about the path decides.
+    let dir = rel;
+    for (;;) {
+      const slash = dir.lastIndexOf('/');
+      dir = slash < 0 ? '' : dir.slice(0, slash);
+      const m = this.matcher(rootPath, dir);
+      if (m) {
+        const sub = dir === '' ? probe : probe.slice(dir.length + 1);
+        const r = m.test(sub);
+        if (r.ignored) return `excluded by ${dir === '' ? '' : dir + '/'}.gitignore`;
+        if (r.unignored) return undefined;
+      }
+      if (dir === '') return undefined;
+    }
+  }
+
+  excludedWithAncestors(rootPath: string, rel: string, isDir: boolean): string | undefined {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const why = this.excluded(rootPath, parts.slice(0, i).join('/'), true);
+      if (why) return why;
+    }
+    return this.excluded(rootPath, rel, isDir);
+  }
+
+  tooLarge(size: number): string | undefined {
+    return size > this.rules.maxFileSize
+      ? `larger than the size limit (${formatBytes(size)} > ${formatBytes(this.rules.maxFileSize)})`
+      : undefined;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
