@@ -101,6 +101,43 @@ export class Workbench {
     }
   }
 
+  /**
+   * Finds a row of the Sessions tree, expanding the lines a rewind left behind ("Rewound line",
+   * "⎇ branch") and collapsed branches until it shows.
+   */
+  async findRow(name: string | RegExp, timeoutMs = 20_000): Promise<Locator> {
+    const row = this.row(name);
+    await poll(
+      async () => {
+        if (await row.isVisible()) return true;
+        const collapsed = this.sessionsTree()
+          .locator('[role="treeitem"][aria-expanded="false"]')
+          .filter({ has: this.page.locator('.codicon-repo-forked, .codicon-git-branch') });
+        if ((await collapsed.count()) > 0) await collapsed.first().locator('.monaco-tl-twistie').click();
+        return false;
+      },
+      timeoutMs,
+      async () => `no row ${String(name)} among ${JSON.stringify(await this.rowNames())}`,
+      400,
+    );
+    return row;
+  }
+
+  /** A row of another tree in the side bar (the restore results), by its accessible name. */
+  sideBarRow(name: string | RegExp): Locator {
+    return this.page.locator('.sidebar').getByRole('treeitem', { name: toRegExp(name) }).first();
+  }
+
+  /** Hovers a row and returns the text of the hover it shows. */
+  async hoverText(row: Locator): Promise<string> {
+    await this.page.mouse.move(0, 0);
+    await row.hover();
+    const hover = this.page.locator('.monaco-hover:visible, .workbench-hover:visible').first();
+    await hover.waitFor({ timeout: 10_000 });
+    await this.page.waitForTimeout(300); // the tooltip of a checkpoint is resolved lazily
+    return (await hover.innerText()).replace(/\s+/g, ' ');
+  }
+
   /** Expands every collapsed row of the Sessions tree, breadth first, until none is left (bounded). */
   async expandAll(maxRounds = 6): Promise<void> {
     for (let round = 0; round < maxRounds; round++) {

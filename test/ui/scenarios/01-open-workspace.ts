@@ -28,11 +28,7 @@ export const openWorkspace: Scenario = {
       await wb.expandAll();
       await expectActiveBranch(wb);
       // The root checkpoint: the workspace as it was when the session started.
-      await poll(
-        async () => (await wb.rowNames()).some((name) => /start|root|begin/i.test(name)),
-        15_000,
-        async () => `no root checkpoint row among ${JSON.stringify(await wb.rowNames())}`,
-      );
+      await wb.waitRow(/^Session start/, 15_000);
     });
 
     await wb.step('the status bar shows session and branch', async () => {

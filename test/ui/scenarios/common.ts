@@ -9,7 +9,7 @@ export const ACTIVE_BRANCH = 'main';
 export async function expectActiveBranch(wb: Workbench, branch = ACTIVE_BRANCH): Promise<void> {
   await poll(
     async () => {
-      const row = wb.row(new RegExp(`\\b${branch}\\b`));
+      const row = wb.row(new RegExp(`^${escape(branch)}(\\s|$)`));
       const name = (await row.getAttribute('aria-label')) ?? '';
       const icon = await row.locator('.codicon-check, .codicon-circle-filled, .codicon-pass-filled, .codicon-target').count();
       return /active|current|✓|●|\*/i.test(name) || icon > 0;
@@ -23,14 +23,14 @@ export async function expectActiveBranch(wb: Workbench, branch = ACTIVE_BRANCH):
 export async function checkpointFromTitle(wb: Workbench, label: string): Promise<void> {
   await wb.viewTitleAction('Create Checkpoint');
   await wb.answerInput(label);
-  await wb.waitRow(new RegExp(escape(label)), 20_000);
+  await wb.waitRow(checkpointName(label), 20_000);
 }
 
 /** Creates a checkpoint with a label from the command palette. */
 export async function checkpointFromPalette(wb: Workbench, label: string): Promise<void> {
   await wb.command('Create Checkpoint…');
   await wb.answerInput(label);
-  await wb.waitRow(new RegExp(escape(label)), 20_000);
+  await wb.waitRow(checkpointName(label), 20_000);
 }
 
 /** Edits a file in the editor the way a person does, saves it and waits for the bytes on disk. */
@@ -56,3 +56,26 @@ export async function retry(times: number, fn: () => Promise<void>): Promise<voi
 }
 
 export { poll };
+
+/** Workspace settings: editor saves wait for "Create Checkpoint" instead of sealing on their own. */
+export const MANUAL_CHECKPOINTS = { 'sessionTree.editorQuietTime': 600_000 };
+
+/** Accepts the confirmation a restore asks for, when it asks (nothing to write: no question). */
+export async function confirmIfAsked(wb: Workbench, button: string, timeoutMs = 8_000): Promise<void> {
+  const box = wb.page.locator('.monaco-dialog-box');
+  const shown = await box.waitFor({ timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  );
+  if (shown) await wb.dialog(new RegExp(`^${escape(button)}$`));
+}
+
+/** Waits until the Sessions tree shows working changes (the extension has seen a change). */
+export async function expectWorkingChanges(wb: Workbench): Promise<void> {
+  await wb.waitRow(/^Working changes/, 20_000);
+}
+
+/** A checkpoint row by its label (the accessible name starts with it). */
+export function checkpointName(label: string): RegExp {
+  return new RegExp(`^${escape(label)}(\\s|$)`);
+}
