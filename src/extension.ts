@@ -1,6 +1,62 @@
-// Extension entry: wires the VS Code layer to the engine (filled in by the extension work).
-import type * as vscode from 'vscode';
+// Extension entry: wires the VS Code layer (src/vscode) to the engine worker (src/host). Nothing
+// else happens here; every registration is disposed with the extension.
+import * as vscode from 'vscode';
+import type { SessionTreeApi } from './api';
+import { startEngine } from './host/client';
+import { Capture } from './vscode/capture';
+import { registerCommands } from './vscode/commands';
+import { EngineHost } from './vscode/engineHost';
+import { Views } from './vscode/ids';
+import { Log } from './vscode/log';
+import { createApi } from './vscode/publicApi';
+import { Restorer } from './vscode/restore';
+import { ResultsView } from './vscode/resultsView';
+import { SessionsTreeProvider } from './vscode/sessionsTree';
+import { affectsTracking } from './vscode/settings';
+import { SnapshotFileSystem } from './vscode/snapshots';
+import { StatusBar } from './vscode/statusBar';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+let host: EngineHost | undefined;
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): SessionTreeApi {
+  const subs = context.subscriptions;
+  const log = new Log();
+  subs.push(log);
+
+  host = new EngineHost(context, startEngine, log);
+  subs.push(host);
+  const capture = new Capture(host, log);
+  subs.push(capture);
+  subs.push(new SnapshotFileSystem(host));
+
+  const tree = new SessionsTreeProvider(host, log);
+  subs.push(tree);
+  subs.push(vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true }));
+  const results = new ResultsView(host, log);
+  subs.push(results);
+  subs.push(new StatusBar(host, log));
+
+  const restorer = new Restorer(host, capture, results, log);
+  const titles = new Map<string, string>(
+    ((context.extension.packageJSON as { contributes?: { commands?: { command: string; title: string }[] } }).contributes?.commands ?? []).map(
+      (c) => [c.command, c.title.replace(/…$/, '')],
+    ),
+  );
+  subs.push(...registerCommands({ host, log, capture, restorer, tree, results, titles }));
+
+  subs.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affectsTracking(e)) void host?.updateOptions().catch((err) => log.error('Applying settings failed', err));
+    }),
+  );
+  subs.push(host.onDidChangeState((state) => state === 'ready' && void results.reload()));
+
+  host.start();
+  return createApi(host, capture, restorer, subs);
+}
+
+/** Closes the store so the database is saved before the extension host exits. */
+export async function deactivate(): Promise<void> {
+  await host?.close();
+  host = undefined;
+}

@@ -1,0 +1,93 @@
+// The API Session Tree returns from `activate`, for agents and other extensions. This file depends
+// on nothing but `vscode` types: copy it into your extension and get the API with
+//
+//   const ext = vscode.extensions.getExtension<SessionTreeApi>('sessiontree.session-tree');
+//   const api = await ext?.activate();
+//   if (api?.version === 1) { await api.ready; … }
+//
+// API calls never prompt and never open editors or views. Versioned: breaking changes bump `version`.
+import type { Event, Uri } from 'vscode';
+
+export interface SessionTreeApi {
+  readonly version: 1;
+  /** Settles when the store is open and the first scan is done (rejects if the store cannot open). */
+  readonly ready: Promise<void>;
+  /** Anything in sessions, branches, checkpoints or working changes changed. */
+  readonly onDidChange: Event<void>;
+
+  sessions(): Promise<SessionInfo[]>;
+  activeSession(): Promise<SessionInfo | undefined>;
+  newSession(options?: { title?: string }): Promise<SessionInfo>;
+  /** Makes another session active; files are not touched. */
+  switchSession(sessionId: string): Promise<void>;
+  /** Newest first, walking parents from the branch head (default: active session, active branch). */
+  checkpoints(options?: { sessionId?: string; branch?: string; limit?: number }): Promise<CheckpointInfo[]>;
+
+  /** Stores the current content of these files before you write them. Never throws. */
+  willEdit(uris: Uri[]): Promise<void>;
+  /**
+   * Seals the working changes into a checkpoint (source default `agent`); undefined when nothing
+   * changed. Files announced with `willEdit` since the last checkpoint are re-read first.
+   */
+  createCheckpoint(options?: {
+    label?: string;
+    source?: string;
+    tools?: string[];
+    prompt?: string;
+    metadata?: Record<string, unknown>;
+  }): Promise<CheckpointInfo | undefined>;
+
+  /** Restores the state of a checkpoint (`before`: of its parent); head moves there. */
+  rewind(checkpointId: string, options?: { before?: boolean }): Promise<RestoreResult>;
+  /** Moves `count` checkpoints back along the active branch. */
+  rollback(count: number): Promise<RestoreResult>;
+  /** `from`: a branch name or a checkpoint id (default: head). Files are not touched. */
+  createBranch(name: string, options?: { from?: string }): Promise<BranchInfo>;
+  /** Restores the branch's head state and makes the branch active. */
+  checkout(branch: string): Promise<RestoreResult>;
+  /** Restores only these files to their content at the checkpoint; head does not move. */
+  restoreFiles(checkpointId: string, uris: Uri[]): Promise<RestoreResult>;
+  /** Returns to the state before the last rewind, rollback, checkout or file restore. */
+  undoLastRestore(): Promise<RestoreResult>;
+}
+
+export interface SessionInfo {
+  id: string;
+  title: string;
+  createdAt: number;
+  tags: string[];
+  activeBranch: string;
+  branches: BranchInfo[];
+  headId: string;
+}
+
+export interface BranchInfo {
+  name: string;
+  headId: string;
+  active: boolean;
+}
+
+export interface CheckpointInfo {
+  id: string;
+  sessionId: string;
+  parentId?: string;
+  createdAt: number;
+  label: string;
+  /** 'start' | 'editor' | 'agent' | 'terminal' | 'manual' | 'safety' | 'external' */
+  source: string;
+  tools?: string[];
+  prompt?: string;
+  command?: string;
+  cwd?: string;
+  exitCode?: number;
+  files: { uri: Uri; change: 'added' | 'modified' | 'deleted'; added: number; removed: number }[];
+}
+
+/**
+ * What a restore did, file by file. Files with unsaved editor changes are `skipped`, never
+ * overwritten. Every restore first seals the working changes into `safetyCheckpointId`.
+ */
+export interface RestoreResult {
+  safetyCheckpointId?: string;
+  files: { uri: Uri; status: 'restored' | 'removed' | 'skipped' | 'failed'; reason?: string }[];
+}

@@ -1,0 +1,125 @@
+// Every diff the extension opens: a checkpoint's change to a file, a stored version vs the file on
+// disk, a restore's before ↔ after, and several at once in the multi-file diff editor.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FileChange, FileVersion, RestorePlan, RestoreResult } from '../core/types';
+import { describeTarget } from './format';
+import { toSnapshotUri } from './snapshots';
+
+/** A stored version's URI, or the empty document when the file is absent in that version. */
+function stored(key: string, version: FileVersion | undefined, tag: string): vscode.Uri {
+  return toSnapshotUri(key, version, tag);
+}
+
+/** The file on disk, or the empty document when it does not exist now. */
+async function onDisk(filePath: string, key: string): Promise<vscode.Uri> {
+  const uri = vscode.Uri.file(filePath);
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return uri;
+  } catch {
+    return stored(key, undefined, 'absent');
+  }
+}
+
+function name(key: string): string {
+  return path.posix.basename(key);
+}
+
+async function diff(left: vscode.Uri, right: vscode.Uri, title: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: true });
+}
+
+/** What a checkpoint did to one file: its parent's version ↔ the checkpoint's. */
+export function openCheckpointChange(change: FileChange, checkpointLabel: string): Promise<void> {
+  return diff(
+    stored(change.key, change.before, 'before'),
+    stored(change.key, change.after, checkpointLabel),
+    `${name(change.key)} (before ↔ “${checkpointLabel}”)`,
+  );
+}
+
+/** A working change: the head's version ↔ the file on disk. */
+export async function openWorkingChange(change: FileChange): Promise<void> {
+  return diff(
+    stored(change.key, change.before, 'head'),
+    await onDisk(change.path, change.key),
+    `${name(change.key)} (head ↔ working changes)`,
+  );
+}
+
+/** A file's version in a checkpoint ↔ the file on disk now. */
+export async function openCompareWithCurrent(
+  filePath: string,
+  key: string,
+  version: FileVersion | undefined,
+  checkpointLabel: string,
+): Promise<void> {
+  return diff(
+    stored(key, version, checkpointLabel),
+    await onDisk(filePath, key),
+    `${name(key)} (“${checkpointLabel}” ↔ current)`,
+  );
+}
+
+/** What a restore did to one file: before the operation ↔ after it. */
+export function openRestoreChange(result: RestoreResult, file: RestoreResult['files'][number]): Promise<void> {
+  return diff(
+    stored(file.key, file.before, 'before restore'),
+    stored(file.key, file.after, 'after restore'),
+    `${name(file.key)} (before ↔ after: ${describeTarget(result)})`,
+  );
+}
+
+type ChangesEntry = [vscode.Uri, vscode.Uri, vscode.Uri];
+
+async function changes(title: string, entries: ChangesEntry[]): Promise<void> {
+  if (entries.length === 0) {
+    void vscode.window.showInformationMessage(`${title}: no file changes to show.`);
+    return;
+  }
+  await vscode.commands.executeCommand('vscode.changes', title, entries);
+}
+
+/** All of a checkpoint's changes in the multi-file diff editor. */
+export function openCheckpointChanges(files: FileChange[], checkpointLabel: string): Promise<void> {
+  return changes(
+    `Changes in “${checkpointLabel}”`,
+    files.map((f) => [vscode.Uri.file(f.path), stored(f.key, f.before, 'before'), stored(f.key, f.after, checkpointLabel)]),
+  );
+}
+
+export async function openWorkingChanges(files: FileChange[]): Promise<void> {
+  const entries: ChangesEntry[] = [];
+  for (const f of files) entries.push([vscode.Uri.file(f.path), stored(f.key, f.before, 'head'), await onDisk(f.path, f.key)]);
+  return changes('Working changes (head ↔ working)', entries);
+}
+
+/** Every file of a restore, before ↔ after. */
+export function openRestoreChanges(result: RestoreResult): Promise<void> {
+  return changes(
+    `${describeTarget(result)} (before ↔ after)`,
+    result.files
+      .filter((f) => f.before?.hash !== f.after?.hash)
+      .map((f) => [vscode.Uri.file(f.path), stored(f.key, f.before, 'before restore'), stored(f.key, f.after, 'after restore')]),
+  );
+}
+
+/** A plan before it runs: each file on disk now ↔ what the operation would write. */
+export async function openPlan(plan: RestorePlan, title: string): Promise<void> {
+  const entries: ChangesEntry[] = [];
+  for (const e of plan.entries) {
+    if (e.action === 'skip') continue;
+    entries.push([vscode.Uri.file(e.path), await onDisk(e.path, e.key), stored(e.key, e.target, `after: ${plan.targetLabel}`)]);
+  }
+  return changes(`Preview: ${title} (current ↔ after)`, entries);
+}
+
+/** A checkpoint's whole state against the files now: what rewinding there would change. */
+export async function openStateVsCurrent(plan: RestorePlan, checkpointLabel: string): Promise<void> {
+  const entries: ChangesEntry[] = [];
+  for (const e of plan.entries) {
+    entries.push([vscode.Uri.file(e.path), stored(e.key, e.target, checkpointLabel), await onDisk(e.path, e.key)]);
+  }
+  return changes(`“${checkpointLabel}” ↔ current`, entries);
+}

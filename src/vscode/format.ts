@@ -1,0 +1,153 @@
+// How engine data reads in the UI: times, counts, icons, tooltips. Pure functions of the data.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus } from '../core/types';
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function fromNow(ts: number, now = Date.now()): string {
+  const s = Math.round((now - ts) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${plural(h, 'hour')} ago`;
+  const d = Math.round(h / 24);
+  if (d < 30) return `${plural(d, 'day')} ago`;
+  return new Date(ts).toLocaleDateString();
+}
+
+export function lineCounts(c: { added: number; removed: number }): string {
+  return `+${c.added} −${c.removed}`;
+}
+
+export const SOURCE_NAMES: Record<CheckpointSource, string> = {
+  start: 'session start',
+  editor: 'editor saves',
+  agent: 'agent turn',
+  terminal: 'terminal command',
+  manual: 'manual checkpoint',
+  safety: 'safety checkpoint',
+  external: 'changed outside VS Code',
+};
+
+export function checkpointIcon(c: Pick<CheckpointSummary, 'source' | 'exitCode'>): vscode.ThemeIcon {
+  switch (c.source) {
+    case 'start':
+      return new vscode.ThemeIcon('debug-start');
+    case 'editor':
+      return new vscode.ThemeIcon('edit');
+    case 'agent':
+      return new vscode.ThemeIcon('sparkle');
+    case 'terminal':
+      if (c.exitCode === undefined) return new vscode.ThemeIcon('terminal');
+      return c.exitCode === 0
+        ? new vscode.ThemeIcon('terminal', new vscode.ThemeColor('testing.iconPassed'))
+        : new vscode.ThemeIcon('terminal', new vscode.ThemeColor('testing.iconFailed'));
+    case 'manual':
+      return new vscode.ThemeIcon('bookmark');
+    case 'safety':
+      return new vscode.ThemeIcon('shield');
+    case 'external':
+      return new vscode.ThemeIcon('globe');
+  }
+}
+
+export function checkpointDescription(c: CheckpointSummary, extra: string[] = []): string {
+  const parts = [...extra, fromNow(c.createdAt)];
+  if (c.fileCount > 0) parts.push(`${plural(c.fileCount, 'file')} ${lineCounts(c)}`);
+  if (c.source === 'terminal' && c.exitCode !== undefined && c.exitCode !== 0) parts.push(`exit ${c.exitCode}`);
+  return parts.join(' · ');
+}
+
+const changeLetter: Record<FileChange['change'], string> = { added: 'A', modified: 'M', deleted: 'D' };
+
+export function changeDescription(c: FileChange, relDir: string): string {
+  const counts = c.binary ? 'binary' : lineCounts(c);
+  return [relDir, `${changeLetter[c.change]} ${counts}`].filter(Boolean).join(' · ');
+}
+
+/** The key without its root name when there is a single root; with it otherwise. */
+export function displayPath(key: string, multiRoot: boolean): string {
+  if (multiRoot) return key;
+  const slash = key.indexOf('/');
+  return slash >= 0 ? key.slice(slash + 1) : key;
+}
+
+export function splitDisplayPath(key: string, multiRoot: boolean): { name: string; dir: string } {
+  const p = displayPath(key, multiRoot);
+  const dir = path.posix.dirname(p);
+  return { name: path.posix.basename(p), dir: dir === '.' ? '' : dir };
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+function fence(text: string): string {
+  const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}text\n${text}\n${ticks}`;
+}
+
+const MAX_TOOLTIP_FILES = 25;
+const MAX_PROMPT = 600;
+
+export function checkpointTooltip(c: CheckpointInfo, multiRoot: boolean): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.supportThemeIcons = true;
+  md.appendMarkdown(`**${escape(c.label)}**\n\n`);
+  const rows: string[] = [
+    `$(${checkpointIcon(c).id}) ${escape(SOURCE_NAMES[c.source])} · ${escape(new Date(c.createdAt).toLocaleString())}`,
+  ];
+  if (c.tools?.length) rows.push(`Tools: ${escape(c.tools.join(', '))}`);
+  if (c.command !== undefined) rows.push(`Command: \`${c.command.replace(/`/g, "'")}\``);
+  if (c.cwd) rows.push(`Cwd: ${escape(c.cwd)}`);
+  if (c.exitCode !== undefined) rows.push(`Exit code: ${c.exitCode}`);
+  if (c.durationMs !== undefined) rows.push(`Duration: ${(c.durationMs / 1000).toFixed(1)} s`);
+  rows.push(`Id: ${escape(c.id)}`);
+  md.appendMarkdown(rows.join('  \n') + '\n\n');
+  if (c.prompt) {
+    const prompt = c.prompt.length > MAX_PROMPT ? `${c.prompt.slice(0, MAX_PROMPT)}…` : c.prompt;
+    md.appendMarkdown('Prompt:\n\n');
+    md.appendMarkdown(fence(prompt) + '\n\n');
+  }
+  if (c.files.length === 0) {
+    md.appendMarkdown('No files changed.');
+  } else {
+    md.appendMarkdown(`${plural(c.files.length, 'file')} ${lineCounts(c)}:  \n`);
+    const shown = c.files.slice(0, MAX_TOOLTIP_FILES).map(
+      (f) => `${changeLetter[f.change]} ${escape(displayPath(f.key, multiRoot))} ${f.binary ? '(binary)' : lineCounts(f)}`,
+    );
+    if (c.files.length > MAX_TOOLTIP_FILES) shown.push(`… and ${c.files.length - MAX_TOOLTIP_FILES} more`);
+    md.appendMarkdown(shown.join('  \n'));
+  }
+  return md;
+}
+
+export const STATUS_ICONS: Record<FileStatus, vscode.ThemeIcon> = {
+  restored: new vscode.ThemeIcon('check', new vscode.ThemeColor('testing.iconPassed')),
+  removed: new vscode.ThemeIcon('trash'),
+  skipped: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+};
+
+export function describeTarget(r: { target: { kind: string; count?: number; branch?: string; before?: boolean }; targetLabel: string }): string {
+  const t = r.target;
+  switch (t.kind) {
+    case 'rewind':
+      return t.before ? `Rewind to before “${r.targetLabel}”` : `Rewind to “${r.targetLabel}”`;
+    case 'rollback':
+      return `Roll back ${plural(t.count ?? 0, 'checkpoint')} to “${r.targetLabel}”`;
+    case 'checkout':
+      return `Check out ${t.branch ?? ''}`;
+    case 'restoreFiles':
+      return `Restore files from “${r.targetLabel}”`;
+    case 'undo':
+      return `Undo last restore (back to “${r.targetLabel}”)`;
+    default:
+      return r.targetLabel;
+  }
+}

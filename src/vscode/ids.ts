@@ -1,0 +1,86 @@
+// Every id the extension shares with package.json, declared once. `scripts`/tests compare these
+// with the manifest, so a command renamed here and not there is caught.
+
+export const PREFIX = 'sessionTree';
+
+export const Commands = {
+  createCheckpoint: 'sessionTree.createCheckpoint',
+  rewind: 'sessionTree.rewind',
+  rewindHere: 'sessionTree.rewindHere',
+  rewindBefore: 'sessionTree.rewindBefore',
+  rollback: 'sessionTree.rollback',
+  checkout: 'sessionTree.checkout',
+  createBranch: 'sessionTree.createBranch',
+  branchFromHere: 'sessionTree.branchFromHere',
+  renameBranch: 'sessionTree.renameBranch',
+  deleteBranch: 'sessionTree.deleteBranch',
+  newSession: 'sessionTree.newSession',
+  switchSession: 'sessionTree.switchSession',
+  renameSession: 'sessionTree.renameSession',
+  forkSession: 'sessionTree.forkSession',
+  deleteSession: 'sessionTree.deleteSession',
+  labelCheckpoint: 'sessionTree.labelCheckpoint',
+  compareWithCurrent: 'sessionTree.compareWithCurrent',
+  restoreFile: 'sessionTree.restoreFile',
+  openChanges: 'sessionTree.openChanges',
+  undoLastRestore: 'sessionTree.undoLastRestore',
+  refresh: 'sessionTree.refresh',
+  showLog: 'sessionTree.showLog',
+  openAllResults: 'sessionTree.openAllResults',
+  // Internal: bound to tree-item clicks, hidden from the palette.
+  openDiff: 'sessionTree.openDiff',
+  loadMore: 'sessionTree.loadMore',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const Views = {
+  container: 'sessionTree',
+  sessions: 'sessionTree.sessions',
+  results: 'sessionTree.results',
+} as const;
+
+/** Context keys read by `when` clauses in package.json. */
+export const ContextKeys = {
+  /** 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error' */
+  state: 'sessionTree.state',
+  hasRestore: 'sessionTree.hasRestore',
+  canUndo: 'sessionTree.canUndo',
+} as const;
+export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
+export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';
+
+export const Settings = {
+  section: 'sessionTree',
+  exclude: 'exclude',
+  maxFileSize: 'maxFileSize',
+  editorQuietTime: 'editorQuietTime',
+  recordTerminalCommands: 'recordTerminalCommands',
+  databaseSavePolicy: 'databaseSavePolicy',
+  confirmBeforeRestore: 'confirmBeforeRestore',
+} as const;
+export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
+
+/** URI scheme of the read-only documents that serve snapshot bytes. */
+export const SNAPSHOT_SCHEME = 'session-tree';
+
+/** Node kinds of the trees; the first part of every contextValue (`sessionTree:<kind>+flag…`). */
+export type NodeKind =
+  | 'session'
+  | 'branch'
+  | 'checkpoint'
+  | 'file'
+  | 'working'
+  | 'workingFile'
+  | 'line'
+  | 'more'
+  | 'result'
+  | 'resultFile';
+
+/**
+ * contextValue with flags, e.g. `sessionTree:checkpoint+head+fork`. Menus match with regexes
+ * such as `viewItem =~ /^sessionTree:checkpoint\b/` and `viewItem =~ /\+head\b/`.
+ */
+export function contextValue(kind: NodeKind, flags: Record<string, boolean | undefined> = {}): string {
+  const on = Object.keys(flags).filter((f) => flags[f]);
+  return `${PREFIX}:${kind}${on.map((f) => `+${f}`).join('')}`;
+}

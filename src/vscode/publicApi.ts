@@ -1,0 +1,167 @@
+// The API returned by `activate`: engine data turned into the shapes of src/api.ts. Never prompts.
+import * as vscode from 'vscode';
+import type * as api from '../api';
+import type * as core from '../core/types';
+import { CHECKPOINT_SOURCES } from '../core/types';
+import type { Capture } from './capture';
+import type { EngineHost } from './engineHost';
+import type { Restorer } from './restore';
+
+/** Checkpoint details are read this many at a time when listing. */
+const DETAIL_CONCURRENCY = 16;
+
+export function toApiBranch(b: core.BranchInfo): api.BranchInfo {
+  return { name: b.name, headId: b.headId, active: b.active };
+}
+
+export function toApiSession(s: core.SessionInfo): api.SessionInfo {
+  return {
+    id: s.id,
+    title: s.title,
+    createdAt: s.createdAt,
+    tags: [...s.tags],
+    activeBranch: s.activeBranch,
+    branches: s.branches.map(toApiBranch),
+    headId: s.headId,
+  };
+}
+
+export function toApiCheckpoint(c: core.CheckpointInfo): api.CheckpointInfo {
+  return {
+    id: c.id,
+    sessionId: c.sessionId,
+    ...(c.parentId !== undefined ? { parentId: c.parentId } : {}),
+    createdAt: c.createdAt,
+    label: c.label,
+    source: c.source,
+    ...(c.tools !== undefined ? { tools: [...c.tools] } : {}),
+    ...(c.prompt !== undefined ? { prompt: c.prompt } : {}),
+    ...(c.command !== undefined ? { command: c.command } : {}),
+    ...(c.cwd !== undefined ? { cwd: c.cwd } : {}),
+    ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    files: c.files.map((f) => ({ uri: vscode.Uri.file(f.path), change: f.change, added: f.added, removed: f.removed })),
+  };
+}
+
+export function toApiResult(r: core.RestoreResult): api.RestoreResult {
+  return {
+    ...(r.safetyCheckpointId !== undefined ? { safetyCheckpointId: r.safetyCheckpointId } : {}),
+    files: r.files.map((f) => ({
+      uri: vscode.Uri.file(f.path),
+      status: f.status,
+      ...(f.reason !== undefined ? { reason: f.reason } : {}),
+    })),
+  };
+}
+
+function fsPathsOf(uris: readonly vscode.Uri[]): string[] {
+  if (!Array.isArray(uris)) throw Object.assign(new Error('Expected an array of file URIs.'), { code: 'invalid-argument' });
+  return uris.map((u) => {
+    if (!(u instanceof vscode.Uri) || u.scheme !== 'file') {
+      throw Object.assign(new Error(`Not a file URI: ${String(u)}`), { code: 'invalid-argument' });
+    }
+    return u.fsPath;
+  });
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function createApi(
+  host: EngineHost,
+  capture: Capture,
+  restorer: Restorer,
+  subscriptions: vscode.Disposable[],
+): api.SessionTreeApi {
+  const engine = () => host.get();
+  const restore = async (target: core.RestoreTarget): Promise<api.RestoreResult> => {
+    const result = await restorer.run(target, { interactive: false });
+    // Not interactive, so there is nothing to cancel.
+    if (!result) throw new Error('The restore did not run.');
+    return toApiResult(result);
+  };
+  const emitter = new vscode.EventEmitter<void>();
+  subscriptions.push(emitter, host.onDidChange(() => emitter.fire()));
+
+  return {
+    version: 1,
+    ready: host.ready,
+    onDidChange: emitter.event,
+
+    async sessions() {
+      return (await (await engine()).sessions()).map(toApiSession);
+    },
+    async activeSession() {
+      const s = await (await engine()).activeSession();
+      return s && toApiSession(s);
+    },
+    async newSession(options) {
+      return toApiSession(await (await engine()).newSession(options?.title !== undefined ? { title: options.title } : {}));
+    },
+    async switchSession(sessionId) {
+      await (await engine()).switchSession(sessionId);
+    },
+    async checkpoints(options = {}) {
+      const e = await engine();
+      const list = await e.checkpoints({
+        ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
+        ...(options.branch !== undefined ? { branch: options.branch } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      });
+      return mapLimited(list, DETAIL_CONCURRENCY, async (c) => toApiCheckpoint(await e.checkpoint(c.id)));
+    },
+    async willEdit(uris) {
+      try {
+        const paths = fsPathsOf(uris);
+        capture.announce(paths);
+        await capture.willEdit(paths);
+      } catch {
+        // Never throws: a failed snapshot must not stop the agent's edit (capture logged it).
+      }
+    },
+    async createCheckpoint(options = {}) {
+      const source = options.source ?? 'agent';
+      const known = (CHECKPOINT_SOURCES as readonly string[]).includes(source);
+      const meta: core.CheckpointMeta = {
+        source: known ? (source as core.CheckpointSource) : 'agent',
+        ...(options.label !== undefined ? { label: options.label } : {}),
+        ...(options.tools !== undefined ? { tools: [...options.tools] } : {}),
+        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+        ...(options.metadata !== undefined || !known
+          ? { metadata: { ...(options.metadata ?? {}), ...(known ? {} : { source }) } }
+          : {}),
+      };
+      const checkpoint = await capture.seal(meta, { settle: true });
+      return checkpoint && toApiCheckpoint(checkpoint);
+    },
+    async rewind(checkpointId, options) {
+      return restore({ kind: 'rewind', checkpointId, ...(options?.before ? { before: true } : {}) });
+    },
+    async rollback(count) {
+      return restore({ kind: 'rollback', count });
+    },
+    async createBranch(name, options) {
+      const branch = await (await engine()).createBranch(name, options?.from !== undefined ? { from: options.from } : {});
+      return toApiBranch(branch);
+    },
+    async checkout(branch) {
+      return restore({ kind: 'checkout', branch });
+    },
+    async restoreFiles(checkpointId, uris) {
+      return restore({ kind: 'restoreFiles', checkpointId, paths: fsPathsOf(uris) });
+    },
+    async undoLastRestore() {
+      return restore({ kind: 'undo' });
+    },
+  };
+}
