@@ -1450,6 +1450,9 @@ export class Engine {
   plan(target: RestoreTarget): RestorePlan {
     this.ensureOpen();
     const r = this.resolveTarget(target);
+    if (target.kind === 'checkout' && target.branch === this.session().activeBranch) {
+      return { target, targetId: String(r.targetId), targetLabel: r.label, entries: [] };
+    }
     const { entries } = this.buildPlan(target, r.targetId, false);
     return { target, targetId: String(r.targetId), targetLabel: r.label, entries: entries.map((e) => e.out) };
   }
@@ -1537,12 +1540,15 @@ export class Engine {
     let safetyId: number | undefined;
     let planned: { p: number; out: PlanEntry; cur: Ver; tgt: Ver }[] = [];
     const previousHead = this.head;
+    // Checking out the branch one is on moves nothing: its head becomes the safety checkpoint.
+    const sameBranch = target.kind === 'checkout' && target.branch === s.activeBranch;
     this.mutate(() => {
-      const built = this.buildPlan(target, resolved.targetId, true);
-      planned = built.entries;
+      if (!sameBranch) planned = this.buildPlan(target, resolved.targetId, true).entries;
+      else this.buildPlan(target, resolved.targetId, true);
       if (this.pending.size > 0) {
         safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
       }
+      if (sameBranch) resolved.targetId = this.head;
     });
     const undoHead = safetyId ?? previousHead;
     // 2. Conflicts: files with unsaved editor changes are never written.
