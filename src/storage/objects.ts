@@ -70,6 +70,8 @@ export class ObjectStore {
   private readonly index = new Map<string, Location>();
   private readonly packs: Pack[] = [];
   private current: Pack | undefined;
+  /** Pack ids only grow, so a rewrite (gc) never reuses the name of a pack it is replacing. */
+  private lastPackId = 0;
   // Records appended but not yet written: one write per megabyte instead of one per object.
   private buffer: Buffer[] = [];
   private bufferIdx: Buffer[] = [];
@@ -119,6 +121,7 @@ export class ObjectStore {
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
     for (const id of ids) this.loadPack(id);
+    this.lastPackId = ids.length ? ids[ids.length - 1] : 0;
     if (ids.length > 0) {
       const last = this.packs[this.packs.length - 1];
       if (last.size < MAX_PACK) this.current = last;
@@ -250,7 +253,7 @@ export class ObjectStore {
   private writablePack(extra: number): Pack {
     if (this.current && this.current.size + this.bufferSize + extra <= MAX_PACK) return this.current;
     this.writeBuffer();
-    const id = (this.packs.length ? this.packs[this.packs.length - 1].id : 0) + 1;
+    const id = ++this.lastPackId;
     const { file, idxFile } = this.packPaths(id);
     const fd = this.fs.openSync(file, 'a+');
     const idxFd = this.fs.openSync(idxFile, 'a+');
