@@ -66,7 +66,22 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     model.set(rel, Buffer.from(c));
   };
   for (const [i, c] of initial) put(PATHS[i], c);
-  const make = () => new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10 });
+  // Files outside the tracked set: a .git folder, an ignored build folder, an excluded file.
+  // No path of the engine may ever write them; checked after every step.
+  const untouchable = new Map<string, Buffer>([
+    ['.git/HEAD', Buffer.from('ref: refs/heads/main\n')],
+    ['.git/index', Buffer.from([1, 2, 3])],
+    ['build/out.js', Buffer.from('generated')],
+    ['d1/notes.secret', Buffer.from('excluded by setting')],
+  ]);
+  fs.writeFileSync(path.join(ws, '.gitignore'), 'build/\n');
+  model.set('.gitignore', Buffer.from('build/\n'));
+  for (const [rel, c] of untouchable) {
+    fs.mkdirSync(path.dirname(abs(rel)), { recursive: true });
+    fs.writeFileSync(abs(rel), c);
+  }
+  const untouchableStat = new Map([...untouchable.keys()].map((rel) => [rel, fs.statSync(abs(rel)).mtimeMs]));
+  const make = () => new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'] });
   let engine = make();
   await engine.open();
   // The model of the history: states by checkpoint, parents, branches.
@@ -85,8 +100,15 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   const head = () => branches.get(active)!;
   const trace: string[] = [];
 
+  const checkUntouched = (what: string, onDisk: Map<string, Buffer>) => {
+    for (const [rel, c] of untouchable) {
+      assert.ok(fs.readFileSync(abs(rel)).equals(c) && fs.statSync(abs(rel)).mtimeMs === untouchableStat.get(rel), `${rel} was written (after ${what})`);
+      onDisk.delete(rel);
+    }
+    return onDisk;
+  };
   const check = (what: string) => {
-    const problems = diffSnapshots(snapshotDir(ws), model);
+    const problems = diffSnapshots(checkUntouched(what, snapshotDir(ws)), model);
     assert.deepEqual(problems, [], `after ${what}:\n${trace.join('\n')}`);
     const s = engine.activeSession()!;
     assert.equal(s.activeBranch, active, `active branch after ${what}`);
@@ -259,7 +281,8 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     sync(true);
     for (const [id, state] of states) {
       await engine.restore({ kind: 'rewind', checkpointId: id });
-      assert.deepEqual(diffSnapshots(snapshotDir(ws), state), [], `restoring checkpoint ${id} at the end:\n${trace.join('\n')}`);
+      const onDisk = checkUntouched(`restoring checkpoint ${id}`, snapshotDir(ws));
+      assert.deepEqual(diffSnapshots(onDisk, state), [], `restoring checkpoint ${id} at the end:\n${trace.join('\n')}`);
     }
     assert.equal(engine.verify().ok, true);
   } finally {
@@ -275,7 +298,10 @@ describe('property: nothing is lost', () => {
       fc.asyncProperty(
         fc.uniqueArray(fc.tuple(fc.nat(PATHS.length - 1), contentArb), { selector: (t) => t[0], maxLength: 4 }).map((a) => new Map(a)),
         fc.array(opArb, { minLength: 1, maxLength: 30 }),
-        (initial, ops) => runSequence(initial, ops),
+        (initial, ops) => runSequence(initial, ops).catch((e) => {
+          if (process.env.PROP_VERBOSE) console.error(e);
+          throw e;
+        }),
       ),
       {
         numRuns: runs,
