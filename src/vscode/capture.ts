@@ -39,12 +39,13 @@ export class Capture extends Disposable {
 
     this.register(
       vscode.workspace.onWillSaveTextDocument((e) => {
-        if (e.document.uri.scheme === 'file') e.waitUntil(this.willEditWithin([e.document.uri.fsPath]));
+        if (inWorkspace(e.document.uri)) e.waitUntil(this.willEditWithin([e.document.uri.fsPath]));
       }),
     );
     this.register(
       vscode.workspace.onDidSaveTextDocument((doc) => {
-        if (doc.uri.scheme !== 'file') return;
+        // Saves outside the folders (user settings, other files) are not this workspace's work.
+        if (!inWorkspace(doc.uri)) return;
         this.queue(doc.uri.fsPath);
         this.saved.add(doc.uri.fsPath);
         this.editorSeal.schedule();
@@ -138,10 +139,16 @@ export class Capture extends Disposable {
 
   private willEditWithin(paths: string[]): Promise<void> {
     if (!this.host.current || paths.length === 0) return Promise.resolve();
-    return Promise.race([
-      this.willEdit(paths),
-      delay(WILL_EDIT_BUDGET_MS).then(() => this.log.warn(`Snapshot before edit took over ${WILL_EDIT_BUDGET_MS} ms; the edit went ahead.`)),
-    ]);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn(`Snapshot before edit took over ${WILL_EDIT_BUDGET_MS} ms; the edit went ahead.`);
+        resolve();
+      }, WILL_EDIT_BUDGET_MS);
+      void this.willEdit(paths).finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Flushes pending events and seals working changes; undefined when nothing changed. */
@@ -159,7 +166,7 @@ export class Capture extends Disposable {
     this.editorSeal.cancel();
     this.saved.clear();
     const checkpoint = await engine.createCheckpoint(meta);
-    if (checkpoint) this.log.info(`Checkpoint “${checkpoint.label}” (${checkpoint.source}, ${checkpoint.files.length} files).`);
+    if (checkpoint) this.log.info(`Checkpoint "${checkpoint.label}" (${checkpoint.source}, ${checkpoint.files.length} files).`);
     return checkpoint;
   }
 
@@ -203,11 +210,12 @@ export class Capture extends Disposable {
     const engine = this.host.current;
     if (!engine) return;
     const command = e.execution.commandLine.value.trim();
+    const cwd = terminalCwd(e);
     const meta: CheckpointMeta = {
       source: 'terminal',
       label: truncate(command || 'Terminal command', 120),
       command,
-      ...(e.execution.cwd ? { cwd: e.execution.cwd.fsPath } : {}),
+      ...(cwd ? { cwd } : {}),
       ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
       durationMs: Date.now() - startedAt,
     };
@@ -225,8 +233,21 @@ export class Capture extends Disposable {
   }
 }
 
+function inWorkspace(uri: vscode.Uri): boolean {
+  return uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+}
+
 function fsPaths(uris: readonly vscode.Uri[]): string[] {
-  return uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  return uris.filter(inWorkspace).map((u) => u.fsPath);
+}
+
+/** Where the command ran: as the shell reported it, else the terminal's current or starting folder. */
+function terminalCwd(e: vscode.TerminalShellExecutionEndEvent): string | undefined {
+  const cwd = e.execution.cwd ?? e.shellIntegration.cwd ?? e.terminal.shellIntegration?.cwd;
+  if (cwd?.scheme === 'file') return cwd.fsPath;
+  const start = (e.terminal.creationOptions as vscode.TerminalOptions).cwd;
+  if (typeof start === 'string') return start;
+  return start?.scheme === 'file' ? start.fsPath : undefined;
 }
 
 function truncate(text: string, max: number): string {

@@ -182,7 +182,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       }
       const checkpoint = await capture.seal(meta, { settle: true });
       if (!inv.args) {
-        if (checkpoint) vscode.window.setStatusBarMessage(`$(check) Checkpoint “${checkpoint.label}” created (${plural(checkpoint.files.length, 'file')})`, 4000);
+        if (checkpoint) vscode.window.setStatusBarMessage(`$(check) Checkpoint "${checkpoint.label}" created (${plural(checkpoint.files.length, 'file')})`, 4000);
         else void vscode.window.showInformationMessage('Nothing changed since the last checkpoint, so no checkpoint was created.');
       }
       return checkpoint;
@@ -250,10 +250,10 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const existing = (await e.activeSession())?.branches.map((b) => b.name) ?? [];
       const label = inv.node?.kind === 'checkpoint' ? inv.node.checkpoint.label : checkpointId;
       const name = need(
-        await askText({ title: 'Branch from Here', prompt: `Name of the new branch, starting at “${label}”`, validate: (v) => validateBranchName(v, existing) }),
+        await askText({ title: 'Branch from Here', prompt: `Name of the new branch, starting at "${label}"`, validate: (v) => validateBranchName(v, existing) }),
       );
       const branch = await e.createBranch(name, { from: checkpointId });
-      if (!branch.active) void offerCheckout(branch.name, `Branch ${branch.name} created at “${label}”. Check it out?`);
+      if (!branch.active) void offerCheckout(branch.name, `Branch ${branch.name} created at "${label}". Check it out?`);
       return branch;
     }),
 
@@ -302,7 +302,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
         );
       }
       const session = await e.newSession(title ? { title } : {});
-      if (!inv.args) vscode.window.setStatusBarMessage(`$(history) Session “${session.title}” started`, 4000);
+      if (!inv.args) vscode.window.setStatusBarMessage(`$(history) Session "${session.title}" started`, 4000);
       return session;
     }),
 
@@ -343,7 +343,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       }
       const session = await e.forkSession(checkpointId, title ? { title } : {});
       if (!inv.args && !session.active) {
-        const choice = await vscode.window.showInformationMessage(`Session “${session.title}” forked. Switch to it? Files are not changed.`, 'Switch');
+        const choice = await vscode.window.showInformationMessage(`Session "${session.title}" forked. Switch to it? Files are not changed.`, 'Switch');
         if (choice === 'Switch') await e.switchSession(session.id);
       }
       return session;
@@ -359,7 +359,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       }
       session ??= need(await pickSession(e, { title: 'Delete Session' }));
       const choice = await vscode.window.showWarningMessage(
-        `Delete session “${session.title}”?`,
+        `Delete session "${session.title}"?`,
         { modal: true, detail: `Its ${plural(session.checkpointCount, 'checkpoint')} and branches are deleted from the store. Files in the workspace are not touched.` },
         'Delete',
       );
@@ -417,7 +417,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
         paths = uriPaths(inv.args);
         if (paths.length === 0) throw missing('uris');
       } else {
-        const file = activeFile() ?? raise(new Error('Open the file to restore in an editor, or use “Restore This File” on a file in the Sessions tree.'));
+        const file = activeFile() ?? raise(new Error('Open the file to restore in an editor, or use "Restore This File" on a file in the Sessions tree.'));
         paths = [file.fsPath];
         checkpointId = need(await pickCheckpoint(e, { title: `Restore ${vscode.workspace.asRelativePath(file)} from Checkpoint` })).id;
       }

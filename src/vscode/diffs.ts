@@ -35,7 +35,7 @@ export function openCheckpointChange(change: FileChange, checkpointLabel: string
   return diff(
     stored(change.key, change.before, 'before'),
     stored(change.key, change.after, checkpointLabel),
-    `${name(change.key)} (before ↔ “${checkpointLabel}”)`,
+    `${name(change.key)} (before ↔ "${checkpointLabel}")`,
   );
 }
 
@@ -58,7 +58,7 @@ export async function openCompareWithCurrent(
   return diff(
     stored(key, version, checkpointLabel),
     await onDisk(filePath, key),
-    `${name(key)} (“${checkpointLabel}” ↔ current)`,
+    `${name(key)} ("${checkpointLabel}" ↔ current)`,
   );
 }
 
@@ -84,7 +84,7 @@ async function changes(title: string, entries: ChangesEntry[]): Promise<void> {
 /** All of a checkpoint's changes in the multi-file diff editor. */
 export function openCheckpointChanges(files: FileChange[], checkpointLabel: string): Promise<void> {
   return changes(
-    `Changes in “${checkpointLabel}”`,
+    `Changes in "${checkpointLabel}"`,
     files.map((f) => [vscode.Uri.file(f.path), stored(f.key, f.before, 'before'), stored(f.key, f.after, checkpointLabel)]),
   );
 }
@@ -121,5 +121,5 @@ export async function openStateVsCurrent(plan: RestorePlan, checkpointLabel: str
   for (const e of plan.entries) {
     entries.push([vscode.Uri.file(e.path), stored(e.key, e.target, checkpointLabel), await onDisk(e.path, e.key)]);
   }
-  return changes(`“${checkpointLabel}” ↔ current`, entries);
+  return changes(`"${checkpointLabel}" ↔ current`, entries);
 }

@@ -1,7 +1,7 @@
 // How engine data reads in the UI: times, counts, icons, tooltips. Pure functions of the data.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus } from '../core/types';
+import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus, RestoreTarget } from '../core/types';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -134,20 +134,18 @@ export const STATUS_ICONS: Record<FileStatus, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
 };
 
-export function describeTarget(r: { target: { kind: string; count?: number; branch?: string; before?: boolean }; targetLabel: string }): string {
-  const t = r.target;
-  switch (t.kind) {
+/** "Rewind to "first"", "Check out branch "x""…: the engine's target label says what the state is. */
+export function describeTarget(r: { target: RestoreTarget; targetLabel: string }): string {
+  switch (r.target.kind) {
     case 'rewind':
-      return t.before ? `Rewind to before “${r.targetLabel}”` : `Rewind to “${r.targetLabel}”`;
+      return `Rewind to ${r.targetLabel}`;
     case 'rollback':
-      return `Roll back ${plural(t.count ?? 0, 'checkpoint')} to “${r.targetLabel}”`;
+      return `Roll back ${r.targetLabel}`;
     case 'checkout':
-      return `Check out ${t.branch ?? ''}`;
+      return `Check out ${r.targetLabel}`;
     case 'restoreFiles':
-      return `Restore files from “${r.targetLabel}”`;
+      return `Restore ${plural(r.target.paths.length, 'file')} from ${r.targetLabel}`;
     case 'undo':
-      return `Undo last restore (back to “${r.targetLabel}”)`;
-    default:
-      return r.targetLabel;
+      return `Undo: back to ${r.targetLabel}`;
   }
 }

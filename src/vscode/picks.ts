@@ -60,7 +60,7 @@ export async function pickBranch(
     .filter((b) => !(options.excludeActive && b.active))
     .sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
   if (branches.length === 0) {
-    void vscode.window.showInformationMessage(`Session “${session.title}” has no other branch. Create one with “Create Branch…”.`);
+    void vscode.window.showInformationMessage(`Session "${session.title}" has no other branch. Create one with "Create Branch…".`);
     return undefined;
   }
   const items: Item<BranchInfo>[] = await Promise.all(
@@ -89,7 +89,7 @@ export async function pickSession(
     .filter((s) => !(options.excludeActive && s.active))
     .sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
   if (sessions.length === 0) {
-    void vscode.window.showInformationMessage('There is no other session. Start one with “New Session”.');
+    void vscode.window.showInformationMessage('There is no other session. Start one with "New Session".');
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -124,8 +124,8 @@ export async function askText(options: {
 
 /** Branch names: what a person would type, nothing that would confuse paths or flags. */
 export function validateBranchName(name: string, existing: string[]): string | undefined {
-  if (!/^[\w][\w.\-/]*$/.test(name)) return 'Use letters, digits, “_”, “-”, “.” and “/”, starting with a letter or digit.';
-  if (existing.includes(name)) return `A branch named “${name}” already exists.`;
+  if (!/^[\w][\w.\-/]*$/.test(name)) return 'Use letters, digits, "_", "-", "." and "/", starting with a letter or digit.';
+  if (existing.includes(name)) return `A branch named "${name}" already exists.`;
   return undefined;
 }
 
@@ -143,7 +143,7 @@ export async function askRollbackCount(engine: EngineApi): Promise<number | unde
       const n = Number(text);
       const [target] = await engine.checkpoints({ sessionId: session.id, branch: session.activeBranch, offset: n, limit: 1 });
       if (!target) return `The branch is not ${plural(n, 'checkpoint')} long.`;
-      return { message: `Rolls back to “${target.label}” (${fromNow(target.createdAt)}).`, severity: vscode.InputBoxValidationSeverity.Info };
+      return { message: `Rolls back to "${target.label}" (${fromNow(target.createdAt)}).`, severity: vscode.InputBoxValidationSeverity.Info };
     },
   });
   return value === undefined ? undefined : Number(value.trim());

@@ -78,7 +78,7 @@ export class Restorer {
     const detail = [
       `${parts.join(' and ')}.`,
       skips ? `${plural(skips, 'file')} will be skipped (${plan.entries.find((e) => e.action === 'skip')?.reason ?? 'see the results'}).` : '',
-      'Your current files are kept in a safety checkpoint first; “Undo Last Restore” brings them back.',
+      'Your current files are kept in a safety checkpoint first; "Undo Last Restore" brings them back.',
     ]
       .filter(Boolean)
       .join('\n');
@@ -87,12 +87,12 @@ export class Restorer {
     if (choice !== 'Preview') return false;
     await openPlan(plan, what);
     // Not modal, so the previewed diffs stay usable while deciding.
-    const after = await vscode.window.showInformationMessage(`Preview of “${what}”: ${parts.join(', ')}.`, verb, 'Cancel');
+    const after = await vscode.window.showInformationMessage(`Preview of "${what}": ${parts.join(', ')}.`, verb, 'Cancel');
     return after === verb;
   }
 
   private logResult(result: RestoreResult): void {
-    this.log.info(`${describeTarget(result)}: ${resultsSummaryMessage(result)}`);
+    this.log.info(resultsSummaryMessage(result));
     for (const f of result.files) this.log.info(`  ${f.status.padEnd(8)} ${f.path}${f.reason ? ` — ${f.reason}` : ''}`);
   }
 

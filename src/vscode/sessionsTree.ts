@@ -210,10 +210,10 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         const t = node.tip;
         const item = new vscode.TreeItem(node.branchName ? `⎇ ${node.branchName}` : 'Rewound line', C.Collapsed);
         item.iconPath = new vscode.ThemeIcon('repo-forked');
-        item.description = `up to “${t.label}” · ${fromNow(t.createdAt)}`;
+        item.description = `up to "${t.label}" · ${fromNow(t.createdAt)}`;
         item.tooltip = node.branchName
-          ? `Branch ${node.branchName} grows from here; its newest checkpoint is “${t.label}”.`
-          : `Checkpoints left by a rewind, growing from here; the newest is “${t.label}”. They stay restorable.`;
+          ? `Branch ${node.branchName} grows from here; its newest checkpoint is "${t.label}".`
+          : `Checkpoints left by a rewind, growing from here; the newest is "${t.label}". They stay restorable.`;
         item.contextValue = contextValue('line', { branch: !!node.branchName, activeSession: node.session.active });
         return withId(item, node);
       }

@@ -50,7 +50,7 @@ export class StatusBar extends Disposable {
         this.item.command = Commands.newSession;
       } else {
         this.item.text = `$(history) ${session.title} $(git-branch) ${session.activeBranch}`;
-        this.item.tooltip = `Session Tree: session “${session.title}”, branch ${session.activeBranch}. Click to check out another branch.`;
+        this.item.tooltip = `Session Tree: session "${session.title}", branch ${session.activeBranch}. Click to check out another branch.`;
         this.item.command = Commands.checkout;
       }
       this.item.show();
