@@ -579,6 +579,11 @@ export class Engine {
     else this.writeMirror(p, { blob: v.blob, mode: v.mode, size: stat?.size ?? 0, mtime: stat?.mtime ?? 0, ino: stat?.ino ?? 0, racy: stat?.racy ?? true, untracked: false });
   }
 
+  private mirrorVer(p: number): Ver {
+    const e = this.mirror.get(p);
+    return e ? { blob: e.blob, mode: e.mode } : ABSENT;
+  }
+
   private markUntracked(p: number): void {
     const e = this.mirror.get(p);
     if (!e || e.untracked) return;
@@ -641,6 +646,7 @@ export class Engine {
     }
     const hash = this.objects.put(data);
     const id = p ?? this.pathId(key);
+    this.captureFailures.delete(id);
     if (existing?.untracked) {
       // Tracked again: history continues from its last tracked version.
       this.writeMirror(id, { ...existing, untracked: false });
@@ -1474,6 +1480,8 @@ export class Engine {
     } else {
       candidates = this.delta(head, targetId);
       for (const [p, headVer] of this.pending) if (!candidates.has(p)) candidates.set(p, headVer);
+      // Files whose current bytes could not be captured may differ from what we know: report them.
+      for (const p of this.captureFailures.keys()) if (!candidates.has(p)) candidates.set(p, this.pending.get(p) ?? this.mirrorVer(p));
     }
     const failures = new Map<number, string>();
     if (refresh) {

@@ -388,3 +388,58 @@ describe('engine: sessions', () => {
     }
   });
 });
+
+describe('engine: before-edit capture', () => {
+  it('stores the current bytes of a file about to change, even when no watcher saw it', async () => {
+    const fx = await makeFixture({ 'a.txt': 'a1' });
+    try {
+      fx.write('a.txt', 'written behind our back');
+      fx.engine.willEdit([fx.abs('a.txt')]);
+      fx.write('a.txt', 'the edit');
+      fx.engine.notifyChanged([fx.abs('a.txt')]);
+      const cp = fx.engine.createCheckpoint()!;
+      const safe = fx.engine.checkpoints({ limit: 3 }).map((c) => c.id);
+      assert.equal(safe[0], cp.id);
+      // The intermediate version was captured and is restorable from the working-change record.
+      const versions = [...new Set(cp.files.flatMap((f) => [f.before?.hash, f.after?.hash]))];
+      assert.equal(versions.length, 2);
+      const restored = await fx.engine.restore({ kind: 'rewind', checkpointId: fx.engine.activeSession()!.rootId });
+      assert.equal(restored.files[0].status, 'restored');
+      assert.equal(fx.read('a.txt')!.toString(), 'a1');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('a failed capture never throws into the edit, and that file is then skipped by a restore with the reason', async () => {
+    let deny = false;
+    const realFs = await import('node:fs');
+    const faulty = {
+      ...realFs,
+      readFileSync: ((p: fs.PathOrFileDescriptor, o?: unknown) => {
+        if (deny && String(p).endsWith('a.txt')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        return (realFs.readFileSync as (p: fs.PathOrFileDescriptor, o?: unknown) => Buffer)(p, o);
+      }) as typeof fs.readFileSync,
+    };
+    const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' }, { fs: faulty as typeof fs });
+    try {
+      const root = fx.engine.activeSession()!.rootId;
+      fx.write('b.txt', 'b2');
+      fx.engine.notifyChanged([fx.abs('b.txt')]);
+      fx.engine.createCheckpoint();
+      fx.write('a.txt', 'not yet captured');
+      deny = true;
+      assert.doesNotThrow(() => fx.engine.willEdit([fx.abs('a.txt')]));
+      const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
+      const a = r.files.find((f) => f.key === 'ws/a.txt')!;
+      assert.notEqual(a.status, 'restored');
+      assert.match(a.reason!, /permission denied/);
+      assert.equal(fx.read('a.txt')!.toString(), 'not yet captured', 'bytes we could not save are never overwritten');
+      assert.equal(fx.read('b.txt')!.toString(), 'b1');
+    } finally {
+      deny = false;
+      await fx.cleanup();
+    }
+  });
+});
+

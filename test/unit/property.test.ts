@@ -293,7 +293,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
 
 describe('property: nothing is lost', () => {
   it('random histories restore exactly, every state byte for byte', async () => {
-    const runs = Number(process.env.PROP_RUNS ?? 150);
+    const runs = Number(process.env.PROP_RUNS ?? 300);
     await fc.assert(
       fc.asyncProperty(
         fc.uniqueArray(fc.tuple(fc.nat(PATHS.length - 1), contentArb), { selector: (t) => t[0], maxLength: 4 }).map((a) => new Map(a)),
