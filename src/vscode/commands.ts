@@ -385,18 +385,18 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const e = await engine();
       if (inv.node?.kind === 'file') {
         const { change, checkpointId, checkpointLabel } = inv.node;
-        return openCompareWithCurrent(change.path, change.key, await e.fileAt(checkpointId, change.path), checkpointLabel);
+        return openCompareWithCurrent(change.path, await e.fileAt(checkpointId, change.path), checkpointLabel);
       }
       if (inv.node?.kind === 'resultFile') {
         const f = inv.node.file;
         const label = `before: ${inv.node.result.targetLabel}`;
-        return openCompareWithCurrent(f.path, f.key, f.before, label);
+        return openCompareWithCurrent(f.path, f.before, label);
       }
       const file = inv.args ? uriPaths(inv.args)[0] : inv.node ? undefined : activeFile()?.fsPath;
       const checkpointId = await checkpointIdOf(inv, file ? `Compare ${vscode.workspace.asRelativePath(file)} with a Checkpoint` : 'Compare Checkpoint with Current');
       const info = await e.checkpoint(checkpointId);
       if (file) {
-        return openCompareWithCurrent(file, vscode.workspace.asRelativePath(file, true), await e.fileAt(checkpointId, file), info.label);
+        return openCompareWithCurrent(file, await e.fileAt(checkpointId, file), info.label);
       }
       return openStateVsCurrent(await e.plan({ kind: 'rewind', checkpointId }), info.label);
     }),

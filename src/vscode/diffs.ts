@@ -7,23 +7,19 @@ import { describeTarget } from './format';
 import { toSnapshotUri } from './snapshots';
 
 /** A stored version's URI, or the empty document when the file is absent in that version. */
-function stored(key: string, version: FileVersion | undefined, tag: string): vscode.Uri {
-  return toSnapshotUri(key, version, tag);
+function stored(filePath: string, version: FileVersion | undefined, tag: string): vscode.Uri {
+  return toSnapshotUri(filePath, version, tag);
 }
 
 /** The file on disk, or the empty document when it does not exist now. */
-async function onDisk(filePath: string, key: string): Promise<vscode.Uri> {
+async function onDisk(filePath: string): Promise<vscode.Uri> {
   const uri = vscode.Uri.file(filePath);
   try {
     await vscode.workspace.fs.stat(uri);
     return uri;
   } catch {
-    return stored(key, undefined, 'absent');
+    return stored(filePath, undefined, 'absent');
   }
-}
-
-function name(key: string): string {
-  return path.posix.basename(key);
 }
 
 async function diff(left: vscode.Uri, right: vscode.Uri, title: string): Promise<void> {
@@ -33,41 +29,32 @@ async function diff(left: vscode.Uri, right: vscode.Uri, title: string): Promise
 /** What a checkpoint did to one file: its parent's version ↔ the checkpoint's. */
 export function openCheckpointChange(change: FileChange, checkpointLabel: string): Promise<void> {
   return diff(
-    stored(change.key, change.before, 'before'),
-    stored(change.key, change.after, checkpointLabel),
-    `${name(change.key)} (before ↔ "${checkpointLabel}")`,
+    stored(change.path, change.before, 'before'),
+    stored(change.path, change.after, checkpointLabel),
+    `${path.basename(change.path)} (before ↔ "${checkpointLabel}")`,
   );
 }
 
 /** A working change: the head's version ↔ the file on disk. */
 export async function openWorkingChange(change: FileChange): Promise<void> {
   return diff(
-    stored(change.key, change.before, 'head'),
-    await onDisk(change.path, change.key),
-    `${name(change.key)} (head ↔ working changes)`,
+    stored(change.path, change.before, 'head'),
+    await onDisk(change.path),
+    `${path.basename(change.path)} (head ↔ working changes)`,
   );
 }
 
 /** A file's version in a checkpoint ↔ the file on disk now. */
-export async function openCompareWithCurrent(
-  filePath: string,
-  key: string,
-  version: FileVersion | undefined,
-  checkpointLabel: string,
-): Promise<void> {
-  return diff(
-    stored(key, version, checkpointLabel),
-    await onDisk(filePath, key),
-    `${name(key)} ("${checkpointLabel}" ↔ current)`,
-  );
+export async function openCompareWithCurrent(filePath: string, version: FileVersion | undefined, checkpointLabel: string): Promise<void> {
+  return diff(stored(filePath, version, checkpointLabel), await onDisk(filePath), `${path.basename(filePath)} ("${checkpointLabel}" ↔ current)`);
 }
 
 /** What a restore did to one file: before the operation ↔ after it. */
 export function openRestoreChange(result: RestoreResult, file: RestoreResult['files'][number]): Promise<void> {
   return diff(
-    stored(file.key, file.before, 'before restore'),
-    stored(file.key, file.after, 'after restore'),
-    `${name(file.key)} (before ↔ after: ${describeTarget(result)})`,
+    stored(file.path, file.before, 'before restore'),
+    stored(file.path, file.after, 'after restore'),
+    `${path.basename(file.path)} (before ↔ after: ${describeTarget(result)})`,
   );
 }
 
@@ -85,13 +72,13 @@ async function changes(title: string, entries: ChangesEntry[]): Promise<void> {
 export function openCheckpointChanges(files: FileChange[], checkpointLabel: string): Promise<void> {
   return changes(
     `Changes in "${checkpointLabel}"`,
-    files.map((f) => [vscode.Uri.file(f.path), stored(f.key, f.before, 'before'), stored(f.key, f.after, checkpointLabel)]),
+    files.map((f) => [vscode.Uri.file(f.path), stored(f.path, f.before, 'before'), stored(f.path, f.after, checkpointLabel)]),
   );
 }
 
 export async function openWorkingChanges(files: FileChange[]): Promise<void> {
   const entries: ChangesEntry[] = [];
-  for (const f of files) entries.push([vscode.Uri.file(f.path), stored(f.key, f.before, 'head'), await onDisk(f.path, f.key)]);
+  for (const f of files) entries.push([vscode.Uri.file(f.path), stored(f.path, f.before, 'head'), await onDisk(f.path)]);
   return changes('Working changes (head ↔ working)', entries);
 }
 
@@ -101,7 +88,7 @@ export function openRestoreChanges(result: RestoreResult): Promise<void> {
     `${describeTarget(result)} (before ↔ after)`,
     result.files
       .filter((f) => f.before?.hash !== f.after?.hash)
-      .map((f) => [vscode.Uri.file(f.path), stored(f.key, f.before, 'before restore'), stored(f.key, f.after, 'after restore')]),
+      .map((f) => [vscode.Uri.file(f.path), stored(f.path, f.before, 'before restore'), stored(f.path, f.after, 'after restore')]),
   );
 }
 
@@ -110,7 +97,7 @@ export async function openPlan(plan: RestorePlan, title: string): Promise<void> 
   const entries: ChangesEntry[] = [];
   for (const e of plan.entries) {
     if (e.action === 'skip') continue;
-    entries.push([vscode.Uri.file(e.path), await onDisk(e.path, e.key), stored(e.key, e.target, `after: ${plan.targetLabel}`)]);
+    entries.push([vscode.Uri.file(e.path), await onDisk(e.path), stored(e.path, e.target, `after: ${plan.targetLabel}`)]);
   }
   return changes(`Preview: ${title} (current ↔ after)`, entries);
 }
@@ -118,8 +105,6 @@ export async function openPlan(plan: RestorePlan, title: string): Promise<void> 
 /** A checkpoint's whole state against the files now: what rewinding there would change. */
 export async function openStateVsCurrent(plan: RestorePlan, checkpointLabel: string): Promise<void> {
   const entries: ChangesEntry[] = [];
-  for (const e of plan.entries) {
-    entries.push([vscode.Uri.file(e.path), stored(e.key, e.target, checkpointLabel), await onDisk(e.path, e.key)]);
-  }
+  for (const e of plan.entries) entries.push([vscode.Uri.file(e.path), stored(e.path, e.target, checkpointLabel), await onDisk(e.path)]);
   return changes(`"${checkpointLabel}" ↔ current`, entries);
 }

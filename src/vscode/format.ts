@@ -140,7 +140,7 @@ export function describeTarget(r: { target: RestoreTarget; targetLabel: string }
     case 'rewind':
       return `Rewind to ${r.targetLabel}`;
     case 'rollback':
-      return `Roll back ${r.targetLabel}`;
+      return `Roll back: ${r.targetLabel}`;
     case 'checkout':
       return `Check out ${r.targetLabel}`;
     case 'restoreFiles':

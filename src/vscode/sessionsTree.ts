@@ -193,8 +193,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         item.iconPath = checkpointIcon(c);
         const extra = [
           ...(node.isHead ? ['head'] : []),
-          ...node.branchNames.map((b) => `⎇ ${b}`),
-          ...(otherLines(node).length > 0 ? [`⑂ ${plural(otherLines(node).length, 'other line')}`] : []),
+          ...node.branchNames.map((b) => `branch ${b}`),
+          ...(otherLines(node).length > 0 ? [plural(otherLines(node).length, 'other line')] : []),
         ];
         item.description = checkpointDescription(c, extra);
         item.contextValue = contextValue('checkpoint', {
@@ -208,8 +208,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       }
       case 'line': {
         const t = node.tip;
-        const item = new vscode.TreeItem(node.branchName ? `⎇ ${node.branchName}` : 'Rewound line', C.Collapsed);
-        item.iconPath = new vscode.ThemeIcon('repo-forked');
+        const item = new vscode.TreeItem(node.branchName ?? 'Rewound line', C.Collapsed);
+        item.iconPath = new vscode.ThemeIcon(node.branchName ? 'git-branch' : 'repo-forked');
         item.description = `up to "${t.label}" · ${fromNow(t.createdAt)}`;
         item.tooltip = node.branchName
           ? `Branch ${node.branchName} grows from here; its newest checkpoint is "${t.label}".`
@@ -259,14 +259,21 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     if (!node) {
       const sessions = await engine.sessions();
       sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
-      return sessions.map((session) => ({ kind: 'session', id: `s/${session.id}`, session }));
+      // The active flag is in the ids so a session or branch that becomes active gets its default
+      // (expanded) state instead of the collapsed one VS Code remembers for the old id.
+      return sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session }));
     }
     switch (node.kind) {
       case 'session': {
         const branches = [...node.session.branches].sort(
           (a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name),
         );
-        return branches.map((branch) => ({ kind: 'branch', id: `${node.id}/b/${branch.name}`, session: node.session, branch }));
+        return branches.map((branch) => ({
+          kind: 'branch',
+          id: `${node.id}/b/${branch.name}${branch.active ? '*' : ''}`,
+          session: node.session,
+          branch,
+        }));
       }
       case 'branch': {
         const { session, branch } = node;
@@ -289,9 +296,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           change,
         }));
       case 'checkpoint': {
+        // Files first: a line growing from here can be long.
         const result: SessionsNode[] = [];
-        const others = otherLines(node);
-        if (others.length > 0) result.push(...(await this.lines(engine, node, others)));
         if (node.checkpoint.fileCount > 0) {
           const info = await engine.checkpoint(node.checkpoint.id);
           result.push(
@@ -307,6 +313,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
             ),
           );
         }
+        const others = otherLines(node);
+        if (others.length > 0) result.push(...(await this.lines(engine, node, others)));
         return result;
       }
       case 'line': {

@@ -5,9 +5,10 @@ import { SNAPSHOT_SCHEME } from './ids';
 import { Disposable } from './lifecycle';
 
 /**
- * Read-only documents holding one stored file version: `session-tree:/<root>/<relative path>?<json>`.
- * The path keeps the file's name so the editor picks its language; the query names the content
- * hash (empty: the file does not exist in that version).
+ * Read-only documents holding one stored file version: `session-tree:<the file's path>?<json>`.
+ * The path is the file's own (as in the git extension's URIs), so editors pick its language and
+ * the multi-file diff editor pairs it with the file; the query names the content hash (empty: the
+ * file does not exist in that version).
  */
 interface SnapshotQuery {
   /** Content hash; '' for "absent". */
@@ -16,9 +17,9 @@ interface SnapshotQuery {
   t?: string;
 }
 
-export function toSnapshotUri(key: string, version: FileVersion | undefined, tag?: string): vscode.Uri {
+export function toSnapshotUri(filePath: string, version: FileVersion | undefined, tag?: string): vscode.Uri {
   const query: SnapshotQuery = { h: version?.hash ?? '', ...(tag ? { t: tag } : {}) };
-  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${key}`, query: JSON.stringify(query) });
+  return vscode.Uri.file(filePath).with({ scheme: SNAPSHOT_SCHEME, query: JSON.stringify(query) });
 }
 
 export function fromSnapshotUri(uri: vscode.Uri): SnapshotQuery {
