@@ -12,40 +12,11 @@ import { Workbench, type StepFn } from '../ui/workbench';
 import { launchBrowser } from './browser';
 import { installExtension, startCodeServer, type CodeServer } from './codeServer';
 import { ARTIFACTS, vsixPath } from './paths';
+import { USER_SETTINGS } from './userSettings';
 import { installCleanup, withTimeout } from './processes';
 
 const HOME = path.join(ARTIFACTS, 'ui');
 const SHOTS = path.join(HOME, 'screenshots');
-
-/** User settings that keep the workbench quiet and typing predictable. */
-export const USER_SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'workbench.enableExperiments': false,
-  'chat.disableAIFeatures': true,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'security.workspace.trust.enabled': false,
-  'git.enabled': false,
-  'files.autoSave': 'off',
-  'files.simpleDialog.enable': true,
-  'editor.autoClosingBrackets': 'never',
-  'editor.autoClosingQuotes': 'never',
-  'editor.autoIndent': 'none',
-  'editor.quickSuggestions': { other: false, comments: false, strings: false },
-  'editor.suggestOnTriggerCharacters': false,
-  'editor.acceptSuggestionOnEnter': 'off',
-  'editor.wordBasedSuggestions': 'off',
-  'editor.minimap.enabled': false,
-  'terminal.integrated.defaultProfile.linux': 'bash',
-  'terminal.integrated.shellIntegration.enabled': true,
-  'terminal.integrated.enablePersistentSessions': false,
-};
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -68,11 +68,42 @@ export class Workbench {
     await this.activityBarEntry().waitFor({ timeout: 30_000 });
     if (!(await this.sessionsTree().isVisible())) await this.activityBarEntry().click();
     await this.sessionsTree().waitFor({ timeout: 30_000 });
+    await this.widenSideBar();
   }
 
-  /** A row of the Sessions tree; its accessible name is "label description". */
-  row(name: string | RegExp): Locator {
-    return this.sessionsTree().getByRole('treeitem', { name: toRegExp(name) }).first();
+  /** Drags the side bar's edge so labels and descriptions are readable in screenshots (best effort). */
+  async widenSideBar(width = 560): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box || box.width >= width - 10) return;
+    const edge = box.x + box.width;
+    const sashes = this.page.locator('.monaco-sash.vertical');
+    for (let i = 0; i < (await sashes.count()); i++) {
+      const sash = await sashes.nth(i).boundingBox();
+      if (!sash || Math.abs(sash.x + sash.width / 2 - edge) > 6 || sash.height < box.height / 2) continue;
+      const x = sash.x + sash.width / 2;
+      const y = box.y + box.height / 2;
+      await this.page.mouse.move(x, y);
+      await this.page.mouse.down();
+      await this.page.mouse.move(box.x + width, y, { steps: 8 });
+      await this.page.mouse.up();
+      return;
+    }
+  }
+
+  /**
+   * A row of the Sessions tree by its label: the exact text, or a pattern. (Its accessible name is
+   * not used: VS Code makes it the tooltip when the tooltip is plain text.)
+   */
+  row(label: string | RegExp): Locator {
+    return rowIn(this.sessionsTree(), label);
+  }
+
+  /** What a person reads on a row: "label description". */
+  async rowText(row: Locator): Promise<string> {
+    const label = (await row.locator('.label-name').first().innerText()).trim();
+    const description = row.locator('.label-description');
+    const text = (await description.count()) > 0 ? (await description.first().innerText()).trim() : '';
+    return text ? `${label} ${text}` : label;
   }
 
   /** The label of a tree row, without its description. */
@@ -80,17 +111,17 @@ export class Workbench {
     return (await row.locator('.label-name').first().innerText()).trim();
   }
 
-  async waitRow(name: string | RegExp, timeoutMs = 20_000): Promise<Locator> {
-    const row = this.row(name);
+  async waitRow(label: string | RegExp, timeoutMs = 20_000): Promise<Locator> {
+    const row = this.row(label);
     await row.waitFor({ timeout: timeoutMs });
     return row;
   }
 
-  /** The accessible names of the visible rows of the Sessions tree, top to bottom. */
+  /** What the visible rows of the Sessions tree read, top to bottom (for error messages). */
   async rowNames(): Promise<string[]> {
     const rows = this.sessionsTree().getByRole('treeitem');
     const names: string[] = [];
-    for (let i = 0; i < (await rows.count()); i++) names.push((await rows.nth(i).getAttribute('aria-label')) ?? '');
+    for (let i = 0; i < (await rows.count()); i++) names.push(await this.rowText(rows.nth(i)).catch(() => '?'));
     return names;
   }
 
@@ -110,9 +141,13 @@ export class Workbench {
     await poll(
       async () => {
         if (await row.isVisible()) return true;
-        const collapsed = this.sessionsTree()
+        // Lines ("Rewound line", "⎇ branch"), branches, and checkpoints that other lines grow from.
+        const tree = this.sessionsTree();
+        const collapsed = tree
           .locator('[role="treeitem"][aria-expanded="false"]')
-          .filter({ has: this.page.locator('.codicon-repo-forked, .codicon-git-branch') });
+          .filter({
+            has: this.page.locator('.codicon-repo-forked, .codicon-git-branch, .label-description:text-matches("other line")'),
+          });
         if ((await collapsed.count()) > 0) await collapsed.first().locator('.monaco-tl-twistie').click();
         return false;
       },
@@ -123,19 +158,38 @@ export class Workbench {
     return row;
   }
 
-  /** A row of another tree in the side bar (the restore results), by its accessible name. */
-  sideBarRow(name: string | RegExp): Locator {
-    return this.page.locator('.sidebar').getByRole('treeitem', { name: toRegExp(name) }).first();
+  /** Expands the active branch of the active session (a checkout leaves the new one collapsed). */
+  async expandActiveBranch(): Promise<void> {
+    const branch = this.sessionsTree()
+      .getByRole('treeitem')
+      .filter({ has: this.page.locator('.label-description', { hasText: /✓ active/ }) })
+      .first();
+    await branch.waitFor({ timeout: 20_000 });
+    await this.expand(branch);
+  }
+
+  /** A row of any tree in the side bar (the restore results) by label, and description pattern. */
+  sideBarRow(label: string | RegExp, description?: RegExp): Locator {
+    let rows = rowIn(this.page.locator('.sidebar'), label, false);
+    if (description) rows = rows.filter({ has: this.page.locator('.label-description', { hasText: description }) });
+    return rows.first();
   }
 
   /** Hovers a row and returns the text of the hover it shows. */
   async hoverText(row: Locator): Promise<string> {
-    await this.page.mouse.move(0, 0);
-    await row.hover();
-    const hover = this.page.locator('.monaco-hover:visible, .workbench-hover:visible').first();
-    await hover.waitFor({ timeout: 10_000 });
-    await this.page.waitForTimeout(300); // the tooltip of a checkpoint is resolved lazily
-    return (await hover.innerText()).replace(/\s+/g, ' ');
+    const hover = this.page.locator('.monaco-hover').first();
+    // A tree refresh re-renders the row and drops its hover: try again a few times.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.mouse.move(0, 0);
+      await row.locator('.label-name').first().hover();
+      try {
+        await hover.waitFor({ timeout: 5_000 });
+        await this.page.waitForTimeout(300); // the tooltip of a checkpoint is resolved lazily
+        return (await hover.innerText()).replace(/\s+/g, ' ');
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
   }
 
   /** Expands every collapsed row of the Sessions tree, breadth first, until none is left (bounded). */
@@ -151,9 +205,18 @@ export class Workbench {
   /** Right-clicks `row` and picks a context-menu entry. */
   async contextMenu(row: Locator, entry: string): Promise<void> {
     await row.click({ button: 'right' });
-    const item = this.page.locator('.context-view .monaco-menu .action-label', { hasText: exact(entry) });
-    await item.first().waitFor({ timeout: 10_000 });
-    await item.first().click();
+    const item = this.page.locator('.context-view .monaco-menu .action-label', { hasText: exact(entry) }).first();
+    await item.waitFor({ timeout: 10_000 });
+    // The menu ignores a click that comes right after it opened (a right-click's release).
+    await this.page.waitForTimeout(300);
+    await item.click();
+    if (await item.isVisible()) {
+      await this.page.waitForTimeout(500);
+      if (await item.isVisible()) {
+        await item.hover();
+        await this.page.keyboard.press('Enter');
+      }
+    }
   }
 
   /** Clicks a view-title action of the Sessions view (hover first: they show on hover/focus). */
@@ -202,7 +265,11 @@ export class Workbench {
 
   /** Picks an entry of the quick pick a command opened. */
   async pick(label: string | RegExp): Promise<void> {
-    const option = this.page.locator('.quick-input-list [role="option"]').filter({ hasText: toRegExp(label) }).first();
+    const pattern = typeof label === 'string' ? exact(label) : label;
+    const option = this.page
+      .locator('.quick-input-list [role="option"]')
+      .filter({ has: this.page.locator('.label-name', { hasText: pattern }) })
+      .first();
     await option.waitFor({ timeout: 10_000 });
     await option.click();
   }
@@ -230,9 +297,14 @@ export class Workbench {
     const input = this.quickInput();
     await input.waitFor({ timeout: 10_000 });
     await input.fill(relative);
-    const option = this.page.locator('.quick-input-list [role="option"]', { hasText: path.basename(relative) }).first();
+    // Enter would take the first match, which may be another file whose folder matches too.
+    const option = this.page
+      .locator('.quick-input-list [role="option"]')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact(path.basename(relative)) }) })
+      .filter({ hasText: path.dirname(relative) === '.' ? '' : path.dirname(relative) })
+      .first();
     await option.waitFor({ timeout: 10_000 });
-    await input.press('Enter');
+    await option.click();
     await this.activeTab(path.basename(relative)).waitFor({ timeout: 10_000 });
     await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   }
@@ -256,6 +328,12 @@ export class Workbench {
   async editorText(): Promise<string> {
     const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');
     return (await lines.allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+  }
+
+  /** The text of one side of the active diff editor (as shown, spaces normalized). */
+  async diffText(side: 'original' | 'modified'): Promise<string> {
+    const lines = this.page.locator(`.editor-group-container.active .monaco-diff-editor .editor.${side} .lines-content > .view-lines`).first();
+    return (await lines.innerText()).replace(/\u00a0/g, ' ');
   }
 
   /** Whether the active tab shows the unsaved-changes mark. */
@@ -305,6 +383,13 @@ export async function poll(
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Tree rows under `scope` whose label is `label` (exact text) or matches it (pattern). */
+function rowIn(scope: Locator, label: string | RegExp, firstOnly = true): Locator {
+  const pattern = typeof label === 'string' ? exact(label) : label;
+  const rows = scope.getByRole('treeitem').filter({ has: scope.page().locator('.label-name', { hasText: pattern }) });
+  return firstOnly ? rows.first() : rows;
 }
 
 function toRegExp(pattern: string | RegExp): RegExp {

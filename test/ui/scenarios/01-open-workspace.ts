@@ -28,7 +28,7 @@ export const openWorkspace: Scenario = {
       await wb.expandAll();
       await expectActiveBranch(wb);
       // The root checkpoint: the workspace as it was when the session started.
-      await wb.waitRow(/^Session start/, 15_000);
+      await wb.waitRow('Session start', 15_000);
     });
 
     await wb.step('the status bar shows session and branch', async () => {

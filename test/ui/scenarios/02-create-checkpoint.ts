@@ -2,6 +2,7 @@
 // label; the checkpoint appears with `+a −d`; expanding it and clicking the file opens a diff.
 import assert from 'node:assert/strict';
 import type { Scenario } from '../scenario';
+import { poll } from '../workbench';
 import { checkpointFromTitle, checkpointName, editAndSave, expectWorkingChanges, MANUAL_CHECKPOINTS } from './common';
 
 export const createCheckpoint: Scenario = {
@@ -10,7 +11,7 @@ export const createCheckpoint: Scenario = {
   settings: MANUAL_CHECKPOINTS,
   async run(wb) {
     await wb.step('open Session Tree', () => wb.openSessionTree());
-    await wb.waitRow(/^Session start/, 30_000);
+    await wb.waitRow('Session start', 30_000);
 
     await wb.step('edit notes.txt in the editor and save it', async () => {
       await editAndSave(wb, 'notes.txt', 'one\n2\nthree\nfour\n');
@@ -21,24 +22,27 @@ export const createCheckpoint: Scenario = {
 
     const row = await wb.step('the checkpoint shows +2 −1', async () => {
       const row = await wb.waitRow(checkpointName('Numbers and four'));
-      const name = (await row.getAttribute('aria-label')) ?? '';
-      assert.match(name, /\+2 −1/, `checkpoint row: ${name}`);
+      const text = await wb.rowText(row);
+      assert.match(text, /\+2 −1/, `checkpoint row: ${text}`);
       return row;
     });
 
     await wb.step('expand it: notes.txt is listed as modified', async () => {
       await wb.expand(row);
-      const file = await wb.waitRow(/^notes\.txt /);
-      assert.match((await file.getAttribute('aria-label')) ?? '', /\+2 −1/);
+      const file = await wb.waitRow('notes.txt');
+      assert.match(await wb.rowText(file), /\+2 −1/);
     });
 
     await wb.step('click the file: its diff opens', async () => {
-      await wb.row(/^notes\.txt /).click();
+      await wb.row('notes.txt').click();
       await wb.expectDiffEditor();
       const tab = wb.page.locator('.editor-group-container.active .tab.active');
       assert.match(await tab.innerText(), /notes\.txt/);
-      const modified = await wb.page.locator('.editor-group-container.active .monaco-diff-editor .modified').innerText();
-      assert.match(modified, /four/);
+      await poll(
+        async () => /two/.test(await wb.diffText('original')) && /four/.test(await wb.diffText('modified')),
+        10_000,
+        async () => `the diff shows ${JSON.stringify(await wb.diffText('original'))} ↔ ${JSON.stringify(await wb.diffText('modified'))}`,
+      );
     });
   },
 };

@@ -17,7 +17,7 @@ import {
 
 async function checkOut(wb: Workbench, branch: string): Promise<void> {
   await wb.command('Check Out Branch…');
-  await wb.pick(new RegExp(`^\\s*${branch}\\b`));
+  await wb.pick(branch);
   await confirmIfAsked(wb, 'Check Out');
   await poll(
     async () => (await wb.statusBarText()).includes(branch),
@@ -38,14 +38,14 @@ export const branchesAndRollback: Scenario = {
   settings: MANUAL_CHECKPOINTS,
   async run(wb) {
     await wb.step('open Session Tree', () => wb.openSessionTree());
-    await wb.waitRow(/^Session start/, 30_000);
+    await wb.waitRow('Session start', 30_000);
 
     await wb.step(`a checkpoint on ${ACTIVE_BRANCH}`, () => commit(wb, 'main work\n', 'm1'));
 
     await wb.step('Create Branch… "feature"', async () => {
       await wb.command('Create Branch…');
       await wb.answerInput('feature');
-      await wb.waitRow(/^feature\b/, 15_000);
+      await wb.waitRow('feature', 15_000);
     });
 
     await wb.step('Check Out Branch… "feature"', async () => {
@@ -78,9 +78,9 @@ export const branchesAndRollback: Scenario = {
       await wb.expectFile('app.txt', 'feature work\n');
       const f1 = await wb.findRow(checkpointName('f1'));
       await poll(
-        async () => /\bhead\b/.test((await f1.getAttribute('aria-label')) ?? ''),
+        async () => /\bhead\b/.test(await wb.rowText(f1)),
         15_000,
-        async () => `f1 is not marked head: ${await f1.getAttribute('aria-label')}`,
+        async () => `f1 is not marked head: ${await wb.rowText(f1)}`,
       );
       assert.equal(wb.read('other.txt'), 'untouched\n');
     });

@@ -16,7 +16,7 @@ export const outsideAndTerminal: Scenario = {
   settings: MANUAL_CHECKPOINTS,
   async run(wb) {
     await wb.step('open Session Tree', () => wb.openSessionTree());
-    await wb.waitRow(/^Session start/, 30_000);
+    await wb.waitRow('Session start', 30_000);
 
     await wb.step('another program writes extra.txt: it shows as working changes', async () => {
       wb.writeOutside('extra.txt', OUTSIDE);
@@ -41,7 +41,7 @@ export const outsideAndTerminal: Scenario = {
       await wb.runInTerminal(SED_FAILS);
       await wb.expectFile('data.txt', 'apple\nblueberry\ncranberry\n');
       const row = await wb.findRow(checkpointName(SED_FAILS), 30_000);
-      assert.match((await row.getAttribute('aria-label')) ?? '', /exit 1/);
+      assert.match(await wb.rowText(row), /exit 1/);
     });
 
     await wb.step('Rewind to Before This on the first command: data.txt as before it, extra.txt kept', async () => {

@@ -10,7 +10,7 @@ export const unsavedBuffer: Scenario = {
   settings: MANUAL_CHECKPOINTS,
   async run(wb) {
     await wb.step('open Session Tree', () => wb.openSessionTree());
-    await wb.waitRow(/^Session start/, 30_000);
+    await wb.waitRow('Session start', 30_000);
 
     await wb.step('change both files and make a checkpoint', async () => {
       await editAndSave(wb, 'a.txt', 'two\n');
@@ -26,15 +26,15 @@ export const unsavedBuffer: Scenario = {
     });
 
     await wb.step('rewind to the session start', async () => {
-      await wb.contextMenu(await wb.findRow(/^Session start/), 'Rewind to Here');
+      await wb.contextMenu(await wb.findRow('Session start'), 'Rewind to Here');
       const message = await wb.dialog(/^Rewind$/);
       assert.ok(message.length > 0);
     });
 
     await wb.step('b.txt is restored, a.txt is skipped and unchanged on disk', async () => {
       await wb.expectFile('b.txt', 'bee\n');
-      await wb.sideBarRow(/^a\.txt skipped/).waitFor({ timeout: 15_000 });
-      await wb.sideBarRow(/^b\.txt restored/).waitFor({ timeout: 15_000 });
+      await wb.sideBarRow('a.txt', /^skipped/).waitFor({ timeout: 15_000 });
+      await wb.sideBarRow('b.txt', /^restored/).waitFor({ timeout: 15_000 });
       assert.equal(wb.read('a.txt'), 'two\n');
     });
 

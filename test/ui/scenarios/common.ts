@@ -9,10 +9,9 @@ export const ACTIVE_BRANCH = 'main';
 export async function expectActiveBranch(wb: Workbench, branch = ACTIVE_BRANCH): Promise<void> {
   await poll(
     async () => {
-      const row = wb.row(new RegExp(`^${escape(branch)}(\\s|$)`));
-      const name = (await row.getAttribute('aria-label')) ?? '';
-      const icon = await row.locator('.codicon-check, .codicon-circle-filled, .codicon-pass-filled, .codicon-target').count();
-      return /active|current|✓|●|\*/i.test(name) || icon > 0;
+      const row = wb.row(branch);
+      const text = await wb.rowText(row);
+      return /\bactive\b|current|✓|●/i.test(text) && !/last active/.test(text);
     },
     15_000,
     async () => `no row marks branch ${branch} as active among ${JSON.stringify(await wb.rowNames())}`,
@@ -72,10 +71,11 @@ export async function confirmIfAsked(wb: Workbench, button: string, timeoutMs = 
 
 /** Waits until the Sessions tree shows working changes (the extension has seen a change). */
 export async function expectWorkingChanges(wb: Workbench): Promise<void> {
+  await wb.expandActiveBranch();
   await wb.waitRow(/^Working changes/, 20_000);
 }
 
 /** A checkpoint row by its label (the accessible name starts with it). */
-export function checkpointName(label: string): RegExp {
-  return new RegExp(`^${escape(label)}(\\s|$)`);
+export function checkpointName(label: string): string {
+  return label;
 }
