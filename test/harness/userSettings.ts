@@ -13,6 +13,7 @@ export const USER_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
   'files.autoSave': 'off',
   'files.simpleDialog.enable': true,
   'editor.autoClosingBrackets': 'never',
