@@ -100,6 +100,11 @@ export class StoreDb {
       }
     }
     db.exec('PRAGMA foreign_keys = OFF');
+    // The database lives in sql.js's in-memory file system and reaches the disk only through
+    // save(); a rollback journal there is pure overhead (it was most of the first scan's time), so
+    // keep it in memory, and hold the lock (no hot-journal probe of the file system per statement).
+    // Transactions and savepoints still roll back.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
     const version = created ? 0 : readVersion(db);
     if (version > SCHEMA_VERSION) {
       return { db, usedBackup, created, diagnostics, newerSchema: version };
