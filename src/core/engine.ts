@@ -108,6 +108,11 @@ interface RestoreRecord extends RestoreResult {
   undoHeadId: string;
 }
 
+/** Lock files held by engines of this thread: a second engine on the same store opens read-only. */
+const heldLocks = new Set<string>();
+/** Errors from saving the database after a change was already made in memory (see `mutate`). */
+const saveFailures = new WeakSet<object>();
+
 const DEFAULT_BRANCH = 'main';
 const MAX_NAME = 200;
 const MAX_ROLLBACK_SCAN = 1_000_000;
@@ -140,7 +145,10 @@ export class Engine {
   readOnly = false;
   readOnlyReason = '';
   private lockFile: string;
+  private holdsLock = false;
   private opened = false;
+  /** A restore whose final save failed left its journal: dropped at the next successful save. */
+  private journalAwaitingSave = false;
 
   // interned ids
   private pathKeyToId = new Map<string, number>();
@@ -178,23 +186,48 @@ export class Engine {
 
   async open(): Promise<OpenReport> {
     if (this.opened) throw new EngineError('invalid-argument', 'The store is already open.');
+    this.readOnly = false;
+    this.readOnlyReason = '';
     const SQL = await loadSqlJs(this.options.wasmPath);
-    this.fs.mkdirSync(this.storageDir, { recursive: true });
+    try {
+      this.fs.mkdirSync(this.storageDir, { recursive: true });
+      if (!this.fs.statSync(this.storageDir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', path: this.storageDir });
+    } catch (e) {
+      throw ioError(e, 'Could not open the Session Tree store');
+    }
     this.acquireLock();
-    this.storeDb = new StoreDb(this.storageDir, SQL, this.fs);
-    const opened = this.storeDb.open();
+    let opened: ReturnType<StoreDb['open']>;
+    try {
+      this.storeDb = new StoreDb(this.storageDir, SQL, this.fs);
+      opened = this.storeDb.open();
+    } catch (e) {
+      this.releaseLock();
+      throw ioError(e, 'Could not open the Session Tree database');
+    }
     const diagnostics = [...opened.diagnostics];
     this.db = opened.db;
+    if (opened.unreadable) {
+      // Never save over a database that exists but could not be read: it may be the newest one.
+      this.readOnly = true;
+      this.readOnlyReason = `${describeIoError(opened.unreadable, this.storeDb.file, 'read')}; fix that and reopen the workspace`;
+      diagnostics.push(`The database could not be read (${describeIoError(opened.unreadable, this.storeDb.file, 'read')}); the store is open read-only so that nothing overwrites it.`);
+    }
     if (opened.newerSchema !== undefined) {
       this.readOnly = true;
       this.readOnlyReason = `the store was written by a newer version of Session Tree (schema ${opened.newerSchema})`;
       diagnostics.push(`The store is from a newer version of Session Tree; it is open read-only.`);
     }
-    this.objects = new ObjectStore(path.join(this.storageDir, 'objects'), {
-      fs: this.fs,
-      level: this.options.compressionLevel,
-      readOnly: this.readOnly,
-    });
+    try {
+      this.objects = new ObjectStore(path.join(this.storageDir, 'objects'), {
+        fs: this.fs,
+        level: this.options.compressionLevel,
+        readOnly: this.readOnly,
+      });
+    } catch (e) {
+      this.db.close();
+      this.releaseLock();
+      throw ioError(e, 'Could not open the snapshot store');
+    }
     diagnostics.push(...this.objects.diagnostics);
     this.loadCaches();
     this.opened = true;
@@ -203,23 +236,42 @@ export class Engine {
       report.tracked = this.mirror.size;
       return report;
     }
-    report.recoveredRestore = this.recoverJournal();
-    if (this.sessionsById.size === 0) {
-      const n = this.fullScan();
-      report.scanned = n;
-      this.createSessionAtCurrentState('Session 1');
-    } else {
-      if (this.pending.size > 0) {
-        this.sealInternal({ source: 'editor', label: 'Working changes from the last run' });
+    try {
+      report.recoveredRestore = this.recoverJournal();
+      this.transact(() => {
+        if (this.sessionsById.size === 0) {
+          const n = this.fullScan();
+          report.scanned = n;
+          this.createSessionAtCurrentState('Session 1');
+        } else {
+          if (this.pending.size > 0) {
+            this.sealInternal({ source: 'editor', label: 'Working changes from the last run' });
+          }
+          report.scanned = this.fullScan();
+          if (this.pending.size > 0) {
+            const cp = this.sealInternal({ source: 'external', label: DEFAULT_LABELS.external });
+            if (cp) report.externalCheckpointId = String(cp);
+          }
+        }
+      });
+      this.saveNow();
+    } catch (e) {
+      if (!saveFailures.has(e as object)) {
+        // Nothing half-done stays open: the store can be opened again once the cause is gone.
+        this.opened = false;
+        try {
+          this.objects.close();
+        } catch {
+          /* closing after a failure: its error is the one to report */
+        }
+        this.db.close();
+        this.releaseLock();
+        throw ioError(e, 'Could not open the Session Tree store');
       }
-      report.scanned = this.fullScan();
-      if (this.pending.size > 0) {
-        const cp = this.sealInternal({ source: 'external', label: DEFAULT_LABELS.external });
-        if (cp) report.externalCheckpointId = String(cp);
-      }
+      // Opened and scanned, but not saved (say the disk is full): it is kept in memory and saved later.
+      diagnostics.push((e as Error).message);
     }
     report.tracked = this.trackedCount();
-    this.saveNow();
     this.emit({ type: 'changed' });
     return report;
   }
@@ -228,12 +280,10 @@ export class Engine {
     if (!this.opened) return;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.readOnly) {
-      try {
-        this.saveNow();
-      } finally {
-        this.releaseLock();
-      }
+    try {
+      if (!this.readOnly) this.saveNow();
+    } finally {
+      this.releaseLock();
     }
     for (const s of this.stmts.values()) s.free();
     this.stmts.clear();
@@ -283,12 +333,24 @@ export class Engine {
 
   private acquireLock(): void {
     const me = JSON.stringify({ pid: process.pid, at: this.clock() });
+    if (heldLocks.has(path.resolve(this.lockFile))) {
+      this.readOnly = true;
+      this.readOnlyReason = 'this workspace\'s store is already open in this window (another Session Tree engine of this process has it)';
+      return;
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         this.fs.writeFileSync(this.lockFile, me, { flag: 'wx' });
+        heldLocks.add(path.resolve(this.lockFile));
+        this.holdsLock = true;
         return;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          // Cannot lock (a read-only or locked-down folder): opening read-only is safe, writing is not.
+          this.readOnly = true;
+          this.readOnlyReason = `Session Tree ${describeIoError(e, this.lockFile, 'write')}`;
+          return;
+        }
       }
       let holder: { pid?: number } = {};
       try {
@@ -306,6 +368,9 @@ export class Engine {
   }
 
   private releaseLock(): void {
+    if (!this.holdsLock) return;
+    this.holdsLock = false;
+    heldLocks.delete(path.resolve(this.lockFile));
     try {
       const holder = JSON.parse(this.fs.readFileSync(this.lockFile, 'utf8'));
       if (holder.pid === process.pid) this.fs.rmSync(this.lockFile, { force: true });
@@ -341,20 +406,37 @@ export class Engine {
 
   /** Runs a change to the metadata as one transaction; on failure the in-memory view is reloaded. */
   private mutate<T>(fn: () => T): T {
+    const r = this.transact(fn);
+    try {
+      // A failed save keeps the change in memory (saved at the next change) and says so.
+      this.scheduleSave();
+    } finally {
+      this.emit({ type: 'changed' });
+    }
+    return r;
+  }
+
+  /** `fn` as one transaction whose snapshots are written out; on failure nothing of it remains. */
+  private transact<T>(fn: () => T): T {
     this.ensureWritable();
     this.db.exec('SAVEPOINT op');
+    const failures = this.objects.writeFailures;
+    let r: T;
     try {
-      const r = fn();
+      r = fn();
+      // The snapshots the change refers to reach their pack before the change counts: if they
+      // cannot (disk full), the change is undone rather than left pointing at nothing — also when
+      // the failed write surfaced inside `fn` and was handled there (a capture that never throws).
+      this.objects.writeOut();
+      if (this.objects.writeFailures !== failures) throw this.objects.lastWriteError;
       this.db.exec('RELEASE op');
-      this.scheduleSave();
-      this.emit({ type: 'changed' });
-      return r;
     } catch (e) {
       this.db.exec('ROLLBACK TO op');
       this.db.exec('RELEASE op');
       this.loadCaches();
-      throw e;
+      throw ioError(e, 'Nothing was changed');
     }
+    return r;
   }
 
   private scheduleSave(): void {
@@ -381,8 +463,18 @@ export class Engine {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
     }
-    this.objects.flush();
-    this.storeDb.save(this.db);
+    try {
+      this.objects.flush();
+      this.storeDb.save(this.db);
+    } catch (e) {
+      const err = ioError(e, 'Could not save the Session Tree store', 'The last saved copy is intact; Session Tree tries again at the next change.');
+      saveFailures.add(err as object);
+      throw err;
+    }
+    if (this.journalAwaitingSave) {
+      this.journalAwaitingSave = false;
+      this.removeJournal();
+    }
   }
 
   get lastSave(): { ms: number; bytes: number } {
@@ -1550,14 +1642,20 @@ export class Engine {
     const previousHead = this.head;
     // Checking out the branch one is on moves nothing: its head becomes the safety checkpoint.
     const sameBranch = target.kind === 'checkout' && target.branch === s.activeBranch;
-    this.mutate(() => {
-      if (!sameBranch) planned = this.buildPlan(target, resolved.targetId, true).entries;
-      else this.buildPlan(target, resolved.targetId, true);
-      if (this.pending.size > 0) {
-        safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
-      }
-      if (sameBranch) resolved.targetId = this.head;
-    });
+    try {
+      this.mutate(() => {
+        if (!sameBranch) planned = this.buildPlan(target, resolved.targetId, true).entries;
+        else this.buildPlan(target, resolved.targetId, true);
+        if (this.pending.size > 0) {
+          safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
+        }
+        if (sameBranch) resolved.targetId = this.head;
+      });
+    } catch (e) {
+      // No file is written unless the safety checkpoint is safely on disk.
+      if (e instanceof EngineError && e.code === 'io') throw new EngineError('io', `The restore was not started. ${e.message}`);
+      throw e;
+    }
     const undoHead = safetyId ?? previousHead;
     // 2. Conflicts: files with unsaved editor changes are never written.
     const toWrite = planned.filter((e) => e.out.action !== 'skip');
@@ -1577,8 +1675,17 @@ export class Engine {
       id: restoreId,
       entries: toWrite.filter((e) => !dirty.has(path.resolve(e.out.path))).map((e) => ({ path: e.out.path, before: this.verOut(e.cur), after: this.verOut(e.tgt) })),
     };
-    this.objects.flush();
-    this.writeJournal(journal);
+    try {
+      this.objects.flush();
+      this.writeJournal(journal);
+    } catch (e) {
+      try {
+        this.fs.rmSync(this.journalFile + '.tmp', { force: true });
+      } catch {
+        /* best effort */
+      }
+      throw ioError(e, 'Could not start the restore', 'No file was changed.');
+    }
     const results: RestoreFileResult[] = [];
     const written = new Map<number, Ver>();
     try {
@@ -1601,7 +1708,7 @@ export class Engine {
       }
     } finally {
       // 4. Record where the workspace now is, then drop the journal.
-      this.mutate(() => {
+      const recordRestore = () => {
         this.afterApply(target, resolved, written, planned, safetyId ?? previousHead);
         const record: RestoreRecord = {
           id: String(restoreId), target, targetId: String(resolved.targetId), targetLabel: resolved.label,
@@ -1610,9 +1717,18 @@ export class Engine {
         };
         this.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [restoreId, record.at, s.id, 'done', JSON.stringify(record)]);
         this.run('DELETE FROM restores WHERE id <= ?', [restoreId - 50]);
-      });
-      this.saveNow();
-      this.removeJournal();
+      };
+      try {
+        this.mutate(recordRestore);
+        this.saveNow();
+        this.removeJournal();
+      } catch (e) {
+        if (!saveFailures.has(e as object)) throw e;
+        // The files are written and the engine knows it; the disk does not yet. The journal stays
+        // until a save succeeds, so a stop before then undoes the restore at the next start.
+        this.journalAwaitingSave = true;
+        throw new EngineError('io', `The restore was done but could not be saved. ${(e as Error).message} If VS Code stops before a save succeeds, the restore is undone when the workspace opens again.`);
+      }
     }
     const rec = this.lastRestoreRecord()!;
     return stripRecord(rec);
@@ -1810,14 +1926,28 @@ export class Engine {
 
   /** A restore interrupted by a crash: if it was not recorded as done, put every file back. */
   private recoverJournal(): string | undefined {
+    // A journal temp file is a journal that was never complete: nothing was written under it.
+    this.fs.rmSync(this.journalFile + '.tmp', { force: true });
     let j: Journal;
     try {
       j = JSON.parse(this.fs.readFileSync(this.journalFile, 'utf8'));
+      const ver = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && /^[0-9a-f]{64}$/.test(String((v as FileVersion).hash)) && Number.isInteger((v as FileVersion).mode));
+      if (!j || typeof j !== 'object' || !Array.isArray(j.entries) || !j.entries.every((e) => e && typeof e.path === 'string' && path.isAbsolute(e.path) && ver(e.before) && ver(e.after))) {
+        throw new Error('not a restore journal');
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       this.removeJournal();
       return 'A damaged restore journal was found and removed; no files were changed.';
     }
+    // Only files inside the open workspace folders, never through a symbolic link, are touched.
+    const outside: string[] = [];
+    j.entries = j.entries.filter((e) => {
+      const loc = this.locate(e.path);
+      if (loc && !this.unsafePath(loc.root, loc.rel, true)) return true;
+      outside.push(e.path);
+      return false;
+    });
     for (const e of j.entries) this.fs.rmSync(e.path + TEMP_SUFFIX, { force: true });
     const done = this.db.exec('SELECT state FROM restores WHERE id = ?', [j.id])[0]?.values[0]?.[0] === 'done';
     if (done) {
@@ -1854,8 +1984,9 @@ export class Engine {
     }
     this.removeJournal();
     return (
-      `A restore was interrupted (${j.entries.length} files); it was undone: ${putBack} file${putBack === 1 ? '' : 's'} put back.` +
-      (left.length ? ` Left as found (changed by something else): ${left.join(', ')}.` : '')
+      `A restore was interrupted (${j.entries.length + outside.length} files); it was undone: ${putBack} file${putBack === 1 ? '' : 's'} put back.` +
+      (left.length ? ` Left as found (changed by something else): ${left.join(', ')}.` : '') +
+      (outside.length ? ` Left alone (outside the open workspace folders, or behind a symbolic link): ${outside.join(', ')}.` : '')
     );
   }
 
@@ -1885,9 +2016,17 @@ export class Engine {
   /** Removes snapshots nothing refers to. */
   gc(): { removed: number; freedBytes: number } {
     this.ensureWritable();
+    // Saved twice, so the last good copy (state.db.bak) agrees with state.db: were state.db damaged
+    // later, the copy opened instead must find every snapshot it refers to.
+    this.saveNow();
     this.saveNow();
     const live = this.liveHashes();
-    return this.objects.gc((h) => live.has(h));
+    try {
+      return this.objects.gc((h) => live.has(h));
+    } catch (e) {
+      if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot compact the store: ${e.message} Run Repair Store first. Nothing was removed.`);
+      throw ioError(e, 'Could not compact the snapshot store', 'Nothing was removed.');
+    }
   }
 
   /** Checks every snapshot's hash and every checkpoint's references. Returns problems in plain words. */
@@ -1926,10 +2065,10 @@ export class Engine {
   }
 
   /** Storage figures, for the bench and diagnostics. */
-  stats(): { checkpoints: number; sessions: number; objects: number; packBytes: number; dbBytes: number; tracked: number } {
+  stats(): { checkpoints: number; sessions: number; objects: number; packBytes: number; dbBytes: number; saveMs: number; tracked: number } {
     return {
       checkpoints: this.cps.size, sessions: this.sessionsById.size, objects: this.objects.count,
-      packBytes: this.objects.diskSize(), dbBytes: this.storeDb.lastSaveBytes, tracked: this.trackedCount(),
+      packBytes: this.objects.diskSize(), dbBytes: this.storeDb.lastSaveBytes, saveMs: this.storeDb.lastSaveMs, tracked: this.trackedCount(),
     };
   }
 }
@@ -2021,13 +2160,26 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export function describeIoError(e: unknown, file: string, action: 'read' | 'write' | 'list'): string {
+/**
+ * An fs error (it has an errno code) as an EngineError('io') naming the file and the cause:
+ * "<what>: could not write /x/state.db.tmp: the disk is full (ENOSPC). <after>". Other errors pass.
+ */
+export function ioError(e: unknown, what: string, after?: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof EngineError || !err || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  const sys = err.syscall ?? '';
+  const action = /^(open|read|stat|lstat|fstat|access)$/.test(sys) ? (sys === 'open' ? 'open' : 'read') : /scandir|readdir/.test(sys) ? 'list' : 'write';
+  return new EngineError('io', `${what}: ${describeIoError(err, err.path ?? 'a file of the store', action)}.${after ? ` ${after}` : ''}`);
+}
+
+export function describeIoError(e: unknown, file: string, action: 'read' | 'write' | 'list' | 'open'): string {
   const err = e as NodeJS.ErrnoException;
   const what: Record<string, string> = {
     EACCES: 'permission denied', EPERM: 'operation not permitted', ENOSPC: 'the disk is full', EDQUOT: 'disk quota exceeded',
     EROFS: 'the file system is read-only', EBUSY: 'the file is busy or locked', EISDIR: 'a folder is in the way',
     ENOTDIR: 'a file is in the way of a folder', EMFILE: 'too many open files', ENAMETOOLONG: 'the name is too long',
-    ELOOP: 'too many symbolic links', EIO: 'an I/O error',
+    ELOOP: 'too many symbolic links', EIO: 'an I/O error', EEXIST: 'something is in the way', EXDEV: 'it is on another drive',
+    ENOENT: 'it does not exist',
   };
   const cause = (err?.code && what[err.code]) || err?.message || String(e);
   return `could not ${action} ${file}: ${cause}${err?.code ? ` (${err.code})` : ''}`;

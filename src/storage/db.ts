@@ -26,6 +26,11 @@ export interface OpenedDb {
   diagnostics: string[];
   /** Set when the file is from a newer version of Session Tree: the store opens read-only. */
   newerSchema?: number;
+  /**
+   * Set when `state.db` exists but could not be read (permissions, I/O, locked — not damage): the
+   * store should open read-only so that a save does not replace a file that may be newer.
+   */
+  unreadable?: NodeJS.ErrnoException;
 }
 
 export class StoreDb {
@@ -34,6 +39,8 @@ export class StoreDb {
   private readonly tmp: string;
   lastSaveMs = 0;
   lastSaveBytes = 0;
+  /** `state.db` is known to be a good database (it opened, or this process wrote it). Only then does a save make it the backup. */
+  private mainGood = false;
 
   constructor(
     readonly dir: string,
@@ -48,12 +55,15 @@ export class StoreDb {
   /** Opens (or creates) the database, migrating it to the current schema. */
   open(): OpenedDb {
     const diagnostics: string[] = [];
+    let unreadable: NodeJS.ErrnoException | undefined;
     const tryLoad = (file: string): Database | string => {
       let bytes: Buffer;
       try {
         bytes = this.fs.readFileSync(file);
       } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable (${(e as Error).message})`;
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+        if (file === this.file) unreadable = e as NodeJS.ErrnoException;
+        return `unreadable (${(e as Error).message})`;
       }
       if (bytes.length === 0) return 'empty';
       try {
@@ -76,6 +86,7 @@ export class StoreDb {
     const main = tryLoad(this.file);
     if (typeof main !== 'string') {
       db = main;
+      this.mainGood = true;
     } else {
       const bak = tryLoad(this.backup);
       if (typeof bak !== 'string') {
@@ -107,10 +118,10 @@ export class StoreDb {
     db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
     const version = created ? 0 : readVersion(db);
     if (version > SCHEMA_VERSION) {
-      return { db, usedBackup, created, diagnostics, newerSchema: version };
+      return { db, usedBackup, created, diagnostics, newerSchema: version, unreadable };
     }
     migrate(db, version);
-    return { db, usedBackup, created, diagnostics };
+    return { db, usedBackup, created, diagnostics, unreadable };
   }
 
   /** Writes the whole database atomically. */
@@ -118,29 +129,54 @@ export class StoreDb {
     const t0 = performance.now();
     const data = db.export();
     this.fs.mkdirSync(this.dir, { recursive: true });
-    const fd = this.fs.openSync(this.tmp, 'w');
+    const bakTmp = this.backup + '.tmp';
     try {
-      let off = 0;
-      while (off < data.length) off += this.fs.writeSync(fd, data, off, data.length - off);
-      this.fs.fsyncSync(fd);
-    } finally {
-      this.fs.closeSync(fd);
-    }
-    if (this.fs.existsSync(this.file)) {
-      const bakTmp = this.backup + '.tmp';
-      this.fs.rmSync(bakTmp, { force: true });
+      const fd = this.fs.openSync(this.tmp, 'w');
       try {
-        this.fs.linkSync(this.file, bakTmp);
-      } catch {
-        this.fs.copyFileSync(this.file, bakTmp);
+        let off = 0;
+        while (off < data.length) off += this.fs.writeSync(fd, data, off, data.length - off);
+        this.fs.fsyncSync(fd);
+      } catch (e) {
+        throw namePath(e, this.tmp);
+      } finally {
+        this.fs.closeSync(fd);
       }
-      this.fs.renameSync(bakTmp, this.backup);
+      // The current file becomes the last good copy — unless it is the damaged one open fell back
+      // from: then the backup it was opened from stays.
+      if (this.mainGood && this.fs.existsSync(this.file)) {
+        this.fs.rmSync(bakTmp, { force: true });
+        try {
+          this.fs.linkSync(this.file, bakTmp);
+        } catch {
+          this.fs.copyFileSync(this.file, bakTmp);
+        }
+        this.fs.renameSync(bakTmp, this.backup);
+        // Renaming a link onto the same file (the backup already was this file) does nothing.
+        this.fs.rmSync(bakTmp, { force: true });
+      }
+      this.fs.renameSync(this.tmp, this.file);
+    } catch (e) {
+      // A failed save leaves the last saved files as they were and no partial temp file taking space.
+      for (const f of [this.tmp, bakTmp]) {
+        try {
+          this.fs.rmSync(f, { force: true });
+        } catch {
+          /* best effort */
+        }
+      }
+      throw e;
     }
-    this.fs.renameSync(this.tmp, this.file);
+    this.mainGood = true;
     fsyncDir(this.fs, this.dir);
     this.lastSaveMs = performance.now() - t0;
     this.lastSaveBytes = data.length;
   }
+}
+
+/** Names the file on an fd-based error (Node's write/fsync errors carry no path). */
+function namePath(e: unknown, file: string): unknown {
+  if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, { path: file });
+  return e;
 }
 
 function fsyncDir(fs: Fs, dir: string): void {

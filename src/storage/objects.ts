@@ -274,9 +274,11 @@ export class ObjectStore {
     this.buffer = [];
     this.bufferIdx = [];
     this.bufferSize = 0;
+    let file = pack.file;
     try {
       writeAll(this.fs, pack.fd, data, pack.size);
       pack.size += data.length;
+      file = pack.idxFile;
       this.fs.writeSync(pack.idxFd, idx);
     } catch (e) {
       for (const h of pendingHashes) {
@@ -289,16 +291,57 @@ export class ObjectStore {
       } catch {
         /* the next open cuts a torn tail */
       }
-      throw e;
+      this.writeFailures++;
+      this.lastWriteError = withPath(e, file);
+      throw this.lastWriteError;
     }
+  }
+
+  /** Writes buffered objects to their pack (no fsync). A failure (disk full) forgets exactly those objects. */
+  writeOut(): void {
+    this.writeBuffer();
+  }
+
+  /**
+   * Buffer writes that failed so far, and the last error: a caller that stored objects can tell
+   * whether any of them was forgotten since (even when the failure surfaced somewhere else).
+   */
+  writeFailures = 0;
+  lastWriteError: unknown;
+
+  private readBuffered(start: number, length: number): Buffer {
+    const out = Buffer.alloc(length);
+    let pos = 0;
+    let copied = 0;
+    for (const chunk of this.buffer) {
+      const end = pos + chunk.length;
+      if (end > start && pos < start + length) {
+        const from = Math.max(start, pos);
+        const to = Math.min(start + length, end);
+        chunk.copy(out, from - start, from - pos, to - pos);
+        copied += to - from;
+      }
+      pos = end;
+      if (pos >= start + length) break;
+    }
+    if (copied !== length) throw new Error('a buffered snapshot is not where its index says');
+    return out;
   }
 
   /** Makes every stored object durable (write + fsync). Call before saving anything that refers to them. */
   flush(): void {
     this.writeBuffer();
     if (!this.dirty || !this.current) return;
-    this.fs.fsyncSync(this.current.fd);
-    this.fs.fsyncSync(this.current.idxFd);
+    try {
+      this.fs.fsyncSync(this.current.fd);
+    } catch (e) {
+      throw withPath(e, this.current.file);
+    }
+    try {
+      this.fs.fsyncSync(this.current.idxFd);
+    } catch (e) {
+      throw withPath(e, this.current.idxFile);
+    }
     this.dirty = false;
   }
 
@@ -308,10 +351,15 @@ export class ObjectStore {
     if (!loc) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is missing from the store.`);
     const pack = this.packs.find((p) => p.id === loc.pack);
     if (!pack) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} points to a missing pack.`);
-    if (loc.offset + loc.stored > pack.size) this.writeBuffer();
-    const stored = Buffer.alloc(loc.stored);
-    const n = this.fs.readSync(pack.fd, stored, 0, loc.stored, loc.offset);
-    if (n !== loc.stored) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is truncated.`);
+    let stored: Buffer;
+    if (pack === this.current && loc.offset + loc.stored > pack.size) {
+      // Still in the write buffer: read it from memory (a read never writes, so it cannot fail for a full disk).
+      stored = this.readBuffered(loc.offset - pack.size, loc.stored);
+    } else {
+      stored = Buffer.alloc(loc.stored);
+      const n = this.fs.readSync(pack.fd, stored, 0, loc.stored, loc.offset);
+      if (n !== loc.stored) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is truncated.`);
+    }
     let data: Buffer;
     try {
       data = this.decode(stored, loc.codec, loc.raw);
@@ -355,10 +403,34 @@ export class ObjectStore {
     const before = this.diskSize();
     const keep = [...this.index.keys()].filter(live).map((h) => [h, this.get(h)] as const);
     const oldPacks = this.packs.splice(0);
+    const oldIndex = new Map(this.index);
+    const oldCurrent = this.current;
     this.current = undefined;
     this.index.clear();
-    for (const [h, data] of keep) this.putWithHash(h, data);
-    this.flush();
+    try {
+      for (const [h, data] of keep) this.putWithHash(h, data);
+      this.flush();
+    } catch (e) {
+      // Back to the old packs, which were never touched; the partly written new one goes.
+      for (const p of this.packs) {
+        try {
+          this.fs.closeSync(p.fd);
+          this.fs.closeSync(p.idxFd);
+          this.fs.rmSync(p.file, { force: true });
+          this.fs.rmSync(p.idxFile, { force: true });
+        } catch {
+          /* a leftover pack only holds copies; the next open indexes them again */
+        }
+      }
+      this.packs.splice(0, this.packs.length, ...oldPacks);
+      this.index.clear();
+      for (const [h, loc] of oldIndex) this.index.set(h, loc);
+      this.current = oldCurrent;
+      this.buffer = [];
+      this.bufferIdx = [];
+      this.bufferSize = 0;
+      throw e;
+    }
     for (const p of oldPacks) {
       this.fs.closeSync(p.fd);
       if (p.idxFd >= 0) this.fs.closeSync(p.idxFd);
@@ -384,6 +456,12 @@ export class ObjectStore {
       this.current = undefined;
     }
   }
+}
+
+/** Names the file on an fd-based error (Node's write/fsync errors carry no path). */
+function withPath(e: unknown, file: string): unknown {
+  if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, { path: file });
+  return e;
 }
 
 function writeAll(fs: Fs, fd: number, data: Buffer, position: number): void {

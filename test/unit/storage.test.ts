@@ -68,7 +68,7 @@ describe('database', () => {
       const o = sdb.open();
       o.db.run("UPDATE checkpoints SET label = 'never saved'");
       assert.throws(() => sdb.save(o.db), /killed/);
-      assert.ok(fs.existsSync(path.join(fx.store, 'state.db.tmp')), 'the torn temp file is there');
+      assert.ok(!fs.existsSync(path.join(fx.store, 'state.db.tmp')), 'a failed save removes its torn temp file (one left by a kill is covered by the crash trials)');
       await fx.reopen();
       assert.equal(fx.engine.checkpoint(kept.id).label, 'saved before the crash');
     } finally {
