@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { CheckpointMeta, CheckpointInfo } from '../core/types';
 import type { EngineHost } from './engineHost';
 import { Debouncer, Disposable, SerialQueue, delay } from './lifecycle';
-import { describeError, type Log } from './log';
+import { describeError, errorCode, type Log } from './log';
 import { editorQuietTime, recordTerminalCommands } from './settings';
 
 /** Watcher events are batched this long before they reach the engine. */
@@ -27,6 +27,7 @@ export class Capture extends Disposable {
   /** Sealing is a read-modify sequence (flush, then seal); one at a time keeps checkpoints whole. */
   readonly seals = new SerialQueue();
   private readonly commandStarts = new Map<vscode.TerminalShellExecution, number>();
+  private readOnlyLogged = false;
 
   constructor(
     private readonly host: EngineHost,
@@ -109,7 +110,13 @@ export class Capture extends Disposable {
     try {
       await engine.notifyChanged(paths);
     } catch (e) {
-      this.log.error(`Recording ${paths.length} changed paths failed`, e);
+      // A read-only store (another window has it) refuses every change: say so once, not per event.
+      if (errorCode(e) === 'read-only-store') {
+        if (!this.readOnlyLogged) this.log.warn(`Changes are not recorded: ${describeError(e)}`);
+        this.readOnlyLogged = true;
+      } else {
+        this.log.error(`Recording ${paths.length} changed paths failed`, e);
+      }
     }
   }
 

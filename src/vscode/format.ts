@@ -64,9 +64,10 @@ export function checkpointDescription(c: CheckpointSummary, extra: string[] = []
 
 const changeLetter: Record<FileChange['change'], string> = { added: 'A', modified: 'M', deleted: 'D' };
 
-export function changeDescription(c: FileChange, relDir: string): string {
-  const counts = c.binary ? 'binary' : lineCounts(c);
-  return [relDir, `${changeLetter[c.change]} ${counts}`].filter(Boolean).join(' · ');
+/** `counts: false` for working changes, whose line counts are not computed until they are sealed. */
+export function changeDescription(c: FileChange, relDir: string, counts = true): string {
+  const what = !counts ? changeLetter[c.change] : `${changeLetter[c.change]} ${c.binary ? 'binary' : lineCounts(c)}`;
+  return [relDir, what].filter(Boolean).join(' · ');
 }
 
 /** The key without its root name when there is a single root; with it otherwise. */

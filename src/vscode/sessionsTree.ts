@@ -164,9 +164,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         const n = node.changes.length;
         const item = new vscode.TreeItem(`Working changes (${plural(n, 'file')})`, C.Collapsed);
         item.iconPath = new vscode.ThemeIcon('pencil');
-        const added = node.changes.reduce((a, c) => a + c.added, 0);
-        const removed = node.changes.reduce((a, c) => a + c.removed, 0);
-        item.description = `+${added} −${removed} · not yet in a checkpoint`;
+        item.description = 'not yet in a checkpoint';
         item.tooltip = 'Changes since the head checkpoint, not yet sealed into a checkpoint.';
         item.contextValue = contextValue('working');
         return withId(item, node);
@@ -177,8 +175,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         const { name, dir } = splitDisplayPath(c.key, this.multiRoot);
         const item = new vscode.TreeItem(name, C.None);
         item.resourceUri = vscode.Uri.file(c.path);
-        item.description = changeDescription(c, dir);
-        item.tooltip = `${c.path}\n${c.change}${c.binary ? ' (binary)' : `, +${c.added} −${c.removed}`}`;
+        const sealed = node.kind === 'file';
+        item.description = changeDescription(c, dir, sealed);
+        item.tooltip = `${c.path}\n${c.change}${!sealed ? '' : c.binary ? ' (binary)' : `, +${c.added} −${c.removed}`}`;
         item.command = { command: Commands.openDiff, title: 'Open Changes', arguments: [node] };
         item.contextValue = contextValue(node.kind, {
           [c.change]: true,
