@@ -21,7 +21,7 @@ import { StoreDb, loadSqlJs } from '../storage/db';
 import { type ChangeRecord, type Manifest, decodeChanges, decodeManifest, encodeChanges, encodeManifest } from './encoding';
 import type { CheckpointQuery, EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
 import { lineStats } from './lines';
-import { DEFAULT_MAX_FILE_SIZE, TEMP_SUFFIX, Tracking } from './tracking';
+import { DEFAULT_MAX_FILE_SIZE, Tracking, tempPathFor } from './tracking';
 import {
   type BranchInfo, type CheckpointInfo, type CheckpointMeta, type CheckpointSource, type CheckpointSummary,
   EngineError, type FileChange, type FileVersion, type OpenReport, type PlanEntry, type RestoreFileResult,
@@ -626,6 +626,7 @@ export class Engine {
 
   /** Resolves an absolute path to its root and store key; undefined when outside every root. */
   private locate(abs: string): { root: RootFolder; rel: string; key: string } | undefined {
+    if (typeof abs !== 'string' || abs === '' || !path.isAbsolute(abs) || abs.includes('\0')) return undefined;
     const norm = path.resolve(abs);
     let best: RootFolder | undefined;
     for (const r of this.roots) {
@@ -709,16 +710,15 @@ export class Engine {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') return describeIoError(e, abs, 'read');
     }
-    if (!st) {
+    // A folder, link or other non-file where the file was: the file is gone (a rewind can bring it back).
+    if (!st || !st.isFile()) {
       if (p !== undefined && existing) {
         if (existing.untracked) this.writeMirror(p, undefined);
         else this.setVersion(p, ABSENT);
       }
       return undefined;
     }
-    const why = !st.isFile()
-      ? st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
-      : this.tracking.excludedWithAncestors(root.path, rel, false) ?? this.tracking.tooLarge(st.size);
+    const why = this.tracking.excludedWithAncestors(root.path, rel, false) ?? this.tracking.tooLarge(st.size);
     if (why) {
       if (p !== undefined) this.markUntracked(p);
       return undefined;
@@ -901,6 +901,7 @@ export class Engine {
       st = undefined;
     }
     if (st?.isSymbolicLink()) return { tracked: false, reason: 'a symbolic link' };
+    if (st && !st.isFile() && !st.isDirectory()) return { tracked: false, reason: 'not a regular file' };
     const why = this.tracking.excludedWithAncestors(loc.root.path, loc.rel, !!st?.isDirectory()) ?? (st ? this.tracking.tooLarge(st.size) : undefined);
     return why ? { tracked: false, reason: why } : { tracked: true };
   }
@@ -1285,8 +1286,8 @@ export class Engine {
       if (!b) throw new EngineError('not-found', `No branch named "${name}" in session "${s.title}".`);
       start = b.head;
     }
-    const offset = Math.max(0, Math.floor(q.offset ?? 0));
-    const limit = q.limit === undefined ? Infinity : Math.max(0, Math.floor(q.limit));
+    const offset = Number.isFinite(q.offset) ? Math.max(0, Math.floor(q.offset!)) : 0;
+    const limit = q.limit === undefined || q.limit === Infinity ? Infinity : Number.isFinite(q.limit) ? Math.max(0, Math.floor(q.limit)) : 0;
     const out: CheckpointSummary[] = [];
     let i = 0;
     for (let c = this.cps.get(start); c && out.length < limit; c = c.parent ? this.cps.get(c.parent) : undefined, i++) {
@@ -1520,7 +1521,9 @@ export class Engine {
         return { targetId: c.id, label: `${n} checkpoint${n === 1 ? '' : 's'} back ("${c.label}")` };
       }
       case 'checkout': {
-        const b = this.branches.get(s.id)!.get(t.branch);
+        const m = this.branches.get(s.id)!;
+        if (typeof t.branch === 'string' && !m.has(t.branch) && m.has(t.branch.normalize('NFC'))) t.branch = t.branch.normalize('NFC');
+        const b = m.get(t.branch);
         if (!b) throw new EngineError('not-found', `No branch named "${t.branch}" in this session.`);
         return { targetId: b.head, label: `branch "${t.branch}"`, branch: t.branch };
       }
@@ -1688,8 +1691,16 @@ export class Engine {
     }
     const results: RestoreFileResult[] = [];
     const written = new Map<number, Ver>();
+    // Removals first, deepest first, then writes: a file can then take the place of a folder the
+    // restore empties, and a folder the place of a file it removes.
+    const applyOrder = [...planned].sort((a, b) => {
+      const ra = a.out.action === 'remove';
+      const rb = b.out.action === 'remove';
+      if (ra !== rb) return ra ? -1 : 1;
+      return ra ? b.out.key.localeCompare(a.out.key) : a.out.key.localeCompare(b.out.key);
+    });
     try {
-      for (const e of planned) {
+      for (const e of applyOrder) {
         const base: RestoreFileResult = { path: e.out.path, key: e.out.key, status: 'skipped', before: e.out.current, after: e.out.current };
         if (e.out.action === 'skip') {
           base.status = (e.out as PlanEntry & { failed?: boolean }).failed ? 'failed' : 'skipped';
@@ -1708,6 +1719,7 @@ export class Engine {
       }
     } finally {
       // 4. Record where the workspace now is, then drop the journal.
+      results.sort((a, b) => a.key.localeCompare(b.key));
       const recordRestore = () => {
         this.afterApply(target, resolved, written, planned, safetyId ?? previousHead);
         const record: RestoreRecord = {
@@ -1824,7 +1836,7 @@ export class Engine {
       }
       this.fs.mkdirSync(path.dirname(abs), { recursive: true });
       if (this.unsafePath(loc.root, loc.rel, true)) throw new Error('a folder on the path changed while writing');
-      const tmp = abs + TEMP_SUFFIX;
+      const tmp = tempPathFor(abs);
       try {
         this.fs.writeFileSync(tmp, data, { mode: tgt.mode });
         this.fs.chmodSync(tmp, tgt.mode);
@@ -1948,7 +1960,9 @@ export class Engine {
       outside.push(e.path);
       return false;
     });
-    for (const e of j.entries) this.fs.rmSync(e.path + TEMP_SUFFIX, { force: true });
+    for (const e of j.entries) this.fs.rmSync(tempPathFor(e.path), { force: true });
+    // Removals first, deepest first, then writes: a file can take the place of a folder it removed.
+    j.entries.sort((a, b) => (!a.before !== !b.before ? (!a.before ? -1 : 1) : !a.before ? b.path.localeCompare(a.path) : a.path.localeCompare(b.path)));
     const done = this.db.exec('SELECT state FROM restores WHERE id = ?', [j.id])[0]?.values[0]?.[0] === 'done';
     if (done) {
       this.removeJournal();
@@ -1969,13 +1983,16 @@ export class Engine {
         continue;
       }
       try {
-        if (!e.before) this.fs.unlinkSync(e.path);
-        else {
+        if (!e.before) {
+          this.fs.unlinkSync(e.path);
+          this.pruneEmptyDirs(this.locate(e.path)!.root.path, path.dirname(e.path));
+        } else {
           const data = this.objects.get(e.before.hash);
+          const tmp = tempPathFor(e.path);
           this.fs.mkdirSync(path.dirname(e.path), { recursive: true });
-          this.fs.writeFileSync(e.path + TEMP_SUFFIX, data, { mode: e.before.mode });
-          this.fs.chmodSync(e.path + TEMP_SUFFIX, e.before.mode);
-          this.fs.renameSync(e.path + TEMP_SUFFIX, e.path);
+          this.fs.writeFileSync(tmp, data, { mode: e.before.mode });
+          this.fs.chmodSync(tmp, e.before.mode);
+          this.fs.renameSync(tmp, e.path);
         }
         putBack++;
       } catch (err) {
@@ -2106,7 +2123,8 @@ function cleanName(s: string, what: string, allowEmpty = false): string {
 }
 
 function cleanBranchName(name: string): string {
-  const n = cleanName(name, 'branch name');
+  // One spelling per name: "café" typed with a combining accent is the same branch as the precomposed one.
+  const n = cleanName(name, 'branch name').normalize('NFC');
   if (/^\d+$/.test(n)) throw new EngineError('invalid-argument', `A branch name cannot be only digits ("${n}" would be read as a checkpoint id).`);
   return n;
 }

@@ -4,12 +4,23 @@
 // matcher eslint and prettier use; a deeper `.gitignore` overrides a shallower one, as in git.
 import ignore, { type Ignore } from 'ignore';
 import * as nodeFs from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 
 type Fs = typeof nodeFs;
 
 /** Temp files written by restores; never tracked. */
 export const TEMP_SUFFIX = '.st-tmp';
+
+/**
+ * The temp file a restore writes before renaming it over `abs`: beside it, named after it — or,
+ * when that name would be too long for the file system (255 bytes), after a hash of it.
+ */
+export function tempPathFor(abs: string): string {
+  const base = path.basename(abs);
+  if (Buffer.byteLength(base) + TEMP_SUFFIX.length <= 255) return abs + TEMP_SUFFIX;
+  return path.join(path.dirname(abs), `.${createHash('sha256').update(base).digest('hex').slice(0, 24)}${TEMP_SUFFIX}`);
+}
 
 export interface TrackingRules {
   exclude: string[];
