@@ -72,9 +72,7 @@ describe('engine: restores', () => {
       const keepMtime = fs.statSync(fx.abs('keep.txt')).mtimeMs;
       fx.write('a.txt', 'v2\n');
       fx.write('added/deep/x.bin', Buffer.from([0, 1, 2, 255]));
-      fx.rm('del.txt');
-      fx.engine.rescan();
-      const cp = fx.engine.createCheckpoint({ label: 'v2' })!;
+      const cp = fx.commit({ 'del.txt': null }, { label: 'v2' })!;
       const plan = fx.engine.plan({ kind: 'rewind', checkpointId: root });
       assert.deepEqual(plan.entries.map((e) => `${e.action} ${e.key}`), ['write ws/a.txt', 'write ws/del.txt', 'remove ws/added/deep/x.bin'].sort((a, b) => a.slice(a.indexOf(' ')).localeCompare(b.slice(b.indexOf(' ')))));
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
@@ -97,9 +95,7 @@ describe('engine: restores', () => {
   it('seals working changes into a safety checkpoint first, and undo brings them back', async () => {
     const fx = await makeFixture({ 'a.txt': 'v1\n' });
     try {
-      fx.write('a.txt', 'v2\n');
-      fx.engine.rescan();
-      const cp2 = fx.engine.createCheckpoint({ label: 'v2' })!;
+      const cp2 = fx.commit({ 'a.txt': 'v2\n' }, { label: 'v2' })!;
       fx.write('a.txt', 'unsaved work\n');
       fx.engine.notifyChanged([fx.abs('a.txt')]);
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: cp2.id, before: true });
@@ -164,10 +160,7 @@ describe('engine: restores', () => {
     const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' });
     try {
       const root = fx.engine.activeSession()!.rootId;
-      fx.write('a.txt', 'a2');
-      fx.write('b.txt', 'b2');
-      fx.engine.rescan();
-      const cp = fx.engine.createCheckpoint()!;
+      const cp = fx.commit({ 'a.txt': 'a2', 'b.txt': 'b2' })!;
       const r = await fx.engine.restore({ kind: 'restoreFiles', checkpointId: root, paths: [fx.abs('a.txt')] });
       assert.deepEqual(r.files.map((f) => f.status), ['restored']);
       assert.equal(fx.read('a.txt')!.toString(), 'a1');
@@ -212,10 +205,7 @@ describe('engine: restores', () => {
     const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' });
     try {
       const root = fx.engine.activeSession()!.rootId;
-      fx.write('a.txt', 'a2');
-      fx.write('b.txt', 'b2');
-      fx.engine.rescan();
-      fx.engine.createCheckpoint();
+      fx.commit({ 'a.txt': 'a2', 'b.txt': 'b2' });
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root }, { isDirty: (paths) => paths.filter((p) => p.endsWith('a.txt')) });
       const a = r.files.find((f) => f.key === 'ws/a.txt')!;
       assert.equal(a.status, 'skipped');
@@ -253,9 +243,7 @@ describe('engine: restores', () => {
     const fx = await makeFixture({ 'dir/a.txt': 'a1' });
     try {
       const root = fx.engine.activeSession()!.rootId;
-      fx.rm('dir');
-      fx.engine.rescan();
-      fx.engine.createCheckpoint();
+      fx.commit({ 'dir': null });
       fs.symlinkSync(outside, fx.abs('dir'));
       fx.engine.rescan();
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
@@ -275,9 +263,7 @@ describe('engine: restores', () => {
       fx.write('run.sh', '#!/bin/sh\n', 0o755);
       fx.engine.rescan();
       const cp = fx.engine.createCheckpoint()!;
-      fx.rm('run.sh');
-      fx.engine.rescan();
-      fx.engine.createCheckpoint();
+      fx.commit({ 'run.sh': null });
       await fx.engine.restore({ kind: 'rewind', checkpointId: cp.id });
       assert.equal(fs.statSync(fx.abs('run.sh')).mode & 0o777, 0o755);
     } finally {
@@ -289,10 +275,7 @@ describe('engine: restores', () => {
     const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' });
     try {
       const root = fx.engine.activeSession()!.rootId;
-      fx.write('a.txt', 'a2');
-      fx.write('b.txt', 'b2');
-      fx.engine.rescan();
-      fx.engine.createCheckpoint();
+      fx.commit({ 'a.txt': 'a2', 'b.txt': 'b2' });
       // Simulate a crash after the journal was written and one file was rewritten: the process
       // dies before the restore is recorded, so the journal is what the next open finds.
       const plan = fx.engine.plan({ kind: 'rewind', checkpointId: root });
@@ -345,9 +328,7 @@ describe('engine: sessions', () => {
     const fx = await makeFixture({ 'a.txt': 'a1' });
     try {
       const s1 = fx.engine.activeSession()!;
-      fx.write('a.txt', 'a2');
-      fx.engine.rescan();
-      const cp = fx.engine.createCheckpoint({ label: 'two' })!;
+      const cp = fx.commit({ 'a.txt': 'a2' }, { label: 'two' })!;
       const s2 = fx.engine.newSession({ title: 'Second' });
       assert.equal(fx.engine.activeSession()!.id, s2.id);
       assert.equal(fx.engine.workingChanges().length, 0);
@@ -375,9 +356,7 @@ describe('engine: sessions', () => {
   it('keeps checkpoints across reopen and resumes the last active session', async () => {
     const fx = await makeFixture({ 'a.txt': 'a1' });
     try {
-      fx.write('a.txt', 'a2');
-      fx.engine.rescan();
-      const cp = fx.engine.createCheckpoint({ label: 'kept' })!;
+      const cp = fx.commit({ 'a.txt': 'a2' }, { label: 'kept' })!;
       const s2 = fx.engine.newSession({ title: 'Other' });
       await fx.reopen();
       assert.equal(fx.engine.activeSession()!.id, s2.id);

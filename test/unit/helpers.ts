@@ -12,6 +12,8 @@ export interface Fixture {
   write(rel: string, content: string | Buffer, mode?: number): string;
   read(rel: string): Buffer | undefined;
   rm(rel: string): void;
+  /** Writes these files (null deletes), rescans and seals a checkpoint. */
+  commit(files: Record<string, string | Buffer | null>, meta?: Parameters<Engine['createCheckpoint']>[0]): ReturnType<Engine['createCheckpoint']>;
   abs(rel: string): string;
   /** Every regular file under the workspace (excluding .git), rel → bytes. */
   snapshot(): Map<string, Buffer>;
@@ -51,6 +53,14 @@ export async function makeFixture(files: Record<string, string | Buffer> = {}, o
       }
     },
     rm: (rel) => fs.rmSync(abs(rel), { force: true, recursive: true }),
+    commit: (files, meta) => {
+      for (const [rel, c] of Object.entries(files)) {
+        if (c === null) fx.rm(rel);
+        else write(rel, c);
+      }
+      fx.engine.rescan();
+      return fx.engine.createCheckpoint(meta);
+    },
     snapshot: () => snapshotDir(ws),
     reopen: async (o) => {
       await fx.engine.close();
