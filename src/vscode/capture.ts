@@ -14,6 +14,7 @@ const BATCH_MS = 100;
 const WILL_EDIT_BUDGET_MS = 1500;
 /** A workspace this small is re-stat'ed after a terminal command in case the watcher missed a write. */
 const RESCAN_AFTER_COMMAND_MAX_FILES = 20000;
+const GIT_DIR = /[\\/]\.git([\\/]|$)/;
 
 export class Capture extends Disposable {
   private pending = new Set<string>();
@@ -84,6 +85,8 @@ export class Capture extends Disposable {
   }
 
   private queue(...paths: string[]): void {
+    // Git's own folder is never tracked and churns on every git command: not worth a round trip.
+    paths = paths.filter((p) => !GIT_DIR.test(p));
     if (paths.length === 0) return;
     for (const p of paths) this.pending.add(p);
     this.lastEventAt = Date.now();
