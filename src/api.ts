@@ -10,7 +10,10 @@ import type { Event, Uri } from 'vscode';
 
 export interface SessionTreeApi {
   readonly version: 1;
-  /** Settles when the store is open and the first scan is done (rejects if the store cannot open). */
+  /**
+   * Settles when the store is open and the first scan is done; rejects if the store cannot open.
+   * With no folder open it settles at once, and the calls below reject until a folder is opened.
+   */
   readonly ready: Promise<void>;
   /** Anything in sessions, branches, checkpoints or working changes changed. */
   readonly onDidChange: Event<void>;
