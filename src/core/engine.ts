@@ -21,12 +21,12 @@ import { StoreDb, loadSqlJs } from '../storage/db';
 import { type ChangeRecord, type Manifest, decodeChanges, decodeManifest, encodeChanges, encodeManifest } from './encoding';
 import type { CheckpointQuery, EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
 import { lineStats } from './lines';
-import { DEFAULT_MAX_FILE_SIZE, Tracking, tempPathFor } from './tracking';
+import { DEFAULT_MAX_FILE_SIZE, Tracking, formatBytes, tempPathFor } from './tracking';
 import {
   type BranchInfo, type CheckpointInfo, type CheckpointMeta, type CheckpointSource, type CheckpointSummary,
   EngineError, type FileChange, type FileVersion, type OpenReport, type PlanEntry, type RestoreFileResult,
   type RestoreOptions, type RestorePlan, type RestoreResult, type RestoreTarget, type RootFolder, type SessionInfo,
-  CHECKPOINT_SOURCES,
+  type RepairReport, type StoreCheck, CHECKPOINT_SOURCES,
 } from './types';
 
 type Fs = typeof nodeFs;
@@ -99,6 +99,30 @@ interface JournalEntry {
 interface Journal {
   id: number;
   entries: JournalEntry[];
+}
+
+/** What `inspect` finds (see Verify Store and Repair Store). */
+interface Inspection {
+  /** Snapshots whose bytes do not match their hash. */
+  bad: Set<string>;
+  /** Snapshots a Repair already reported lost. */
+  lostBefore: Set<string>;
+  /** Every snapshot something refers to: where (a few places, in words) and which file keys. */
+  refs: Map<string, { where: string[]; keys: Set<string> }>;
+  /** Checkpoints whose own record is unsound, and why. */
+  own: Map<number, string>;
+  /** Checkpoints whose state cannot be computed → the unsound checkpoint at the top of their line. */
+  unsound: Map<number, number>;
+  branchProblems: { session: number; name: string; why: string }[];
+  sessionProblems: Map<number, string>;
+  /** Mirror entries whose snapshot is missing or damaged. */
+  mirrorMissing: number[];
+  unknownMirror: number;
+  /** Referenced snapshots that are missing or damaged. */
+  lostContent: Map<string, { where: string[]; keys: Set<string>; damaged: boolean }>;
+  orphanCount: number;
+  orphanBytes: number;
+  badOrphans: string[];
 }
 
 interface RestoreRecord extends RestoreResult {
@@ -239,6 +263,15 @@ export class Engine {
     try {
       report.recoveredRestore = this.recoverJournal();
       this.transact(() => {
+        // Current files whose saved copy is gone (a damaged pack): read them again below.
+        let missing = 0;
+        for (const [p, e] of this.mirror) {
+          const h = e.blob ? this.blobToHash[e.blob] : undefined;
+          if (!e.blob || e.untracked || (h && this.objects.has(h))) continue;
+          this.writeMirror(p, { ...e, racy: true });
+          missing++;
+        }
+        if (missing) diagnostics.push(`The saved copies of ${missing} current file${missing === 1 ? ' was' : 's were'} missing from the store; ${missing === 1 ? 'it was' : 'they were'} read again from the workspace. Verify Store checks the rest of the history.`);
         if (this.sessionsById.size === 0) {
           const n = this.fullScan();
           report.scanned = n;
@@ -2038,6 +2071,8 @@ export class Engine {
     this.saveNow();
     this.saveNow();
     const live = this.liveHashes();
+    // Content a Repair reported lost has no good copy: its damaged bytes are not kept.
+    for (const h of safeJson<string[]>(this.metaGet('lost_snapshots') ?? '[]', [])) live.delete(h);
     try {
       return this.objects.gc((h) => live.has(h));
     } catch (e) {
@@ -2046,39 +2081,304 @@ export class Engine {
     }
   }
 
-  /** Checks every snapshot's hash and every checkpoint's references. Returns problems in plain words. */
-  verify(): { ok: boolean; problems: string[]; checked: number } {
-    this.ensureOpen();
-    const problems: string[] = [];
+  /**
+   * Looks at everything the store holds: every snapshot against its hash, every checkpoint's
+   * parent, session, starting state and change list, every branch, the mirror, and what nothing
+   * refers to. Shared by Verify Store and Repair Store.
+   */
+  private inspect(): Inspection {
     const bad = new Set(this.objects.verify());
-    for (const h of bad) problems.push(`Snapshot ${h.slice(0, 12)} is damaged or unreadable.`);
-    let checked = this.objects.count;
+    const lostBefore = new Set(safeJson<string[]>(this.metaGet('lost_snapshots') ?? '[]', []));
+    const refs = new Map<string, { where: string[]; keys: Set<string> }>();
+    const ref = (hash: string, key: string | undefined, where: string) => {
+      let r = refs.get(hash);
+      if (!r) refs.set(hash, (r = { where: [], keys: new Set() }));
+      if (r.where.length < 3) r.where.push(where);
+      if (key) r.keys.add(key);
+    };
+    const name = (c: CpNode) => `checkpoint ${c.id} ("${c.label}")`;
+    const own = new Map<number, string>(); // checkpoint → why its own record is unsound
     for (const c of this.cps.values()) {
-      checked++;
-      if (c.parent && !this.cps.has(c.parent)) problems.push(`Checkpoint ${c.id} ("${c.label}") has a missing parent ${c.parent}.`);
-      if (!this.sessionsById.has(c.session)) problems.push(`Checkpoint ${c.id} belongs to a missing session ${c.session}.`);
-      if (!c.parent && !c.manifest) problems.push(`Checkpoint ${c.id} starts a history but has no saved starting state.`);
-      if (c.manifest && !this.objects.has(c.manifest)) problems.push(`The starting state of checkpoint ${c.id} is missing.`);
-      try {
-        for (const ch of this.changesOf(c.id)) {
-          for (const b of [ch.beforeBlob, ch.afterBlob]) {
-            if (!b) continue;
-            const h = this.blobToHash[b];
-            if (!h) problems.push(`Checkpoint ${c.id} refers to an unknown content record ${b}.`);
-            else if (!this.objects.has(h) || bad.has(h)) problems.push(`Checkpoint ${c.id} ("${c.label}"): the content of ${this.pathIdToKey[ch.path]} (${h.slice(0, 12)}) is missing or damaged.`);
-          }
+      const s = this.sessionsById.get(c.session);
+      if (!s) own.set(c.id, `${name(c)} belongs to a session that no longer exists (${c.session})`);
+      else if (c.parent) {
+        const p = this.cps.get(c.parent);
+        if (!p) own.set(c.id, `${name(c)} has lost its parent checkpoint ${c.parent}`);
+        else if (p.session !== c.session) own.set(c.id, `${name(c)} has a parent in another session`);
+        else if (p.id >= c.id) own.set(c.id, `${name(c)} has a parent newer than itself`);
+      } else if (!c.manifest) own.set(c.id, `${name(c)} starts a history but has no saved starting state`);
+      else if (!this.objects.has(c.manifest) || bad.has(c.manifest)) own.set(c.id, `the starting state of session "${s.title}" (${name(c)}) is ${bad.has(c.manifest) ? 'damaged' : 'missing'}`);
+      else {
+        ref(c.manifest, undefined, `the starting state of session "${s.title}"`);
+        try {
+          for (const [key, v] of this.manifestOf(c.manifest)) ref(v.hash, key, `${key} at the start of session "${s.title}"`);
+        } catch {
+          own.set(c.id, `the starting state of session "${s.title}" cannot be read`);
         }
-      } catch (e) {
-        problems.push((e as Error).message);
+      }
+      let changes: ChangeRecord[] = [];
+      try {
+        changes = this.changesOf(c.id);
+      } catch {
+        if (!own.has(c.id)) own.set(c.id, `the list of files changed by ${name(c)} is damaged`);
+      }
+      for (const ch of changes) {
+        const key = this.pathIdToKey[ch.path];
+        if (!key) {
+          if (!own.has(c.id)) own.set(c.id, `${name(c)} refers to an unknown file record ${ch.path}`);
+          continue;
+        }
+        for (const b of [ch.beforeBlob, ch.afterBlob]) {
+          if (!b) continue;
+          const h = this.blobToHash[b];
+          if (!h) {
+            if (!own.has(c.id)) own.set(c.id, `${name(c)} refers to an unknown content record ${b}`);
+          } else ref(h, key, `${key} at ${name(c)}`);
+        }
       }
     }
+    // A checkpoint is unsound when it or an ancestor is: its state cannot be computed.
+    const unsound = new Map<number, number>(); // checkpoint → the unsound ancestor (or itself)
+    const sound = new Set<number>();
+    const topOf = (id: number): void => {
+      const chain: number[] = [];
+      let top: number | undefined;
+      let topIdx = -1;
+      let cached = false;
+      for (let c = this.cps.get(id); c; c = c.parent ? this.cps.get(c.parent) : undefined) {
+        if (sound.has(c.id)) break;
+        if (unsound.has(c.id)) {
+          top = unsound.get(c.id);
+          cached = true;
+          break;
+        }
+        chain.push(c.id);
+        if (own.has(c.id)) {
+          top = c.id; // the highest one found wins: everything below it is unsound
+          topIdx = chain.length - 1;
+        }
+        if (chain.length > this.cps.size) break; // a loop: reported as "parent newer than itself"
+      }
+      chain.forEach((k, i) => {
+        if (top !== undefined && (cached || i <= topIdx)) unsound.set(k, top);
+        else sound.add(k);
+      });
+    };
+    for (const id of this.cps.keys()) topOf(id);
+    const branchProblems: { session: number; name: string; why: string }[] = [];
+    const sessionProblems = new Map<number, string>();
     for (const [id, s] of this.sessionsById) {
-      if (!this.cps.has(s.root)) problems.push(`Session "${s.title}" has a missing root checkpoint.`);
-      for (const [name, b] of this.branches.get(id) ?? []) {
-        if (!this.cps.has(b.head)) problems.push(`Branch "${name}" of session "${s.title}" points to a missing checkpoint ${b.head}.`);
+      const root = this.cps.get(s.root);
+      if (!root || root.session !== id || root.parent) sessionProblems.set(id, `session "${s.title}" has lost its starting checkpoint`);
+      else if (unsound.has(root.id)) sessionProblems.set(id, own.get(root.id)!);
+      const m = this.branches.get(id) ?? new Map();
+      for (const [bn, b] of m) {
+        const head = this.cps.get(b.head);
+        if (!head || head.session !== id) branchProblems.push({ session: id, name: bn, why: `branch "${bn}" of session "${s.title}" points to a checkpoint that no longer exists (${b.head})` });
       }
+      if (!m.has(s.activeBranch)) branchProblems.push({ session: id, name: s.activeBranch, why: `the active branch "${s.activeBranch}" of session "${s.title}" does not exist` });
     }
-    return { ok: problems.length === 0, problems, checked };
+    const mirrorMissing: number[] = [];
+    let unknownMirror = 0;
+    for (const [p, e] of this.mirror) {
+      if (!e.blob) continue;
+      const h = this.blobToHash[e.blob];
+      if (!h) unknownMirror++;
+      else if (!this.objects.has(h) || bad.has(h)) mirrorMissing.push(p);
+      else ref(h, this.pathIdToKey[p], `the current version of ${this.pathIdToKey[p]}`);
+    }
+    for (const [p, v] of this.pending) {
+      const h = v.blob ? this.blobToHash[v.blob] : undefined;
+      if (h) ref(h, this.pathIdToKey[p], `${this.pathIdToKey[p]} as it was at head`);
+    }
+    const lostContent = new Map<string, { where: string[]; keys: Set<string>; damaged: boolean }>();
+    for (const [h, r] of refs) if (!this.objects.has(h) || bad.has(h)) lostContent.set(h, { ...r, damaged: bad.has(h) });
+    let orphanCount = 0;
+    let orphanBytes = 0;
+    const badOrphans: string[] = [];
+    for (const h of this.objects.hashes()) {
+      if (refs.has(h)) continue;
+      orphanCount++;
+      orphanBytes += this.objects.storedSize(h) ?? 0;
+      if (bad.has(h)) badOrphans.push(h);
+    }
+    return { bad, lostBefore, refs, own, unsound, branchProblems, sessionProblems, mirrorMissing, unknownMirror, lostContent, orphanCount, orphanBytes, badOrphans };
+  }
+
+  /** Checks every snapshot's hash, every checkpoint's references and what is orphaned; reports in plain words. */
+  verify(): StoreCheck {
+    this.ensureOpen();
+    const f = this.inspect();
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const cap = (lines: string[], max = 50) => (lines.length > max ? [...lines.slice(0, max), `… and ${lines.length - max} more.`] : lines);
+    const list: string[] = [];
+    for (const [id, top] of f.unsound) {
+      if (id !== top) continue;
+      const below = [...f.unsound.values()].filter((t) => t === top).length - 1;
+      list.push(`${capital(f.own.get(top)!)}: it${below ? ` and ${below} later checkpoint${below === 1 ? '' : 's'}` : ''} cannot be restored.`);
+    }
+    for (const [id, why] of f.sessionProblems) if (!f.unsound.has(this.sessionsById.get(id)!.root)) list.push(`${capital(why)}.`);
+    for (const b of f.branchProblems) list.push(`${capital(b.why)}.`);
+    for (const [h, r] of f.lostContent) {
+      const line = `The content of ${r.where[0]}${r.where.length > 1 ? ` (and ${r.where.length - 1} more place${r.where.length > 2 ? 's' : ''})` : ''} is ${r.damaged ? 'damaged' : 'missing'} (snapshot ${h.slice(0, 12)}); restoring it marks the file failed.`;
+      if (f.lostBefore.has(h)) notes.push(`${line.replace(/; restoring/, ' — lost before the last Repair; restoring')}`);
+      else list.push(line);
+    }
+    if (f.mirrorMissing.length) list.push(`The saved copies of ${f.mirrorMissing.length} current file${f.mirrorMissing.length === 1 ? '' : 's'} (${f.mirrorMissing.slice(0, 3).map((p) => this.pathIdToKey[p]).join(', ')}${f.mirrorMissing.length > 3 ? ', …' : ''}) are missing or damaged; Repair reads them again from the workspace.`);
+    if (f.unknownMirror) list.push(`${f.unknownMirror} current file record${f.unknownMirror === 1 ? ' refers' : 's refer'} to unknown content; Repair reads them again from the workspace.`);
+    if (f.badOrphans.length) list.push(`${f.badOrphans.length} damaged snapshot${f.badOrphans.length === 1 ? '' : 's'} that nothing refers to (${f.badOrphans.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}); Repair drops ${f.badOrphans.length === 1 ? 'it' : 'them'}.`);
+    problems.push(...cap(list));
+    if (f.orphanCount > f.badOrphans.length) notes.push(`${f.orphanCount - f.badOrphans.length} snapshot${f.orphanCount - f.badOrphans.length === 1 ? '' : 's'} (${formatBytes(f.orphanBytes)}) no checkpoint refers to any more; compacting the store frees them.`);
+    const checked = this.objects.count + this.cps.size;
+    const what = `${this.objects.count} snapshot${this.objects.count === 1 ? '' : 's'}, ${this.cps.size} checkpoint${this.cps.size === 1 ? '' : 's'} in ${this.sessionsById.size} session${this.sessionsById.size === 1 ? '' : 's'}`;
+    const summary = problems.length === 0
+      ? `The store is sound: checked ${what}.`
+      : `${list.length} problem${list.length === 1 ? '' : 's'} found in ${what}. Repair Store keeps everything that is sound and reports what it cannot keep.`;
+    return { ok: problems.length === 0, problems, notes, checked, summary };
+  }
+
+  /**
+   * Repairs what Verify Store finds, keeping everything sound: missing or damaged snapshots are
+   * recovered from other copies in the packs or from workspace files with the same content; what
+   * cannot be recovered is reported (restores mark those files failed); checkpoints whose history
+   * is broken, and branches pointing nowhere, are removed or moved to the start of their session.
+   */
+  repair(): RepairReport {
+    this.ensureWritable();
+    const fixed: string[] = [];
+    const lost: string[] = [];
+    this.mutate(() => {
+      const f = this.inspect();
+      // 1. Snapshots: another good copy in the packs, or a workspace file with the same content.
+      const wanted = new Set<string>([...f.lostContent.keys()]);
+      for (const p of f.mirrorMissing) wanted.add(this.hashOf(this.mirror.get(p)!.blob));
+      for (const h of wanted) if (f.bad.has(h)) this.objects.forget(h);
+      const fromPacks = this.objects.salvage(wanted);
+      // Written again as the newest copy, so it is the one found when the store opens next.
+      for (const h of fromPacks) {
+        const data = this.objects.get(h);
+        this.objects.forget(h);
+        this.objects.put(data);
+      }
+      const fromWorkspace = new Set<string>();
+      const candidates = new Set<string>();
+      for (const h of wanted) {
+        if (fromPacks.has(h)) continue;
+        for (const k of f.lostContent.get(h)?.keys ?? []) candidates.add(k);
+      }
+      for (const p of f.mirrorMissing) candidates.add(this.pathIdToKey[p]);
+      for (const key of candidates) {
+        const loc = this.rootOfKey(key);
+        if (!loc || this.unsafePath(loc.root, loc.rel, false)) continue;
+        let data: Buffer;
+        try {
+          const abs = this.absOf(key);
+          if (!this.fs.lstatSync(abs).isFile()) continue;
+          data = this.fs.readFileSync(abs);
+        } catch {
+          continue;
+        }
+        const h = sha256(data);
+        if (wanted.has(h) && !fromPacks.has(h) && !fromWorkspace.has(h)) {
+          this.objects.put(data);
+          fromWorkspace.add(h);
+        }
+      }
+      const recovered = fromPacks.size + fromWorkspace.size;
+      if (fromPacks.size) fixed.push(`Recovered ${fromPacks.size} damaged or missing snapshot${fromPacks.size === 1 ? '' : 's'} from other copies in the store.`);
+      if (fromWorkspace.size) fixed.push(`Recovered ${fromWorkspace.size} damaged or missing snapshot${fromWorkspace.size === 1 ? '' : 's'} from files in the workspace with the same content.`);
+      const stillLost = [...f.lostContent.entries()].filter(([h]) => !fromPacks.has(h) && !fromWorkspace.has(h));
+      for (const [h, r] of stillLost) {
+        lost.push(`The content of ${r.where.join(', ')}${r.where.length >= 3 ? ', …' : ''} (snapshot ${h.slice(0, 12)}): no undamaged copy exists; restoring it marks the file failed.`);
+      }
+      if (stillLost.length) {
+        const all = new Set([...f.lostBefore, ...stillLost.map(([h]) => h)]);
+        this.metaSet('lost_snapshots', JSON.stringify([...all]));
+      }
+      for (const h of f.badOrphans) this.objects.forget(h);
+      if (f.badOrphans.length) fixed.push(`Dropped ${f.badOrphans.length} damaged snapshot${f.badOrphans.length === 1 ? '' : 's'} that nothing referred to.`);
+      // Current files whose saved copy is gone: read again (a changed file becomes a working change).
+      for (const p of f.mirrorMissing) {
+        const h = this.hashOf(this.mirror.get(p)!.blob);
+        if (fromPacks.has(h) || fromWorkspace.has(h)) continue;
+        const loc = this.rootOfKey(this.pathIdToKey[p]);
+        const e = this.mirror.get(p)!;
+        this.writeMirror(p, { ...e, racy: true });
+        if (loc) this.refreshPath(loc.root, loc.rel, this.pathIdToKey[p], true);
+      }
+      void recovered;
+      // 2. History: checkpoints whose state cannot be computed go, with everything after them.
+      const doomedSessions = new Set<number>();
+      for (const [id, why] of f.sessionProblems) {
+        doomedSessions.add(id);
+        const s = this.sessionsById.get(id)!;
+        const n = [...this.cps.values()].filter((c) => c.session === id).length;
+        lost.push(`Session "${s.title}" and its ${n} checkpoint${n === 1 ? '' : 's'}: ${why}, so none of its states can be computed.`);
+      }
+      const doomed = new Set<number>();
+      for (const [id, top] of f.unsound) {
+        const c = this.cps.get(id)!;
+        if (doomedSessions.has(c.session)) continue;
+        doomed.add(id);
+        if (id === top) {
+          const below = [...f.unsound.values()].filter((t) => t === top).length - 1;
+          lost.push(`${capital(f.own.get(top)!)}; it${below ? ` and ${below} later checkpoint${below === 1 ? '' : 's'}` : ''} could not be kept.`);
+        }
+      }
+      for (const c of [...this.cps.values()]) if (doomedSessions.has(c.session)) doomed.add(c.id);
+      const activeBefore = this.activeSessionId;
+      const activeHeadBefore = this.sessionsById.has(activeBefore) ? this.branches.get(activeBefore)?.get(this.sessionsById.get(activeBefore)!.activeBranch)?.head : undefined;
+      for (const id of doomed) {
+        const c = this.cps.get(id)!;
+        this.run('DELETE FROM checkpoints WHERE id = ?', [id]);
+        this.cps.delete(id);
+        this.changesCache.delete(id);
+        const p = this.cps.get(c.parent);
+        if (p) p.children = p.children.filter((k) => k !== id);
+      }
+      for (const id of doomedSessions) {
+        this.run('DELETE FROM branches WHERE session = ?', [id]);
+        this.run('DELETE FROM sessions WHERE id = ?', [id]);
+        this.sessionsById.delete(id);
+        this.branches.delete(id);
+      }
+      // 3. Branches pointing nowhere move to the start of their session.
+      for (const [id, s] of this.sessionsById) {
+        const m = this.branches.get(id)!;
+        for (const [bn, b] of [...m]) {
+          const head = this.cps.get(b.head);
+          if (head && head.session === id) continue;
+          this.setBranchHead(id, bn, s.root);
+          fixed.push(`Branch "${bn}" of session "${s.title}" pointed to a checkpoint that no longer exists; it now points to the start of the session.`);
+        }
+        if (!m.has(s.activeBranch)) {
+          const name = m.has(DEFAULT_BRANCH) ? DEFAULT_BRANCH : [...m.keys()][0] ?? DEFAULT_BRANCH;
+          if (!m.has(name)) this.setBranchHead(id, name, s.root);
+          fixed.push(`Session "${s.title}" had no active branch "${s.activeBranch}"; "${name}" is active now.`);
+          s.activeBranch = name;
+          this.run('UPDATE sessions SET active_branch = ? WHERE id = ?', [name, id]);
+        }
+      }
+      // 4. The active session: still there, and working changes measured against its (maybe new) head.
+      if (!this.sessionsById.has(this.activeSessionId)) {
+        const next = [...this.sessionsById.values()].sort((a, b) => b.createdAt - a.createdAt)[0];
+        if (next) this.setActiveSession(next.id);
+        else {
+          this.createSessionAtCurrentState('Recovered session');
+          fixed.push('No sound session was left; a new one starts at the workspace as it is now.');
+        }
+      }
+      const s = this.session();
+      if (s.id !== activeBefore || this.headOf(s) !== activeHeadBefore || doomed.size || f.mirrorMissing.length) this.recomputePendingFull();
+    });
+    this.saveNow();
+    const check = this.verify();
+    const summary = lost.length === 0 && fixed.length === 0
+      ? `Nothing needed repair. ${check.summary}`
+      : `Repair kept everything that is sound${fixed.length ? `, fixed ${fixed.length} thing${fixed.length === 1 ? '' : 's'}` : ''}${lost.length ? ` and could not keep ${lost.length}` : ''}. ${check.summary}`;
+    this.log(lost.length ? 'warn' : 'info', summary);
+    return { fixed, lost, check, summary };
   }
 
   /** Storage figures, for the bench and diagnostics. */
@@ -2159,6 +2459,10 @@ function defaultLabel(source: CheckpointSource, keys: string[], meta: Checkpoint
     if (keys.length > 1) return `${source === 'editor' ? 'Saved' : 'Changed'} ${keys.length} files`;
   }
   return DEFAULT_LABELS[source];
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function safeJson<T>(text: string, fallback: T): T {

@@ -2,7 +2,7 @@
 // call is asynchronous here; tests may also drive `Engine` (src/core/engine.ts) directly.
 import type {
   BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
-  RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo,
+  RepairReport, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
 
 export type SavePolicy = 'always' | 'debounced';
@@ -80,6 +80,11 @@ export interface EngineApi {
   fileAt(checkpointId: string, path: string): Promise<FileVersion | undefined>;
   /** Whether an absolute path is tracked, and if not why ("excluded by …"). */
   trackingStatus(path: string): Promise<{ tracked: boolean; reason?: string }>;
+
+  /** Verify Store: every snapshot against its hash, every checkpoint's references, orphaned records; in plain words. */
+  verify(): Promise<StoreCheck>;
+  /** Repair Store: keeps everything sound (recovering snapshots where a good copy exists) and reports what it could not keep. */
+  repair(): Promise<RepairReport>;
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }

@@ -185,6 +185,31 @@ export interface ScanProgress {
   total?: number;
 }
 
+/** What Verify Store found, in plain words. */
+export interface StoreCheck {
+  /** No problems (notes are not problems). */
+  ok: boolean;
+  /** Damage: each line names what is affected and what it means. */
+  problems: string[];
+  /** Not damage: space compacting would free, content an earlier Repair reported lost. */
+  notes: string[];
+  /** Snapshots and checkpoints checked. */
+  checked: number;
+  /** One line for a notification. */
+  summary: string;
+}
+
+/** What Repair Store did. */
+export interface RepairReport {
+  /** What it fixed or recovered. */
+  fixed: string[];
+  /** What it could not keep. */
+  lost: string[];
+  /** Verify Store after the repair. */
+  check: StoreCheck;
+  summary: string;
+}
+
 /** Raised for bad input and refused operations; `code` is stable for callers to branch on. */
 export class EngineError extends Error {
   constructor(

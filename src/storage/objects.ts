@@ -158,7 +158,8 @@ export class ObjectStore {
       const h = this.parseHeader(idxBytes.subarray(p, p + HEADER));
       const offset = indexedEnd + HEADER;
       if (!h || offset + h.stored > size) break;
-      if (!this.index.has(h.hash)) this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+      // The newest copy wins: a copy is only written again when the earlier one was damaged (Repair).
+      this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
       indexedEnd = offset + h.stored;
       goodIdx = p + HEADER;
     }
@@ -183,7 +184,8 @@ export class ObjectStore {
         ok = false;
       }
       if (!ok) break;
-      if (!this.index.has(h.hash)) this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+      // The newest copy wins: a copy is only written again when the earlier one was damaged (Repair).
+      this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
       if (!this.readOnly) this.fs.writeSync(idxFd, Buffer.from(head));
       pos = offset + h.stored;
     }
@@ -385,6 +387,58 @@ export class ObjectStore {
       if (++done % 1000 === 0) onProgress?.(done, this.index.size);
     }
     return bad;
+  }
+
+  /** Drops an object from the index (a damaged one, so that it reads as missing and can be stored again). */
+  forget(hash: string): void {
+    this.index.delete(hash);
+  }
+
+  /**
+   * Looks through every pack for good copies of `wanted` objects other than the indexed one (a
+   * pack can hold duplicates: a compaction cut short, a record appended twice) and indexes them.
+   * Returns the hashes it found a good copy of.
+   */
+  salvage(wanted: Set<string>): Set<string> {
+    this.writeBuffer();
+    const found = new Set<string>();
+    if (wanted.size === 0) return found;
+    const tryCopy = (pack: Pack, h: { hash: string; raw: number; stored: number; codec: number }, offset: number) => {
+      if (!wanted.has(h.hash) || found.has(h.hash) || offset + h.stored > pack.size) return;
+      const stored = Buffer.alloc(h.stored);
+      try {
+        if (this.fs.readSync(pack.fd, stored, 0, h.stored, offset) !== h.stored) return;
+        if (sha256(this.decode(stored, h.codec, h.raw)) === h.hash) {
+          this.index.set(h.hash, { pack: pack.id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+          found.add(h.hash);
+        }
+      } catch {
+        /* this copy is damaged too */
+      }
+    };
+    for (const pack of this.packs) {
+      // Walk the headers in the pack, and (past a damaged one) the copies of them in the index.
+      const head = Buffer.alloc(HEADER);
+      for (let pos = 0; pos + HEADER <= pack.size; ) {
+        if (this.fs.readSync(pack.fd, head, 0, HEADER, pos) !== HEADER) break;
+        const h = this.parseHeader(head);
+        if (!h) break;
+        tryCopy(pack, h, pos + HEADER);
+        pos += HEADER + h.stored;
+      }
+      if (pack.idxFd < 0) continue;
+      const idxSize = this.fs.fstatSync(pack.idxFd).size;
+      const idx = Buffer.alloc(idxSize);
+      if (idxSize > 0) this.fs.readSync(pack.idxFd, idx, 0, idxSize, 0);
+      let end = 0;
+      for (let p = 0; p + HEADER <= idx.length; p += HEADER) {
+        const h = this.parseHeader(idx.subarray(p, p + HEADER));
+        if (!h) break;
+        tryCopy(pack, h, end + HEADER);
+        end += HEADER + h.stored;
+      }
+    }
+    return found;
   }
 
   /** Total bytes of pack files on disk. */
