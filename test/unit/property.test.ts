@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Engine } from '../../src/core/engine';
+import { isWrite, proxyFs } from './faultfs';
 import { diffSnapshots, snapshotDir, tempDir } from './helpers';
 
 const PATHS = ['top.txt', 'e.txt', 'd1/x.txt', 'd1/d2/y.bin', 'ünï cödé/ž.txt', 'sp ace/f.md', 'd1/d2/d3/deep.txt'];
@@ -81,7 +82,19 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     fs.writeFileSync(abs(rel), c);
   }
   const untouchableStat = new Map([...untouchable.keys()].map((rel) => [rel, fs.statSync(abs(rel)).mtimeMs]));
-  const make = () => new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'] });
+  // Every file-system call the engine makes goes through this: one that could write a path in
+  // .git, an ignored folder or an excluded file (even to put it back as it was) is recorded.
+  const guard = proxyFs();
+  const forbidden: string[] = [];
+  guard.onCall = (call) => {
+    if (!isWrite(call)) return;
+    for (const p of call.paths) {
+      const rel = path.relative(ws, p).split(path.sep).join('/');
+      if (rel.startsWith('..')) continue;
+      if (/(^|\/)\.git(\/|$)/.test(rel) || rel === 'build' || rel.startsWith('build/') || rel.endsWith('.secret')) forbidden.push(`${call.op} ${rel}`);
+    }
+  };
+  const make = () => new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'], fs: guard.fs });
   let engine = make();
   await engine.open();
   // The model of the history: states by checkpoint, parents, branches.
@@ -101,6 +114,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   const trace: string[] = [];
 
   const checkUntouched = (what: string, onDisk: Map<string, Buffer>) => {
+    assert.deepEqual(forbidden, [], `the engine called a writing fs function on files outside the tracked set (after ${what})`);
     for (const [rel, c] of untouchable) {
       assert.ok(fs.readFileSync(abs(rel)).equals(c) && fs.statSync(abs(rel)).mtimeMs === untouchableStat.get(rel), `${rel} was written (after ${what})`);
       onDisk.delete(rel);
