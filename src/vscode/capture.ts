@@ -37,6 +37,7 @@ export class Capture extends Disposable {
     super();
     this.watchFolders();
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchFolders()));
+    this.register(host.onDidChangeState((state) => state === 'ready' && void this.flush()));
     this.register({ dispose: () => this.watchers.forEach((w) => w.dispose()) });
 
     this.register(
@@ -105,11 +106,11 @@ export class Capture extends Disposable {
       for (const p of this.announced) this.pending.add(p);
       this.announced.clear();
     }
-    if (this.pending.size === 0) return;
+    const engine = this.host.current;
+    // While the store opens, events wait (the first scan may already have passed those files).
+    if (this.pending.size === 0 || !engine) return;
     const paths = [...this.pending];
     this.pending = new Set();
-    const engine = this.host.current;
-    if (!engine) return;
     try {
       await engine.notifyChanged(paths);
     } catch (e) {
