@@ -83,7 +83,7 @@ export function splitDisplayPath(key: string, multiRoot: boolean): { name: strin
   return { name: path.posix.basename(p), dir: dir === '.' ? '' : dir };
 }
 
-function escape(text: string): string {
+export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
@@ -99,16 +99,16 @@ const MAX_PROMPT = 600;
 export function checkpointTooltip(c: CheckpointInfo, multiRoot: boolean): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.supportThemeIcons = true;
-  md.appendMarkdown(`**${escape(c.label)}**\n\n`);
+  md.appendMarkdown(`**${escapeMarkdown(c.label)}**\n\n`);
   const rows: string[] = [
-    `$(${checkpointIcon(c).id}) ${escape(SOURCE_NAMES[c.source])} · ${escape(new Date(c.createdAt).toLocaleString())}`,
+    `$(${checkpointIcon(c).id}) ${escapeMarkdown(SOURCE_NAMES[c.source])} · ${escapeMarkdown(new Date(c.createdAt).toLocaleString())}`,
   ];
-  if (c.tools?.length) rows.push(`Tools: ${escape(c.tools.join(', '))}`);
+  if (c.tools?.length) rows.push(`Tools: ${escapeMarkdown(c.tools.join(', '))}`);
   if (c.command !== undefined) rows.push(`Command: \`${c.command.replace(/`/g, "'")}\``);
-  if (c.cwd) rows.push(`Cwd: ${escape(c.cwd)}`);
+  if (c.cwd) rows.push(`Cwd: ${escapeMarkdown(c.cwd)}`);
   if (c.exitCode !== undefined) rows.push(`Exit code: ${c.exitCode}`);
   if (c.durationMs !== undefined) rows.push(`Duration: ${(c.durationMs / 1000).toFixed(1)} s`);
-  rows.push(`Id: ${escape(c.id)}`);
+  rows.push(`Id: ${escapeMarkdown(c.id)}`);
   md.appendMarkdown(rows.join('  \n') + '\n\n');
   if (c.prompt) {
     const prompt = c.prompt.length > MAX_PROMPT ? `${c.prompt.slice(0, MAX_PROMPT)}…` : c.prompt;
@@ -120,7 +120,7 @@ export function checkpointTooltip(c: CheckpointInfo, multiRoot: boolean): vscode
   } else {
     md.appendMarkdown(`${plural(c.files.length, 'file')} ${lineCounts(c)}:  \n`);
     const shown = c.files.slice(0, MAX_TOOLTIP_FILES).map(
-      (f) => `${changeLetter[f.change]} ${escape(displayPath(f.key, multiRoot))} ${f.binary ? '(binary)' : lineCounts(f)}`,
+      (f) => `${changeLetter[f.change]} ${escapeMarkdown(displayPath(f.key, multiRoot))} ${f.binary ? '(binary)' : lineCounts(f)}`,
     );
     if (c.files.length > MAX_TOOLTIP_FILES) shown.push(`… and ${c.files.length - MAX_TOOLTIP_FILES} more`);
     md.appendMarkdown(shown.join('  \n'));

@@ -9,6 +9,7 @@ import {
   checkpointDescription,
   checkpointIcon,
   checkpointTooltip,
+  escapeMarkdown,
   fromNow,
   plural,
   splitDisplayPath,
@@ -131,16 +132,22 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         const s = node.session;
         const item = new vscode.TreeItem(s.title, s.active ? C.Expanded : C.Collapsed);
         item.iconPath = new vscode.ThemeIcon(s.active ? 'debug-stackframe' : 'history');
-        item.description = [s.active ? 'active' : undefined, s.activeBranch, plural(s.checkpointCount, 'checkpoint'), fromNow(s.createdAt)]
+        item.description = [
+          s.active ? 'active' : undefined,
+          s.parentSessionId ? 'fork' : undefined,
+          s.activeBranch,
+          plural(s.checkpointCount, 'checkpoint'),
+          fromNow(s.createdAt),
+        ]
           .filter(Boolean)
           .join(' · ');
         item.tooltip = new vscode.MarkdownString(
           [
-            `**${s.title}**${s.active ? ' (active)' : ''}`,
+            `**${escapeMarkdown(s.title)}**${s.active ? ' (active)' : ''}`,
             `Started ${new Date(s.createdAt).toLocaleString()}`,
-            `Branches: ${s.branches.map((b) => (b.active ? `${b.name} (active)` : b.name)).join(', ')}`,
+            `Branches: ${escapeMarkdown(s.branches.map((b) => (b.active ? `${b.name} (active)` : b.name)).join(', '))}`,
             `${plural(s.checkpointCount, 'checkpoint')}`,
-            ...(s.tags.length ? [`Tags: ${s.tags.join(', ')}`] : []),
+            ...(s.tags.length ? [`Tags: ${escapeMarkdown(s.tags.join(', '))}`] : []),
             ...(s.parentSessionId ? [`Forked from session ${s.parentSessionId}`] : []),
             `Id: ${s.id}`,
           ].join('  \n'),
