@@ -11,7 +11,7 @@
 //   {t:'end', ws, outcome?, odd?}  the change is done; ws = the workspace now (restore: what it wrote, and any file it did not)
 //   {t:'cp', id, state}            a checkpoint was reported saved, with its full state
 //   {t:'kill', n, op, phase, file} the fatal call
-//   {t:'exit', calls}              ran to the end without being killed
+//   {t:'exit', calls, writes}      ran to the end without being killed
 //
 //   node out/test/crash/child.js '<json options>'
 import * as crypto from 'node:crypto';
@@ -30,6 +30,11 @@ export interface ChildOptions {
   seed: number;
   /** Die at this fs call of the engine (1-based); 0 = never. */
   killAt: number;
+  /**
+   * Count only calls that write (writes, renames, removals, fsyncs…), or with 'data' only the ones
+   * that write bytes (writeSync, writeFileSync): kill points land on writes, torn ones on data.
+   */
+  killOnWrites?: boolean | 'data';
   /** When the fatal call is a write, write part of it first. */
   torn: boolean;
   savePolicy: 'always' | 'debounced';
@@ -113,11 +118,14 @@ async function main(): Promise<void> {
   const emit = (obj: unknown) => fs.writeSync(logFd, JSON.stringify(obj) + '\n');
   let phase = 'start';
   let calls = 0;
+  let writes = 0;
 
   const px = proxyFs();
   px.onCall = (call: FsCall) => {
     calls++;
-    if (o.killAt === 0 || calls !== o.killAt) return;
+    const writing = o.killOnWrites === 'data' ? call.op === 'writeSync' || call.op === 'writeFileSync' : isWrite(call) || call.op === 'fsyncSync';
+    if (writing) writes++;
+    if (o.killAt === 0 || (o.killOnWrites ? !writing || writes !== o.killAt : calls !== o.killAt)) return;
     const torn = o.torn && isWrite(call) && (call.op === 'writeSync' || call.op === 'writeFileSync');
     emit({ t: 'kill', n: calls, op: call.op, phase, file: fileKind(call.paths[0] ?? call.paths[1], o), torn });
     if (torn) {
@@ -263,7 +271,7 @@ async function main(): Promise<void> {
   }
   phase = 'close';
   await engine.close();
-  emit({ t: 'exit', calls });
+  emit({ t: 'exit', calls, writes });
   fs.closeSync(logFd);
 }
 

@@ -26,11 +26,13 @@ import { workspaceState } from '../crash/child';
 import type { ChildOptions } from '../crash/child';
 import { tempDir } from './helpers';
 
-const TRIALS = Number(process.env.CRASH_TRIALS ?? 60);
+const TRIALS = Number(process.env.CRASH_TRIALS ?? 48);
 const CHAIN = Number(process.env.CRASH_CHAIN ?? 6);
 const PARALLEL = Number(process.env.CRASH_PARALLEL ?? 2);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 1e9));
-const KILL_RANGE = Number(process.env.CRASH_KILL_RANGE ?? 1100);
+const KILL_RANGE = Number(process.env.CRASH_KILL_RANGE ?? 1300);
+const WRITE_KILL_RANGE = Number(process.env.CRASH_WRITE_KILL_RANGE ?? 650);
+const DATA_KILL_RANGE = Number(process.env.CRASH_DATA_KILL_RANGE ?? 110);
 const childJs = path.join(__dirname, '../crash/child.js');
 
 type State = Map<string, string>;
@@ -56,6 +58,7 @@ interface Figures {
   killPoints: Map<string, number>;
   categories: Map<string, number>;
   restoresInterrupted: number;
+  killedAtOpen: number;
   restoresUndone: number;
   restoresCompleted: number;
   recoveredAtOpen: number;
@@ -68,7 +71,7 @@ interface Figures {
 
 const figures: Figures = {
   trials: 0, killedAtCall: 0, killedByTimer: 0, tornWrites: 0, ranToEnd: 0, killPoints: new Map(), categories: new Map(),
-  restoresInterrupted: 0, restoresUndone: 0, restoresCompleted: 0, recoveredAtOpen: 0, editsInterrupted: 0,
+  restoresInterrupted: 0, killedAtOpen: 0, restoresUndone: 0, restoresCompleted: 0, recoveredAtOpen: 0, editsInterrupted: 0,
   checkpointsChecked: 0, filesChecked: 0, bytesLost: 0, problems: [],
 };
 
@@ -86,13 +89,15 @@ function rng(seed: number): () => number {
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 function category(k: { op: string; phase: string; file: string }): string {
-  const write = /write|rename|link|unlink|rm|truncate|chmod|copy|mkdir|fsync|open/i.test(k.op);
-  if (k.phase === 'open' && (k.file === 'journal' || k.file.startsWith('workspace'))) return 'recovery of an interrupted restore at open';
-  if (k.file === 'db-temp' || k.file === 'db') return write ? 'database save' : 'database read';
-  if ((k.file === 'pack' || k.file === 'pack-index') && write) return k.phase === 'gc' ? 'snapshot pack rewrite (gc)' : 'snapshot write';
-  if (k.phase === 'restore') return 'restore (plan, journal, file writes)';
-  if (k.file === 'workspace' || k.file === 'none' || k.file === 'other') return 'scan (stat, read, list)';
-  return 'other (lock, snapshot reads, folders)';
+  const write = /write|rename|link|unlink|rm|truncate|chmod|copy|mkdir|fsync/i.test(k.op) || (k.op === 'openSync' && k.file !== 'pack' && k.file !== 'pack-index');
+  if (k.phase === 'open' && (k.file === 'journal' || k.file === 'workspace-temp' || (k.file === 'workspace' && write))) return 'recovery of an interrupted restore at open';
+  if (k.file === 'db' || k.file === 'db-temp' || k.file === 'store-dir') return k.phase === 'open' && !write ? 'database read at open' : 'database save (temp, fsync, backup link, rename)';
+  if (k.file === 'pack' || k.file === 'pack-index') return !write ? 'snapshot read' : k.phase === 'gc' ? 'snapshot pack rewrite (gc)' : 'snapshot write (append, index, fsync)';
+  if (k.file === 'journal') return 'restore journal';
+  if ((k.phase === 'restore' || k.phase === 'plan') && k.file.startsWith('workspace')) return 'restore (checks and file writes)';
+  if (k.file.startsWith('workspace') || k.file === 'none' || k.file === 'other') return 'scan (stat, read, list)';
+  if (k.file === 'lock') return 'store lock';
+  return 'other';
 }
 
 const applyTarget = (w: State, t: Target): State => {
@@ -293,12 +298,19 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
   try {
     for (let t = 0; t < trials; t++) {
       const label = `seed ${chainSeed} trial ${t}`;
-      const byTimer = rand() < 0.15;
-      const killAt = byTimer ? 0 : 1 + Math.floor(rand() * KILL_RANGE);
+      // 15 %: a timer kills it at a random moment; 35 %: at the Nth writing call (half of them in the
+      // middle of writing bytes, left torn); 50 %: at the Nth call of any kind.
+      const mode = rand();
+      const byTimer = mode < 0.15;
+      const onWrites = !byTimer && mode < 0.5;
+      const torn = rand() < (onWrites ? 0.5 : 0.35);
+      // A torn kill counts only the calls that write bytes, so that it lands on one.
+      const killOnWrites = onWrites ? (torn ? 'data' as const : true) : false;
+      const range = onWrites ? (torn ? DATA_KILL_RANGE : WRITE_KILL_RANGE) : KILL_RANGE;
+      const killAt = byTimer ? 0 : 1 + Math.floor(rand() * range);
       const log = path.join(dir, `log-${t}.jsonl`);
       const opts: ChildOptions = {
-        ws, store: path.join(dir, 'store'), log, scratch, seed: Math.floor(rand() * 1e9), killAt, torn: rand() < 0.35,
-        savePolicy: policy, maxOps: 40,
+        ws, store: path.join(dir, 'store'), log, scratch, seed: Math.floor(rand() * 1e9), killAt, killOnWrites, torn, savePolicy: policy, maxOps: 40,
       };
       const res = await runChild(opts, byTimer ? 30 + Math.floor(rand() * 700) : 0);
       figures.trials++;
@@ -356,6 +368,7 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
             killed = true;
             figures.killedAtCall++;
             if (m.torn) figures.tornWrites++;
+            if (m.phase === 'open') figures.killedAtOpen++;
             const k = { op: m.op as string, phase: m.phase as string, file: m.file as string };
             bump(figures.killPoints, `${k.phase} · ${k.op} · ${k.file}`);
             bump(figures.categories, category(k));
@@ -394,11 +407,12 @@ function printFigures(ms: number): string {
   const lines = [
     `crash trials: ${f.trials} (seed ${SEED}) in ${(ms / 1000).toFixed(1)} s`,
     `  killed at a chosen file-system call: ${f.killedAtCall} (${f.tornWrites} of them in the middle of a write, left torn)`,
+    `  killed while opening (scanning, or recovering from the crash before): ${f.killedAtOpen}`,
     `  killed by a timer at a random moment: ${f.killedByTimer}`,
     `  ran to the end without being killed: ${f.ranToEnd}`,
     `  kill points hit (distinct phase · call · file): ${f.killPoints.size}`,
     ...[...f.categories].sort((a, b) => b[1] - a[1]).map(([k, n]) => `    ${String(n).padStart(5)}  ${k}`),
-    `  restores interrupted: ${f.restoresInterrupted} (undone at open: ${f.restoresUndone}, found completed: ${f.restoresCompleted}); interrupted restores recovered from the journal: ${f.recoveredAtOpen}`,
+    `  trials that left a restore interrupted: ${f.restoresInterrupted} (undone at open: ${f.restoresUndone}, found completed: ${f.restoresCompleted}); opens that recovered one from the journal: ${f.recoveredAtOpen}`,
     `  edits interrupted: ${f.editsInterrupted}`,
     `  checkpoints checked: ${f.checkpointsChecked} (file versions checked: ${f.filesChecked})`,
     `  bytes lost: ${f.bytesLost}`,
