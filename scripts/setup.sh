@@ -16,6 +16,10 @@ CODE_SERVER_OK="$CODE_SERVER_DIR/.installed-$CODE_SERVER_VERSION"
 
 log() { echo "setup: $*"; }
 
+# Under `npm test`, npm passes its own settings down as npm_* variables; the npm installs below must
+# not inherit them (code-server's install script reads the Node version from npm_config_user_agent).
+for name in $(compgen -e | grep -E '^npm_' || true); do unset "$name"; done
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
   elif command -v sudo >/dev/null; then sudo -n "$@"

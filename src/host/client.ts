@@ -13,11 +13,10 @@ const METHODS = [
   'open', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
   'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
   'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
-  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'gc', 'stats',
+  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'gc', 'stats',
 ] as const;
 
 export type EngineClient = EngineApi & {
-  verify(): Promise<{ ok: boolean; problems: string[]; checked: number }>;
   gc(): Promise<{ removed: number; freedBytes: number }>;
   stats(): Promise<Record<string, number>>;
   /** Stops the worker (after close). */
