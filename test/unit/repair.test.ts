@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
+import { startEngine } from '../../src/host/client';
 import { loadSqlJs } from '../../src/storage/db';
 import { type Fixture, diffSnapshots, makeFixture, snapshotDir } from './helpers';
 
@@ -302,6 +303,28 @@ describe('Verify Store and Repair Store', () => {
       assert.deepEqual(fx.engine.workingChanges(), []);
     } finally {
       await fx.cleanup();
+    }
+  });
+
+  it('verify and repair work through the engine worker thread (as the extension calls them)', async () => {
+    const { fx, ids } = await history();
+    await fx.engine.close();
+    damage(fx.store, 'b2\n');
+    const client = startEngine({ workerPath: path.join(__dirname, '../../src/host/worker.js'), storageDir: fx.store, roots: [{ name: 'ws', path: fx.ws }] });
+    try {
+      await client.open();
+      const v = await client.verify();
+      assert.equal(v.ok, false);
+      assert.match(v.problems.join('\n'), /ws\/b\.txt.*damaged/);
+      const r = await client.repair();
+      assert.equal(r.check.ok, true);
+      assert.match(r.summary, /Repair kept everything that is sound, fixed 1 thing/);
+      await client.restore({ kind: 'rewind', checkpointId: ids[2] });
+      assert.equal(fx.read('b.txt')!.toString(), 'b2\n');
+      await client.close();
+    } finally {
+      await client.terminate();
+      fs.rmSync(fx.dir, { recursive: true, force: true });
     }
   });
 
