@@ -26,6 +26,8 @@ export const Commands = {
   undoLastRestore: 'sessionTree.undoLastRestore',
   refresh: 'sessionTree.refresh',
   showLog: 'sessionTree.showLog',
+  verifyStore: 'sessionTree.verifyStore',
+  repairStore: 'sessionTree.repairStore',
   openAllResults: 'sessionTree.openAllResults',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
