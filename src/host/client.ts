@@ -13,12 +13,14 @@ const METHODS = [
   'open', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
   'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
   'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
-  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'gc', 'stats',
+  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'gc', 'stats', 'saveNow',
 ] as const;
 
 export type EngineClient = EngineApi & {
   gc(): Promise<{ removed: number; freedBytes: number }>;
   stats(): Promise<Record<string, number>>;
+  /** Writes the database now (makes snapshots durable first), whatever the save policy. */
+  saveNow(): Promise<void>;
   /** Stops the worker (after close). */
   terminate(): Promise<void>;
 };
