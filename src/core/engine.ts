@@ -138,6 +138,7 @@ const heldLocks = new Set<string>();
 const saveFailures = new WeakSet<object>();
 
 const DEFAULT_BRANCH = 'main';
+const WORKING_CHANGE_STATS_LIMIT = 500;
 const MAX_NAME = 200;
 const MAX_ROLLBACK_SCAN = 1_000_000;
 
@@ -166,6 +167,8 @@ export class Engine {
   private db!: Database;
   private objects!: ObjectStore;
   private stmts = new Map<string, Statement>();
+  /** Statements that wrote to the database; tells a mutation that changed nothing from one that did. */
+  private writes = 0;
   readOnly = false;
   readOnlyReason = '';
   private lockFile: string;
@@ -435,11 +438,15 @@ export class Engine {
   private run(sql: string, params: (string | number | null | Uint8Array)[]): void {
     const s = this.stmt(sql);
     s.run(params);
+    this.writes++;
   }
 
   /** Runs a change to the metadata as one transaction; on failure the in-memory view is reloaded. */
   private mutate<T>(fn: () => T): T {
+    const before = this.writes;
     const r = this.transact(fn);
+    // Nothing recorded (a watcher batch of unchanged or untracked files): no save, no repaint.
+    if (this.writes === before) return r;
     try {
       // A failed save keeps the change in memory (saved at the next change) and says so.
       this.scheduleSave();
@@ -701,8 +708,13 @@ export class Engine {
       if (headVer === undefined) this.writePending(p, oldVer);
       else if (sameVer(headVer, v)) this.writePending(p, undefined);
     }
-    if (v.blob === 0) this.writeMirror(p, undefined);
-    else this.writeMirror(p, { blob: v.blob, mode: v.mode, size: stat?.size ?? 0, mtime: stat?.mtime ?? 0, ino: stat?.ino ?? 0, racy: stat?.racy ?? true, untracked: false });
+    if (v.blob === 0) {
+      if (old) this.writeMirror(p, undefined);
+      return;
+    }
+    const next: MirrorEntry = { blob: v.blob, mode: v.mode, size: stat?.size ?? 0, mtime: stat?.mtime ?? 0, ino: stat?.ino ?? 0, racy: stat?.racy ?? true, untracked: false };
+    if (old && !old.untracked && sameVer(oldVer, v) && old.size === next.size && old.mtime === next.mtime && old.ino === next.ino && old.racy === next.racy) return;
+    this.writeMirror(p, next);
   }
 
   private mirrorVer(p: number): Ver {
@@ -1356,7 +1368,16 @@ export class Engine {
     for (const [p, headVer] of this.pending) {
       const e = this.mirror.get(p);
       const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
-      out.push(this.fileChange({ path: p, beforeBlob: headVer.blob, beforeMode: headVer.mode, afterBlob: cur.blob, afterMode: cur.mode, added: 0, removed: 0, binary: false }));
+      // Line counts cost two snapshot reads a file: worth it for the working changes a person reads.
+      let stats = { added: 0, removed: 0, binary: false };
+      if (out.length < WORKING_CHANGE_STATS_LIMIT) {
+        try {
+          stats = lineStats(headVer.blob ? this.objects.get(this.hashOf(headVer.blob)) : undefined, cur.blob ? this.objects.get(this.hashOf(cur.blob)) : undefined);
+        } catch {
+          /* counts are cosmetic */
+        }
+      }
+      out.push(this.fileChange({ path: p, beforeBlob: headVer.blob, beforeMode: headVer.mode, afterBlob: cur.blob, afterMode: cur.mode, ...stats }));
     }
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }

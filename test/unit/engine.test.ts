@@ -47,6 +47,26 @@ describe('engine: sessions and checkpoints', () => {
     }
   });
 
+  it('a watcher batch that changes nothing tracked neither saves nor signals a change', async () => {
+    const fx = await makeFixture({ '.gitignore': 'build/\n', 'a.txt': 'one\n' });
+    try {
+      const events: string[] = [];
+      fx.engine.onEvent((e) => events.push(e.type));
+      const saves = fx.engine.lastSave;
+      fx.write('build/out.js', 'generated');
+      fx.engine.notifyChanged([fx.abs('build/out.js'), fx.abs('a.txt')]);
+      assert.deepEqual(events, []);
+      assert.deepEqual(fx.engine.lastSave, saves);
+      fx.write('a.txt', 'one\ntwo\n');
+      fx.engine.notifyChanged([fx.abs('a.txt')]);
+      assert.deepEqual(events, ['changed']);
+      const [w] = fx.engine.workingChanges();
+      assert.deepEqual([w.change, w.added, w.removed], ['modified', 1, 0], 'working changes carry line counts');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('finds files changed while closed and records them as their own checkpoint', async () => {
     const fx = await makeFixture({ 'a.txt': 'one\n' });
     try {
