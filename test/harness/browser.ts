@@ -28,6 +28,10 @@ export async function launchBrowser(home: string): Promise<Browser> {
     args: CHROMIUM_ARGS,
     env: { ...process.env, ...isolatedEnv(path.join(home, 'chromium')) },
     timeout: 60_000,
+    // processes.installCleanup closes it on signals, after which the runner exits.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   recordChildGroups();
   return browser;

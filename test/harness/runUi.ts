@@ -96,7 +96,9 @@ async function runScenario(server: CodeServer, browser: Browser, index: number, 
     });
     return { name: scenario.name, passed: true, ms: Date.now() - started, shots };
   } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    // Playwright appends the browser's whole log to some errors: keep the part that says what broke.
+    const full = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const message = full.split('\n').filter((line) => !line.includes('[pid=')).slice(0, 25).join('\n');
     return { name: scenario.name, passed: false, ms: Date.now() - started, error: `step "${current}": ${message}`, shots };
   } finally {
     await context?.close().catch(() => undefined);

@@ -404,8 +404,8 @@ describe('faults: disk full', () => {
   it('on the final save of a restore: the restore stands while the engine runs and is undone at the next start if never saved', async () => {
     const r = await rig();
     try {
-      // The first save (before any file is written) succeeds; the one recording the restore does not.
-      r.px.fail({ op: 'writeSync', path: onPath('state.db.tmp'), code: 'ENOSPC', after: 1 });
+      // Nothing needs sealing, so the only save is the one recording the restore; it fails.
+      r.px.fail({ op: 'writeSync', path: onPath('state.db.tmp'), code: 'ENOSPC', after: 0 });
       await expectError(() => r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root }), 'io', /restore was done/, /state\.db\.tmp/, /disk is full/);
       assert.equal(text(r, 'a.txt'), 'a1\n');
       assert.ok(r.fx.engine.lastRestore(), 'the results can still be shown');
