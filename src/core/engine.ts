@@ -15,11 +15,16 @@
 // journal, so a crash midway is undone at the next open.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { Database, Statement } from 'sql.js';
 import { ObjectCorruptError, ObjectStore, sha256 } from '../storage/objects';
 import { StoreDb, loadSqlJs } from '../storage/db';
 import { type ChangeRecord, type Manifest, decodeChanges, decodeManifest, encodeChanges, encodeManifest } from './encoding';
 import type { CheckpointQuery, EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
+import {
+  CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion,
+  IMPORT_LIMITS, RECORD_HEADER, recordHeader, validateHeader,
+} from './exchange';
 import { lineStats } from './lines';
 import { DEFAULT_MAX_FILE_SIZE, Tracking, formatBytes, tempPathFor } from './tracking';
 import {
@@ -781,7 +786,8 @@ export class Engine {
     } catch (e) {
       return describeIoError(e, abs, 'read');
     }
-    const hash = this.objects.put(data);
+    // The file's previous version is the likely base for a compact delta.
+    const hash = this.objects.put(data, existing?.blob ? this.blobToHash[existing.blob] : undefined);
     const id = p ?? this.pathId(key);
     this.captureFailures.delete(id);
     if (existing?.untracked) {
@@ -2402,6 +2408,248 @@ export class Engine {
     return { fixed, lost, check, summary };
   }
 
+  // ───────────────────────────── export / import ─────────────────────────────
+
+  /** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
+  exportSession(sessionId: string, file: string): { file: string; bytes: number; checkpoints: number; snapshots: number } {
+    this.ensureOpen();
+    const s = this.session(sessionId);
+    if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Export needs an absolute file path.');
+    const nodes = [...this.cps.values()].filter((c) => c.session === s.id).sort((a, b) => a.id - b.id);
+    const index = new Map(nodes.map((c, i) => [c.id, i]));
+    if (nodes[0]?.id !== s.root || !nodes[0].manifest) throw new EngineError('corrupt', `Session "${s.title}" has lost its starting state; run Repair Store first.`);
+    const hashes = new Set<string>();
+    const ver = (blob: number, mode: number): ExportVersion | null => {
+      if (!blob) return null;
+      const hash = this.hashOf(blob);
+      hashes.add(hash);
+      return { hash, mode };
+    };
+    const checkpoints: ExportCheckpoint[] = nodes.map((c, i) => {
+      const parent = i === 0 ? -1 : index.get(c.parent);
+      if (parent === undefined) throw new EngineError('corrupt', `Checkpoint ${c.id} has lost its parent; run Repair Store first.`);
+      const out: ExportCheckpoint = {
+        parent, createdAt: c.createdAt, source: c.source, label: c.label, exitCode: c.exitCode, info: this.checkpointInfoRaw(c.id),
+        changes: this.changesOf(c.id).map((ch) => ({
+          key: this.pathIdToKey[ch.path], before: ver(ch.beforeBlob, ch.beforeMode), after: ver(ch.afterBlob, ch.afterMode),
+          added: ch.added, removed: ch.removed, binary: ch.binary,
+        })),
+      };
+      if (i === 0) {
+        out.manifest = {};
+        for (const [k, v] of this.manifestOf(c.manifest!)) {
+          out.manifest[k] = { hash: v.hash, mode: v.mode };
+          hashes.add(v.hash);
+        }
+      }
+      return out;
+    });
+    const header: ExportHeader = {
+      format: 'session-tree-export', version: EXPORT_VERSION, exportedAt: this.clock(),
+      session: { title: s.title, tags: s.tags, createdAt: s.createdAt }, checkpoints,
+      branches: [...this.branches.get(s.id)!].map(([name, b]) => ({ name, head: index.get(b.head) ?? 0 })),
+      activeBranch: s.activeBranch,
+    };
+    const missing = [...hashes].filter((h) => !this.objects.has(h));
+    if (missing.length) {
+      throw new EngineError('corrupt', `Cannot export session "${s.title}": ${missing.length} of its snapshots are missing (${missing.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}). Run Repair Store first.`);
+    }
+    // Written beside the target and renamed over it: a failed export leaves no half file.
+    const tmp = `${file}.st-export-tmp`;
+    let bytes = 0;
+    try {
+      const fd = this.fs.openSync(tmp, 'w');
+      try {
+        const put = (b: Buffer) => {
+          for (let off = 0; off < b.length; ) off += this.fs.writeSync(fd, b, off, b.length - off, bytes + off);
+          bytes += b.length;
+        };
+        put(EXPORT_MAGIC);
+        for (const h of hashes) {
+          const data = this.objects.get(h);
+          let stored = data;
+          let codec = CODEC_RAW;
+          if (data.length >= 64) {
+            const z = zlib.deflateRawSync(data, { level: 6 });
+            if (z.length < data.length) {
+              stored = z;
+              codec = CODEC_DEFLATE;
+            }
+          }
+          put(recordHeader(h, data.length, stored.length, codec));
+          put(stored);
+        }
+        const json = Buffer.from(JSON.stringify(header));
+        put(json);
+        const len = Buffer.alloc(4);
+        len.writeUInt32LE(json.length);
+        put(Buffer.concat([len, EXPORT_TRAILER]));
+        this.fs.fsyncSync(fd);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+      this.fs.renameSync(tmp, file);
+    } catch (e) {
+      try {
+        this.fs.rmSync(tmp, { force: true });
+      } catch {
+        /* best effort */
+      }
+      if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot export session "${s.title}": ${e.message} Run Repair Store first.`);
+      throw ioError(namePathOf(e, tmp), `Could not export session "${s.title}"`);
+    }
+    return { file, bytes, checkpoints: checkpoints.length, snapshots: hashes.size };
+  }
+
+  /**
+   * Imports a session exported by `exportSession` as a new session (not made active; no workspace
+   * file is touched). The file is untrusted: everything in it is checked — format, every field,
+   * every file key, the history's consistency, every snapshot against its hash with a size cap —
+   * before anything is written to the store.
+   */
+  importSession(file: string, options: { title?: string } = {}): SessionInfo {
+    this.ensureWritable();
+    if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Import needs an absolute file path.');
+    const bad = (why: string): never => {
+      throw new EngineError('invalid-argument', `${file} is not a valid Session Tree export: ${why}. Nothing was imported.`);
+    };
+    let fd: number;
+    try {
+      fd = this.fs.openSync(file, 'r');
+    } catch (e) {
+      throw ioError(e, 'Could not import');
+    }
+    try {
+      const read = (pos: number, len: number): Buffer => {
+        const b = Buffer.alloc(len);
+        let got = 0;
+        while (got < len) {
+          const n = this.fs.readSync(fd, b, got, len - got, pos + got);
+          if (n === 0) break;
+          got += n;
+        }
+        if (got !== len) bad('it is shorter than it says');
+        return b;
+      };
+      let size: number;
+      try {
+        const st = this.fs.fstatSync(fd);
+        if (!st.isFile()) bad('it is not a file');
+        size = st.size;
+      } catch (e) {
+        if (e instanceof EngineError) throw e;
+        throw ioError(namePathOf(e, file), 'Could not import');
+      }
+      if (size < EXPORT_MAGIC.length + 4 + EXPORT_TRAILER.length) bad('it is too short');
+      if (!read(0, EXPORT_MAGIC.length).equals(EXPORT_MAGIC)) bad('it does not start like one');
+      const trailer = read(size - 4 - EXPORT_TRAILER.length, 4 + EXPORT_TRAILER.length);
+      if (!trailer.subarray(4).equals(EXPORT_TRAILER)) bad('its end is missing (the file was cut short or has extra bytes)');
+      const headerLen = trailer.readUInt32LE(0);
+      const headerStart = size - 4 - EXPORT_TRAILER.length - headerLen;
+      if (headerLen > IMPORT_LIMITS.headerBytes || headerStart < EXPORT_MAGIC.length) bad('its index is larger than the file');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(read(headerStart, headerLen).toString('utf8'));
+      } catch (e) {
+        if (e instanceof EngineError) throw e;
+        bad('its index is not readable JSON');
+      }
+      let checked: ReturnType<typeof validateHeader>;
+      try {
+        checked = validateHeader(parsed);
+      } catch (e) {
+        if (e instanceof EngineError) throw new EngineError(e.code, `${file}: ${e.message}`);
+        throw e;
+      }
+      const { header, hashes } = checked;
+      // Snapshot records: where each one is.
+      const found = new Map<string, { offset: number; raw: number; stored: number; codec: number }>();
+      for (let pos = EXPORT_MAGIC.length; pos < headerStart; ) {
+        if (pos + RECORD_HEADER > headerStart) bad('a snapshot record is cut off');
+        const rh = read(pos, RECORD_HEADER);
+        const hash = rh.subarray(0, 32).toString('hex');
+        const raw = rh.readUInt32LE(32);
+        const stored = rh.readUInt32LE(36);
+        const codec = rh[40];
+        if (codec !== CODEC_RAW && codec !== CODEC_DEFLATE) bad(`snapshot ${hash.slice(0, 12)} is stored in an unknown way`);
+        if (raw > IMPORT_LIMITS.objectBytes) bad(`snapshot ${hash.slice(0, 12)} claims ${formatBytes(raw)}, more than the ${formatBytes(IMPORT_LIMITS.objectBytes)} accepted`);
+        if (codec === CODEC_RAW && stored !== raw) bad(`snapshot ${hash.slice(0, 12)} has inconsistent sizes`);
+        if (pos + RECORD_HEADER + stored > headerStart) bad(`snapshot ${hash.slice(0, 12)} is cut off`);
+        if (!found.has(hash)) found.set(hash, { offset: pos + RECORD_HEADER, raw, stored, codec });
+        pos += RECORD_HEADER + stored;
+      }
+      const load = (h: string): Buffer => {
+        const loc = found.get(h)!;
+        const stored = read(loc.offset, loc.stored);
+        let data: Buffer;
+        try {
+          data = loc.codec === CODEC_RAW ? stored : zlib.inflateRawSync(stored, { maxOutputLength: Math.max(1, loc.raw) });
+        } catch {
+          return bad(`snapshot ${h.slice(0, 12)} cannot be decompressed to the size it claims`);
+        }
+        if (data.length !== loc.raw || sha256(data) !== h) bad(`snapshot ${h.slice(0, 12)} does not match its hash (the file is damaged or was altered)`);
+        return data;
+      };
+      for (const h of hashes) {
+        if (!found.has(h)) bad(`the snapshot ${h.slice(0, 12)} it refers to is not in the file`);
+        load(h); // checked now, stored below: nothing is written unless all of it is sound
+      }
+      const branchNames = new Map<string, number>();
+      for (const b of header.branches) {
+        let n: string;
+        try {
+          n = cleanBranchName(b.name);
+        } catch (e) {
+          return bad(`branch ${JSON.stringify(b.name)}: ${(e as Error).message}`);
+        }
+        if (branchNames.has(n)) bad(`two branches are named ${JSON.stringify(n)}`);
+        branchNames.set(n, b.head);
+      }
+      const active = cleanBranchName(header.activeBranch);
+      const rawTitle = options.title ?? `${header.session.title.replace(/[\r\n\t]+/g, ' ').trim() || 'Session'} (imported)`;
+      const title = cleanName(rawTitle.length > MAX_NAME ? rawTitle.slice(0, MAX_NAME) : rawTitle, 'session title');
+      const tags = [...new Set(header.session.tags.map((t) => t.replace(/[\r\n\t]+/g, ' ').trim()).filter((t) => t && t.length <= MAX_NAME && !/[\u0000-\u001f\u007f]/.test(t)))];
+      const id = this.mutate(() => {
+        for (const h of hashes) this.objects.putWithHash(h, load(h));
+        const sid = this.nextId('sessions');
+        this.run('INSERT INTO sessions(id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch) VALUES (?,?,?,?,?,?,?,?)', [
+          sid, title, header.session.createdAt, JSON.stringify(tags), null, null, 0, active,
+        ]);
+        this.sessionsById.set(sid, { id: sid, title, createdAt: header.session.createdAt, tags, root: 0, activeBranch: active });
+        this.branches.set(sid, new Map());
+        const ids: number[] = [];
+        header.checkpoints.forEach((c, i) => {
+          let manifest: string | undefined;
+          if (i === 0) {
+            const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [k, { hash: v.hash, mode: v.mode }]));
+            manifest = this.objects.put(encodeManifest(m));
+            this.manifestCache.set(manifest, m);
+          }
+          const changes: ChangeRecord[] = c.changes
+            .map((ch) => ({
+              path: this.pathId(ch.key),
+              beforeBlob: ch.before ? this.blobId(ch.before.hash, found.get(ch.before.hash)!.raw) : 0, beforeMode: ch.before?.mode ?? 0,
+              afterBlob: ch.after ? this.blobId(ch.after.hash, found.get(ch.after.hash)!.raw) : 0, afterMode: ch.after?.mode ?? 0,
+              added: ch.added, removed: ch.removed, binary: ch.binary,
+            }))
+            .sort((a, b) => this.pathIdToKey[a.path].localeCompare(this.pathIdToKey[b.path]));
+          if (i === 0) for (const v of Object.values(c.manifest!)) this.blobId(v.hash, found.get(v.hash)!.raw);
+          ids[i] = this.insertCheckpoint({
+            session: sid, parent: i === 0 ? 0 : ids[c.parent], source: c.source, label: c.label.trim() || DEFAULT_LABELS[c.source],
+            info: c.info, changes, manifest, createdAt: c.createdAt, exitCode: c.exitCode,
+          });
+        });
+        this.run('UPDATE sessions SET root = ? WHERE id = ?', [ids[0], sid]);
+        this.sessionsById.get(sid)!.root = ids[0];
+        for (const [n, head] of branchNames) this.setBranchHead(sid, n, ids[head]);
+        return sid;
+      });
+      return this.sessionInfo(this.sessionsById.get(id)!);
+    } finally {
+      this.fs.closeSync(fd);
+    }
+  }
+
   /** Storage figures, for the bench and diagnostics. */
   stats(): { checkpoints: number; sessions: number; objects: number; packBytes: number; dbBytes: number; saveMs: number; tracked: number } {
     return {
@@ -2480,6 +2728,12 @@ function defaultLabel(source: CheckpointSource, keys: string[], meta: Checkpoint
     if (keys.length > 1) return `${source === 'editor' ? 'Saved' : 'Changed'} ${keys.length} files`;
   }
   return DEFAULT_LABELS[source];
+}
+
+/** Names the file on an fd-based error (Node's write/fsync errors carry no path). */
+function namePathOf(e: unknown, file: string): unknown {
+  if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, { path: file });
+  return e;
 }
 
 function capital(s: string): string {

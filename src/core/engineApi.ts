@@ -85,6 +85,13 @@ export interface EngineApi {
   verify(): Promise<StoreCheck>;
   /** Repair Store: keeps everything sound (recovering snapshots where a good copy exists) and reports what it could not keep. */
   repair(): Promise<RepairReport>;
+  /** Writes one session — checkpoints, branches and every snapshot they need — to a single file (absolute path). */
+  exportSession(sessionId: string, file: string): Promise<{ file: string; bytes: number; checkpoints: number; snapshots: number }>;
+  /**
+   * Imports an exported session as a new session (not made active; no workspace file is touched).
+   * The file is checked completely — format, keys, history, every snapshot's hash — before anything is written.
+   */
+  importSession(file: string, options?: { title?: string }): Promise<SessionInfo>;
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }

@@ -13,7 +13,7 @@ const METHODS = [
   'open', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
   'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
   'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
-  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'gc', 'stats', 'saveNow',
+  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'exportSession', 'importSession', 'gc', 'stats', 'saveNow',
 ] as const;
 
 export type EngineClient = EngineApi & {

@@ -1,0 +1,217 @@
+// Session export files: one session — its checkpoints, branches and every snapshot they need — in a
+// single file another store can import. Pure format code (no engine state); the engine does the I/O.
+//
+// Layout (streamable: snapshots are written one at a time, the index goes last):
+//   "STEXPORT1\n"
+//   records: [sha256 32 bytes][raw length u32][stored length u32][codec u8][stored bytes]…
+//   header:  UTF-8 JSON (ExportHeader)
+//   trailer: [header length u32]["STEXEND\n"]
+//
+// An import file is untrusted: `validateHeader` checks every field, every reference and that the
+// history is consistent (each change's "before" is the version its parent holds) before anything
+// is written, and every snapshot is decompressed with a size cap and checked against its hash.
+import { CHECKPOINT_SOURCES, type CheckpointSource, EngineError } from './types';
+
+export const EXPORT_MAGIC = Buffer.from('STEXPORT1\n');
+export const EXPORT_TRAILER = Buffer.from('STEXEND\n');
+export const EXPORT_VERSION = 1;
+export const RECORD_HEADER = 41; // hash 32 | raw u32 | stored u32 | codec u8
+export const CODEC_RAW = 0;
+export const CODEC_DEFLATE = 1;
+
+export const IMPORT_LIMITS = {
+  /** Largest header (JSON) accepted. */
+  headerBytes: 256 * 1024 * 1024,
+  /** Largest single snapshot (uncompressed). */
+  objectBytes: 1024 * 1024 * 1024,
+  checkpoints: 1_000_000,
+  label: 10_000,
+  info: 64 * 1024,
+};
+
+export interface ExportVersion {
+  hash: string;
+  mode: number;
+}
+
+export interface ExportChange {
+  key: string;
+  before: ExportVersion | null;
+  after: ExportVersion | null;
+  added: number;
+  removed: number;
+  binary: boolean;
+}
+
+export interface ExportCheckpoint {
+  /** Index of the parent in `checkpoints` (-1: the root). Always smaller than the checkpoint's own index. */
+  parent: number;
+  createdAt: number;
+  source: CheckpointSource;
+  label: string;
+  exitCode?: number;
+  info?: Record<string, unknown>;
+  changes: ExportChange[];
+  /** The root only: the full starting state, key → version. */
+  manifest?: Record<string, ExportVersion>;
+}
+
+export interface ExportHeader {
+  format: 'session-tree-export';
+  version: number;
+  exportedAt: number;
+  session: { title: string; tags: string[]; createdAt: number };
+  checkpoints: ExportCheckpoint[];
+  branches: { name: string; head: number }[];
+  activeBranch: string;
+}
+
+function bad(why: string): never {
+  throw new EngineError('invalid-argument', `This is not a valid Session Tree export: ${why}. Nothing was imported.`);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+
+/** A store key `<folder name>/<relative path>`: no empty, "." or ".." parts, no NUL. */
+export function checkKey(key: unknown, where: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 32_768) bad(`${where}: a file key is not text of a sane length`);
+  if (key.includes('\0')) bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} contains a NUL byte`);
+  const parts = key.split('/');
+  if (parts.length < 2) bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} names no workspace folder`);
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} is not a plain path inside its workspace folder (it could escape it)`);
+  }
+  return key;
+}
+
+function checkVersion(v: unknown, where: string, hashes: Set<string>): ExportVersion | null {
+  if (v === null || v === undefined) return null;
+  if (!isObj(v) || typeof v.hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.hash)) bad(`${where}: a file version has no valid content hash`);
+  if (!isInt(v.mode, 0, 0o7777)) bad(`${where}: a file mode is not a permission number`);
+  hashes.add(v.hash);
+  return { hash: v.hash, mode: v.mode };
+}
+
+/**
+ * Checks an export header completely. Returns it typed, with the content hashes it refers to.
+ * Throws EngineError('invalid-argument') naming the first problem.
+ */
+export function validateHeader(raw: unknown): { header: ExportHeader; hashes: Set<string> } {
+  if (!isObj(raw)) bad('its index is not an object');
+  if (raw.format !== 'session-tree-export') bad('its index does not say it is a session export');
+  if (!isInt(raw.version, 1)) bad('it has no format version');
+  if (raw.version > EXPORT_VERSION) {
+    throw new EngineError('invalid-argument', `This export was written by a newer version of Session Tree (format ${raw.version}); update Session Tree to import it. Nothing was imported.`);
+  }
+  const s = raw.session;
+  if (!isObj(s) || !isText(s.title, 200) || !Array.isArray(s.tags) || !s.tags.every((t) => isText(t, 200)) || !isInt(s.createdAt)) bad('the session is described wrongly');
+  if (!Array.isArray(raw.checkpoints) || raw.checkpoints.length === 0) bad('it has no checkpoints');
+  if (raw.checkpoints.length > IMPORT_LIMITS.checkpoints) bad(`it has more than ${IMPORT_LIMITS.checkpoints} checkpoints`);
+  const hashes = new Set<string>();
+  const cps: ExportCheckpoint[] = [];
+  raw.checkpoints.forEach((c: unknown, i: number) => {
+    const where = `checkpoint ${i}`;
+    if (!isObj(c)) bad(`${where} is not an object`);
+    if (i === 0 ? c.parent !== -1 : !isInt(c.parent) || c.parent >= i) {
+      bad(i === 0 ? 'the first checkpoint must be the start of the session' : `${where} has a parent that is not an earlier checkpoint (a loop or a dangling reference)`);
+    }
+    if (!isInt(c.createdAt)) bad(`${where} has no valid time`);
+    if (typeof c.source !== 'string' || !(CHECKPOINT_SOURCES as string[]).includes(c.source) || (c.source === 'start') !== (i === 0)) bad(`${where} has an unknown or misplaced source`);
+    if (!isText(c.label, IMPORT_LIMITS.label)) bad(`${where} has no valid label`);
+    if (c.exitCode !== undefined && !isInt(c.exitCode, -(2 ** 31), 2 ** 31)) bad(`${where} has an invalid exit code`);
+    if (c.info !== undefined) {
+      if (!isObj(c.info)) bad(`${where} has metadata that is not an object`);
+      if (JSON.stringify(c.info).length > IMPORT_LIMITS.info) bad(`${where} has too much metadata`);
+    }
+    if (!Array.isArray(c.changes)) bad(`${where} has no list of changes`);
+    const seen = new Set<string>();
+    const changes = c.changes.map((ch: unknown) => {
+      if (!isObj(ch)) bad(`${where}: a change is not an object`);
+      const key = checkKey(ch.key, where);
+      if (seen.has(key)) bad(`${where} changes ${JSON.stringify(key.slice(0, 80))} twice`);
+      seen.add(key);
+      const before = checkVersion(ch.before, where, hashes);
+      const after = checkVersion(ch.after, where, hashes);
+      if (!before && !after) bad(`${where}: a change of ${JSON.stringify(key.slice(0, 80))} has neither a before nor an after`);
+      if (!isInt(ch.added) || !isInt(ch.removed) || typeof ch.binary !== 'boolean') bad(`${where}: a change has invalid line counts`);
+      return { key, before, after, added: ch.added, removed: ch.removed, binary: ch.binary };
+    });
+    let manifest: Record<string, ExportVersion> | undefined;
+    if (i === 0) {
+      if (!isObj(c.manifest)) bad('the start of the session has no starting state');
+      if (changes.length) bad('the start of the session lists changes');
+      manifest = {};
+      for (const [k, v] of Object.entries(c.manifest)) {
+        const ver = checkVersion(v, 'the starting state', hashes);
+        if (!ver) bad('the starting state lists a file with no version');
+        manifest[checkKey(k, 'the starting state')] = ver;
+      }
+    } else if (c.manifest !== undefined) bad(`${where} has a starting state but is not the start`);
+    cps.push({
+      parent: c.parent as number, createdAt: c.createdAt, source: c.source as CheckpointSource, label: c.label,
+      exitCode: c.exitCode as number | undefined, info: c.info as Record<string, unknown> | undefined, changes, manifest,
+    });
+  });
+  if (!Array.isArray(raw.branches) || raw.branches.length === 0) bad('it has no branches');
+  const names = new Set<string>();
+  const branches = raw.branches.map((b: unknown) => {
+    if (!isObj(b) || !isText(b.name, 200) || b.name.trim() === '' || /[\u0000-\u001f\u007f]/.test(b.name) || /^\d+$/.test(b.name)) bad('a branch has an invalid name');
+    if (names.has(b.name)) bad(`two branches are named ${JSON.stringify(b.name)}`);
+    names.add(b.name);
+    if (!isInt(b.head) || b.head >= cps.length) bad(`branch ${JSON.stringify(b.name)} points to a checkpoint that is not in the file`);
+    return { name: b.name, head: b.head };
+  });
+  if (typeof raw.activeBranch !== 'string' || !names.has(raw.activeBranch)) bad('its active branch is not one of its branches');
+  checkConsistent(cps);
+  return {
+    header: {
+      format: 'session-tree-export', version: raw.version, exportedAt: isInt(raw.exportedAt) ? raw.exportedAt : 0,
+      session: { title: s.title, tags: s.tags as string[], createdAt: s.createdAt }, checkpoints: cps, branches, activeBranch: raw.activeBranch,
+    },
+    hashes,
+  };
+}
+
+/** Every change's `before` must be what its parent's state holds: walks the tree once, depth first. */
+function checkConsistent(cps: ExportCheckpoint[]): void {
+  const children: number[][] = cps.map(() => []);
+  for (let i = 1; i < cps.length; i++) children[cps[i].parent].push(i);
+  const state = new Map<string, string>();
+  const ver = (v: ExportVersion | null) => (v ? `${v.hash}:${v.mode}` : undefined);
+  for (const [k, v] of Object.entries(cps[0].manifest!)) state.set(k, ver(v)!);
+  // Explicit stack: enter a checkpoint (apply its changes), later leave it (undo them).
+  const stack: { i: number; leave: boolean }[] = children[0].map((i) => ({ i, leave: false })).reverse();
+  const undo: Map<string, string | undefined>[] = [];
+  while (stack.length) {
+    const { i, leave } = stack.pop()!;
+    if (leave) {
+      for (const [k, v] of undo.pop()!) {
+        if (v === undefined) state.delete(k);
+        else state.set(k, v);
+      }
+      continue;
+    }
+    const saved = new Map<string, string | undefined>();
+    for (const ch of cps[i].changes) {
+      if (state.get(ch.key) !== ver(ch.before)) bad(`checkpoint ${i} says ${JSON.stringify(ch.key.slice(0, 80))} was something its parent does not hold`);
+      saved.set(ch.key, state.get(ch.key));
+      const after = ver(ch.after);
+      if (after === undefined) state.delete(ch.key);
+      else state.set(ch.key, after);
+    }
+    undo.push(saved);
+    stack.push({ i, leave: true });
+    for (let k = children[i].length - 1; k >= 0; k--) stack.push({ i: children[i][k], leave: false });
+  }
+}
+
+export function recordHeader(hash: string, raw: number, stored: number, codec: number): Buffer {
+  const h = Buffer.alloc(RECORD_HEADER);
+  Buffer.from(hash, 'hex').copy(h, 0);
+  h.writeUInt32LE(raw, 32);
+  h.writeUInt32LE(stored, 36);
+  h[40] = codec;
+  return h;
+}
