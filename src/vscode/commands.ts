@@ -451,6 +451,61 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
 
     cmd(Commands.showLog, () => log.show(), { quiet: true }),
 
+    cmd(Commands.exportSession, async (inv) => {
+      const e = await engine();
+      let session = inv.node?.kind === 'session' ? inv.node.session : undefined;
+      let sessionId = session?.id ?? str(inv.args, 'sessionId', 'id');
+      if (!sessionId && !inv.args) {
+        session = need(await pickSession(e, { title: 'Export Session' }));
+        sessionId = session.id;
+      }
+      if (!sessionId) sessionId = (await e.activeSession())?.id ?? raise(missing('sessionId'));
+      let file = inv.args ? uriPaths({ value: inv.args.file ?? inv.args.uri ?? inv.args.path })[0] : undefined;
+      if (!file) {
+        if (inv.args) throw missing('file');
+        const title = session?.title ?? (await e.sessions()).find((x) => x.id === sessionId)?.title ?? 'session';
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const target = await vscode.window.showSaveDialog({
+          title: 'Export Session',
+          saveLabel: 'Export',
+          filters: { 'Session Tree export': ['stexport'] },
+          defaultUri: folder ? vscode.Uri.joinPath(folder, '..', `${title.replace(/[^\w.-]+/g, '-')}.stexport`) : undefined,
+        });
+        file = need(target).fsPath;
+      }
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: exporting the session…' },
+        () => e.exportSession(sessionId!, file!),
+      );
+      log.info(`Exported ${plural(r.checkpoints, 'checkpoint')} and ${plural(r.snapshots, 'snapshot')} (${r.bytes} bytes) to ${r.file}`);
+      if (!inv.args) void vscode.window.showInformationMessage(`Exported ${plural(r.checkpoints, 'checkpoint')} to ${r.file}.`);
+      return r;
+    }),
+
+    cmd(Commands.importSession, async (inv) => {
+      const e = await engine();
+      let file = inv.args ? uriPaths({ value: inv.args.file ?? inv.args.uri ?? inv.args.path ?? inv.args.value })[0] : undefined;
+      if (!file) {
+        if (inv.args) throw missing('file');
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Import Session', openLabel: 'Import', canSelectMany: false, filters: { 'Session Tree export': ['stexport'], 'All files': ['*'] },
+        });
+        file = need(picked?.[0]).fsPath;
+      }
+      const title = str(inv.args, 'title');
+      const s = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: checking and importing the session…' },
+        () => e.importSession(file!, title ? { title } : {}),
+      );
+      log.info(`Imported "${s.title}" (${plural(s.checkpointCount, 'checkpoint')}) from ${file}`);
+      tree.refreshNow();
+      if (!inv.args) {
+        const choice = await vscode.window.showInformationMessage(`Imported "${s.title}" with ${plural(s.checkpointCount, 'checkpoint')}. No file was changed.`, 'Switch to It');
+        if (choice === 'Switch to It') await e.switchSession(s.id);
+      }
+      return s;
+    }),
+
     cmd(Commands.verifyStore, async (inv) => {
       const e = await engine();
       const check = await vscode.window.withProgress(

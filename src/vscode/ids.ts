@@ -28,6 +28,8 @@ export const Commands = {
   showLog: 'sessionTree.showLog',
   verifyStore: 'sessionTree.verifyStore',
   repairStore: 'sessionTree.repairStore',
+  exportSession: 'sessionTree.exportSession',
+  importSession: 'sessionTree.importSession',
   openAllResults: 'sessionTree.openAllResults',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
