@@ -10,6 +10,7 @@ import { launchBrowser } from '../../test/harness/browser';
 import { freePort, installExtension, startCodeServer, type CodeServer } from '../../test/harness/codeServer';
 import { ARTIFACTS, CACHE, vsixPath } from '../../test/harness/paths';
 import { installCleanup, sleep } from '../../test/harness/processes';
+import { Workbench } from '../../test/ui/workbench';
 
 const DEMO = path.join(CACHE, 'demo');
 const HOME = path.join(DEMO, 'home');
@@ -65,30 +66,24 @@ function prepare(): void {
   writeFileSync(path.join(HOME, 'user-data', 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
 }
 
-/** Opens the demo in headless Chromium, waits for the demo checkpoints, saves a screenshot. */
+/** Opens the demo in headless Chromium, waits until the driver is done, saves a screenshot. */
 async function check(server: CodeServer): Promise<boolean> {
   const browser = await launchBrowser(path.join(DEMO, 'browser'));
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const wb = new Workbench(page, WORKSPACE, (_name, fn) => fn());
     await page.goto(server.url(WORKSPACE));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    const tree = page.locator('.sidebar').getByRole('tree', { name: 'Sessions', exact: true });
-    await tree.waitFor({ timeout: 60_000 });
-    const found = await tree
-      .getByRole('treeitem', { name: /experiment/ })
-      .first()
-      .waitFor({ timeout: 60_000 })
-      .then(() => true, () => false);
-    // Show the checkpoints of both branches.
-    for (let round = 0; round < 6; round++) {
-      const collapsed = tree.locator('[role="treeitem"][aria-expanded="false"]');
-      if ((await collapsed.count()) === 0) break;
-      await collapsed.first().locator('.monaco-tl-twistie').click();
-      await sleep(300);
-    }
+    await wb.waitReady();
+    await wb.openSessionTree();
+    // The driver's last checkpoint, on the first branch after visiting the second.
+    const found = await wb.findRow('Document the greeting', 90_000).then(
+      () => true,
+      () => false,
+    );
+    await sleep(1000);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo.png') });
-    console.log(`start: screenshot at ${path.join(ARTIFACTS, 'demo.png')}${found ? '' : ' (the demo branch did not show up)'}`);
+    console.log(`start: screenshot at ${path.join(ARTIFACTS, 'demo.png')}${found ? '' : ' (the demo checkpoints did not all show up)'}`);
     return found;
   } finally {
     await browser.close();

@@ -86,6 +86,7 @@ export class Workbench {
       await this.page.mouse.down();
       await this.page.mouse.move(box.x + width, y, { steps: 8 });
       await this.page.mouse.up();
+      await this.page.mouse.move(box.x + width + 200, y);
       return;
     }
   }
