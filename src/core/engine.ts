@@ -1378,7 +1378,7 @@ export class Engine {
       let stats = { added: 0, removed: 0, binary: false };
       if (out.length < WORKING_CHANGE_STATS_LIMIT) {
         try {
-          stats = lineStats(headVer.blob ? this.objects.get(this.hashOf(headVer.blob)) : undefined, cur.blob ? this.objects.get(this.hashOf(cur.blob)) : undefined);
+          stats = lineStats(headVer.blob ? this.objects.get(this.hashOf(headVer.blob), true) : undefined, cur.blob ? this.objects.get(this.hashOf(cur.blob), true) : undefined);
         } catch {
           /* counts are cosmetic */
         }
@@ -1420,7 +1420,7 @@ export class Engine {
       if (sameVer(before, after)) continue;
       let stats = { added: 0, removed: 0, binary: false };
       try {
-        stats = lineStats(before.blob ? this.objects.get(this.hashOf(before.blob)) : undefined, after.blob ? this.objects.get(this.hashOf(after.blob)) : undefined);
+        stats = lineStats(before.blob ? this.objects.get(this.hashOf(before.blob), true) : undefined, after.blob ? this.objects.get(this.hashOf(after.blob), true) : undefined);
       } catch {
         /* counts are cosmetic; a missing snapshot is reported by Verify Store */
       }

@@ -9,6 +9,22 @@
 // repeats each header (fixed 48 bytes) so opening reads only the indexes. A crash can leave a pack
 // longer than its index (records not yet indexed: re-read and re-indexed at open) or a torn last
 // record (cut off at open). Nothing refers to an object before `flush()` has made it durable.
+//
+// Codecs. An object's record is one of:
+// - raw (0) or deflate (1): the object's bytes on their own (the only codecs of stores written
+//   before 0.2; still read, and still written for objects that gain nothing from the others);
+// - delta (2): a new version of a file compressed with its previous version as the deflate
+//   dictionary: `[base hash 32][deflate stream]`. A few changed lines cost tens of bytes instead of
+//   the whole file. Chains are at most MAX_DEPTH long (header byte 41), so a read inflates at most
+//   that many records; bases always come earlier in the packs than their deltas;
+// - member (4) of a group (3): small objects written together (a first snapshot, a checkpoint's new
+//   files) are compressed as one stream — a group record, `hash` = sha256 of its uncompressed
+//   payload — followed by one member record per object, `[group record offset u32][offset in the
+//   payload u32]`; the group's hash field names it (sha256 of its members' hashes). Compressing
+//   64 KiB together instead of file by file was 2.4× faster and 20% smaller here (deflate's window
+//   spans neighbouring files; similar files sit in one folder).
+// Every read is checked against the object's sha256, whatever the codec; a damaged group or base
+// makes its members or deltas read as damaged, never as wrong bytes.
 import * as crypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
@@ -16,10 +32,29 @@ import * as zlib from 'node:zlib';
 
 export type Fs = typeof nodeFs;
 
-const HEADER = 48; // hash 32 | rawLen u32 | storedLen u32 | codec u8 | pad 3 | check u32
+const HEADER = 48; // hash 32 | rawLen u32 | storedLen u32 | codec u8 | depth u8 | pad 2 | check u32
 const CODEC_RAW = 0;
 const CODEC_DEFLATE = 1;
+const CODEC_DELTA = 2;
+const CODEC_GROUP = 3;
+const CODEC_MEMBER = 4;
 const MAX_PACK = 1 << 30;
+/** Longest chain of deltas a read may have to inflate. */
+const MAX_DEPTH = 8;
+/** Uncompressed size of a group. */
+const GROUP_TARGET = 64 * 1024;
+/** Objects at least this large are stored on their own. */
+const GROUP_MAX_MEMBER = 32 * 1024;
+/** A group is only worth its records when its members add up to this much. */
+const GROUP_MIN = 4 * 1024;
+/** Deltas are tried for objects (and bases) between these sizes; deflate's window is 32 KiB. */
+const DELTA_MIN = 64;
+const DELTA_MAX_BASE = 1 << 20;
+const DICTIONARY = 32 * 1024;
+/** Decoded objects kept in memory (a delta's base, a checkpoint's before/after versions). */
+const CACHE_BYTES = 16 * 1024 * 1024;
+const CACHE_MAX_OBJECT = 1 << 20;
+const GROUP_CACHE = 8;
 
 export class ObjectCorruptError extends Error {
   constructor(readonly hash: string, message: string) {
@@ -29,11 +64,12 @@ export class ObjectCorruptError extends Error {
 }
 
 interface Location {
-  pack: number;
+  pack: number; // -1: not written yet (its bytes are in `pending`)
   offset: number; // of the data, after the header
   stored: number;
   raw: number;
   codec: number;
+  depth: number;
 }
 
 interface Pack {
@@ -43,6 +79,14 @@ interface Pack {
   fd: number;
   idxFd: number;
   size: number; // bytes on disk
+}
+
+interface Header {
+  hash: string;
+  raw: number;
+  stored: number;
+  codec: number;
+  depth: number;
 }
 
 export interface ObjectStoreOptions {
@@ -63,6 +107,17 @@ function headerCheck(h: Buffer): number {
   return x;
 }
 
+function makeHeader(hash: string, raw: number, stored: number, codec: number, depth = 0): Buffer {
+  const header = Buffer.alloc(HEADER);
+  header.write(hash, 0, 32, 'hex');
+  header.writeUInt32LE(raw, 32);
+  header.writeUInt32LE(stored, 36);
+  header[40] = codec;
+  header[41] = depth;
+  header.writeUInt32LE(headerCheck(header), 44);
+  return header;
+}
+
 export class ObjectStore {
   private readonly fs: Fs;
   private readonly level: number;
@@ -77,6 +132,15 @@ export class ObjectStore {
   private bufferIdx: Buffer[] = [];
   private bufferSize = 0;
   private dirty = false;
+  // Objects stored but not yet in a record: the group being filled, and deltas (written after it,
+  // so that a delta's base always precedes it in the pack).
+  private readonly pending = new Map<string, Buffer>();
+  private grouped: { hash: string; data: Buffer }[] = [];
+  private groupedRaw = 0;
+  private deltas: { hash: string; data: Buffer; stored: Buffer; depth: number }[] = [];
+  private readonly cache = new Map<string, Buffer>();
+  private cacheBytes = 0;
+  private readonly groupCache = new Map<string, Buffer>();
   readonly diagnostics: string[] = [];
 
   constructor(readonly dir: string, options: ObjectStoreOptions = {}) {
@@ -99,9 +163,19 @@ export class ObjectStore {
     return this.index.keys();
   }
 
-  /** Stored size of an object in bytes (compressed), or undefined. */
+  /** Stored size of an object in bytes (compressed; a group member's share of its group), or undefined. */
   storedSize(hash: string): number | undefined {
-    return this.index.get(hash)?.stored;
+    const loc = this.index.get(hash);
+    if (!loc) return undefined;
+    if (loc.codec !== CODEC_MEMBER || loc.pack < 0) return loc.stored;
+    try {
+      const pack = this.packOf(loc.pack);
+      const ref = this.readRange(pack, loc.offset, 8);
+      const g = this.parseHeader(this.readRange(pack, ref.readUInt32LE(0), HEADER));
+      return g && g.raw ? loc.stored + Math.round((g.stored * loc.raw) / g.raw) : loc.stored;
+    } catch {
+      return loc.stored;
+    }
   }
 
   rawSize(hash: string): number | undefined {
@@ -145,6 +219,8 @@ export class ObjectStore {
     }
     let size = this.fs.fstatSync(fd).size;
     const pack: Pack = { id, file, idxFile, fd, idxFd, size };
+    // Readable while it loads: a delta found past the index may need a base earlier in it.
+    this.packs.push(pack);
     // 1. entries from the index, as far as they are whole and point inside the pack
     let indexedEnd = 0;
     let idxBytes = Buffer.alloc(0);
@@ -159,7 +235,7 @@ export class ObjectStore {
       const offset = indexedEnd + HEADER;
       if (!h || offset + h.stored > size) break;
       // The newest copy wins: a copy is only written again when the earlier one was damaged (Repair).
-      this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+      if (h.codec !== CODEC_GROUP) this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec, depth: h.depth });
       indexedEnd = offset + h.stored;
       goodIdx = p + HEADER;
     }
@@ -175,17 +251,17 @@ export class ObjectStore {
       const h = this.parseHeader(head);
       const offset = pos + HEADER;
       if (!h || offset + h.stored > size) break;
-      const stored = Buffer.alloc(h.stored);
-      this.fs.readSync(fd, stored, 0, h.stored, offset);
       let ok = false;
       try {
-        ok = sha256(this.decode(stored, h.codec, h.raw)) === h.hash;
+        const data = this.decodeAt(pack, h, offset);
+        // A group is whole when it inflates to its length; its members are checked one by one.
+        ok = h.codec === CODEC_GROUP || sha256(data) === h.hash;
       } catch {
         ok = false;
       }
       if (!ok) break;
       // The newest copy wins: a copy is only written again when the earlier one was damaged (Repair).
-      this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+      if (h.codec !== CODEC_GROUP) this.index.set(h.hash, { pack: id, offset, stored: h.stored, raw: h.raw, codec: h.codec, depth: h.depth });
       if (!this.readOnly) this.fs.writeSync(idxFd, Buffer.from(head));
       pos = offset + h.stored;
     }
@@ -199,34 +275,144 @@ export class ObjectStore {
       size = pos;
     }
     pack.size = size;
-    this.packs.push(pack);
   }
 
-  private parseHeader(h: Buffer): { hash: string; raw: number; stored: number; codec: number } | undefined {
-    if (h.readUInt32LE(44) !== headerCheck(h)) return undefined;
+  private parseHeader(h: Buffer): Header | undefined {
+    if (h.length < HEADER || h.readUInt32LE(44) !== headerCheck(h)) return undefined;
     const codec = h[40];
-    if (codec !== CODEC_RAW && codec !== CODEC_DEFLATE) return undefined;
-    return { hash: h.subarray(0, 32).toString('hex'), raw: h.readUInt32LE(32), stored: h.readUInt32LE(36), codec };
+    if (codec > CODEC_MEMBER) return undefined;
+    return { hash: h.subarray(0, 32).toString('hex'), raw: h.readUInt32LE(32), stored: h.readUInt32LE(36), codec, depth: h[41] };
   }
 
-  private decode(stored: Buffer, codec: number, raw: number): Buffer {
-    if (codec === CODEC_RAW) return stored;
-    const out = zlib.inflateRawSync(stored);
-    if (out.length !== raw) throw new Error(`length ${out.length} != ${raw}`);
+  private packOf(id: number): Pack {
+    const pack = this.packs.find((p) => p.id === id);
+    if (!pack) throw new Error('it points to a missing pack');
+    return pack;
+  }
+
+  /** Bytes of a pack, from disk or (past its written end) from the write buffer. */
+  private readRange(pack: Pack, start: number, length: number): Buffer {
+    if (pack === this.current && start + length > pack.size) {
+      // Still in the write buffer: read it from memory (a read never writes, so it cannot fail for a full disk).
+      return this.readBuffered(start - pack.size, length);
+    }
+    const out = Buffer.alloc(length);
+    const n = length ? this.fs.readSync(pack.fd, out, 0, length, start) : 0;
+    if (n !== length) throw new Error('it is truncated');
     return out;
   }
 
-  /** Stores bytes; returns their sha256 (hex). Storing what is already there costs a hash. */
-  put(data: Uint8Array): string {
+  /** The bytes a record stands for (a group's payload for a group), unchecked. */
+  private decodeAt(pack: Pack, h: Header, offset: number, stored?: Buffer): Buffer {
+    const bytes = stored ?? this.readRange(pack, offset, h.stored);
+    switch (h.codec) {
+      case CODEC_RAW:
+        return bytes;
+      case CODEC_DEFLATE:
+      case CODEC_GROUP: {
+        const out = zlib.inflateRawSync(bytes);
+        if (out.length !== h.raw) throw new Error(`length ${out.length} != ${h.raw}`);
+        return out;
+      }
+      case CODEC_DELTA: {
+        if (bytes.length < 32) throw new Error('its delta record is too short');
+        const baseHash = bytes.subarray(0, 32).toString('hex');
+        let base: Buffer;
+        try {
+          base = this.get(baseHash);
+        } catch (e) {
+          throw new Error(`its base snapshot ${baseHash.slice(0, 12)} is missing or damaged (${(e as Error).message})`);
+        }
+        const out = zlib.inflateRawSync(bytes.subarray(32), { dictionary: base.subarray(Math.max(0, base.length - DICTIONARY)) });
+        if (out.length !== h.raw) throw new Error(`length ${out.length} != ${h.raw}`);
+        return out;
+      }
+      case CODEC_MEMBER: {
+        if (bytes.length !== 8) throw new Error('its group reference is damaged');
+        const groupAt = bytes.readUInt32LE(0);
+        const at = bytes.readUInt32LE(4);
+        const payload = this.groupPayload(pack, groupAt);
+        if (at + h.raw > payload.length) throw new Error('its group reference is damaged');
+        return payload.subarray(at, at + h.raw);
+      }
+      default:
+        throw new Error(`unknown codec ${h.codec}`);
+    }
+  }
+
+  /** A group's uncompressed payload, checked against its hash (a few are kept in memory). */
+  private groupPayload(pack: Pack, groupAt: number): Buffer {
+    const key = `${pack.id}:${groupAt}`;
+    const hit = this.groupCache.get(key);
+    if (hit) return hit;
+    const g = groupAt + HEADER <= pack.size + this.bufferSize ? this.parseHeader(this.readRange(pack, groupAt, HEADER)) : undefined;
+    if (!g || g.codec !== CODEC_GROUP) throw new Error('its group record is missing or damaged');
+    const payload = this.decodeAt(pack, g, groupAt + HEADER);
+    if (this.groupCache.size >= GROUP_CACHE) this.groupCache.delete(this.groupCache.keys().next().value!);
+    this.groupCache.set(key, payload);
+    return payload;
+  }
+
+  /**
+   * Stores bytes; returns their sha256 (hex). Storing what is already there costs a hash. `base`:
+   * the hash of a likely similar object (the file's previous version), stored as a delta on it
+   * when that is clearly smaller.
+   */
+  put(data: Uint8Array, base?: string): string {
     const hash = sha256(data);
-    this.putWithHash(hash, data);
+    this.putWithHash(hash, data, base);
     return hash;
   }
 
-  putWithHash(hash: string, data: Uint8Array): void {
+  putWithHash(hash: string, data: Uint8Array, base?: string): void {
     if (this.index.has(hash)) return;
     if (this.readOnly) throw new Error('The snapshot store is read-only.');
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const buf = Buffer.from(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); // own copy
+    this.remember(hash, buf);
+    const delta = base !== undefined ? this.tryDelta(buf, base) : undefined;
+    if (delta) {
+      this.deltas.push({ hash, data: buf, stored: delta.stored, depth: delta.depth });
+      this.pending.set(hash, buf);
+      this.index.set(hash, { pack: -1, offset: 0, stored: delta.stored.length, raw: buf.length, codec: CODEC_DELTA, depth: delta.depth });
+    } else if (buf.length <= GROUP_MAX_MEMBER) {
+      if (this.groupedRaw + buf.length > GROUP_TARGET) this.closeBlocks();
+      this.grouped.push({ hash, data: buf });
+      this.groupedRaw += buf.length;
+      this.pending.set(hash, buf);
+      this.index.set(hash, { pack: -1, offset: 0, stored: 0, raw: buf.length, codec: CODEC_MEMBER, depth: 0 });
+    } else {
+      this.closeBlocks();
+      this.appendSingle(hash, buf);
+    }
+    this.dirty = true;
+    if (this.bufferSize >= 1 << 20) this.writeBuffer();
+  }
+
+  /** The delta encoding of `data` on `base`, when it is clearly smaller than `data` compressed alone. */
+  private tryDelta(data: Buffer, base: string): { stored: Buffer; depth: number } | undefined {
+    const loc = this.index.get(base);
+    if (!loc || data.length < DELTA_MIN || loc.raw < DELTA_MIN || loc.raw > DELTA_MAX_BASE || data.length > DELTA_MAX_BASE) return undefined;
+    const depth = (loc.codec === CODEC_DELTA ? loc.depth : 0) + 1;
+    if (depth > MAX_DEPTH) return undefined;
+    let baseData: Buffer;
+    try {
+      baseData = this.get(base, true);
+    } catch {
+      return undefined; // a damaged base: store the object whole
+    }
+    const dict = baseData.subarray(Math.max(0, baseData.length - DICTIONARY));
+    const z = zlib.deflateRawSync(data, { level: Math.max(this.level, 6), dictionary: dict });
+    // Worth a chain link only when it beats compressing the file alone by a wide margin
+    // (estimated: text compresses about 3× on its own).
+    if (z.length + 32 > data.length / 6) {
+      const alone = zlib.deflateRawSync(data, { level: this.level });
+      if (z.length + 32 > alone.length * 0.6) return undefined;
+    }
+    return { stored: Buffer.concat([Buffer.from(base, 'hex'), z]), depth };
+  }
+
+  /** One object as its own record (raw or deflate). */
+  private appendSingle(hash: string, buf: Buffer): void {
     let codec = CODEC_RAW;
     let stored: Buffer = buf;
     if (buf.length >= 64) {
@@ -236,20 +422,65 @@ export class ObjectStore {
         stored = z;
       }
     }
+    this.appendRecord(hash, buf.length, stored, codec, 0);
+  }
+
+  private appendRecord(hash: string, raw: number, stored: Buffer, codec: number, depth: number): number {
     const pack = this.writablePack(HEADER + stored.length);
-    const header = Buffer.alloc(HEADER);
-    Buffer.from(hash, 'hex').copy(header, 0);
-    header.writeUInt32LE(buf.length, 32);
-    header.writeUInt32LE(stored.length, 36);
-    header[40] = codec;
-    header.writeUInt32LE(headerCheck(header), 44);
-    const offset = pack.size + this.bufferSize + HEADER;
-    this.buffer.push(header, stored === buf ? Buffer.from(buf) : stored);
+    const header = makeHeader(hash, raw, stored.length, codec, depth);
+    const start = pack.size + this.bufferSize;
+    this.buffer.push(header, stored);
     this.bufferIdx.push(header);
     this.bufferSize += HEADER + stored.length;
-    this.index.set(hash, { pack: pack.id, offset, stored: stored.length, raw: buf.length, codec });
-    this.dirty = true;
-    if (this.bufferSize >= 1 << 20) this.writeBuffer();
+    if (codec !== CODEC_GROUP) {
+      this.index.set(hash, { pack: pack.id, offset: start + HEADER, stored: stored.length, raw, codec, depth });
+      this.pending.delete(hash);
+    }
+    return start;
+  }
+
+  /** Turns the objects waiting in memory into records: the group first, then deltas. */
+  private closeBlocks(): void {
+    const members = this.grouped;
+    const deltas = this.deltas;
+    this.grouped = [];
+    this.groupedRaw = 0;
+    this.deltas = [];
+    try {
+      this.appendBlocks(members, deltas);
+    } catch (e) {
+      // Whatever did not reach a record is forgotten, as a failed write forgets what it held.
+      for (const o of [...members, ...deltas]) if (this.index.get(o.hash)?.pack === -1) this.forget(o.hash);
+      throw e;
+    }
+  }
+
+  private appendBlocks(members: { hash: string; data: Buffer }[], deltas: { hash: string; data: Buffer; stored: Buffer; depth: number }[]): void {
+    let total = 0;
+    for (const m of members) total += m.data.length;
+    if (members.length >= 2 && total >= GROUP_MIN) {
+      const payload = Buffer.concat(members.map((m) => m.data), total);
+      const z = zlib.deflateRawSync(payload, { level: this.level });
+      if (z.length < total) {
+        // The group and its members go to one pack: make room for all of them at once.
+        this.writablePack(HEADER + z.length + members.length * (HEADER + 8));
+        // A group's "hash" only names it: its members are each checked against their own.
+        const groupAt = this.appendRecord(sha256(Buffer.from(members.map((m) => m.hash).join(''), 'hex')), total, z, CODEC_GROUP, 0);
+        let at = 0;
+        for (const m of members) {
+          const ref = Buffer.alloc(8);
+          ref.writeUInt32LE(groupAt, 0);
+          ref.writeUInt32LE(at, 4);
+          this.appendRecord(m.hash, m.data.length, ref, CODEC_MEMBER, 0);
+          at += m.data.length;
+        }
+      } else {
+        for (const m of members) this.appendSingle(m.hash, m.data);
+      }
+    } else {
+      for (const m of members) this.appendSingle(m.hash, m.data);
+    }
+    for (const d of deltas) this.appendRecord(d.hash, d.data.length, d.stored, CODEC_DELTA, d.depth);
   }
 
   private writablePack(extra: number): Pack {
@@ -285,8 +516,9 @@ export class ObjectStore {
     } catch (e) {
       for (const h of pendingHashes) {
         const loc = this.index.get(h);
-        if (loc && loc.pack === pack.id && loc.offset >= pack.size) this.index.delete(h);
+        if (loc && loc.pack === pack.id && loc.offset >= pack.size) this.forget(h);
       }
+      for (const k of [...this.groupCache.keys()]) if (k.startsWith(`${pack.id}:`)) this.groupCache.delete(k);
       // Cut back whatever part of the write landed, so the pack stays whole.
       try {
         this.fs.ftruncateSync(pack.fd, pack.size);
@@ -301,6 +533,7 @@ export class ObjectStore {
 
   /** Writes buffered objects to their pack (no fsync). A failure (disk full) forgets exactly those objects. */
   writeOut(): void {
+    this.closeBlocks();
     this.writeBuffer();
   }
 
@@ -332,7 +565,7 @@ export class ObjectStore {
 
   /** Makes every stored object durable (write + fsync). Call before saving anything that refers to them. */
   flush(): void {
-    this.writeBuffer();
+    this.writeOut();
     if (!this.dirty || !this.current) return;
     try {
       this.fs.fsyncSync(this.current.fd);
@@ -347,38 +580,56 @@ export class ObjectStore {
     this.dirty = false;
   }
 
-  /** The bytes of an object, checked against its hash. Throws ObjectCorruptError when missing or damaged. */
-  get(hash: string): Buffer {
+  private remember(hash: string, data: Buffer): void {
+    if (data.length > CACHE_MAX_OBJECT || this.cache.has(hash)) return;
+    this.cache.set(hash, data);
+    this.cacheBytes += data.length;
+    while (this.cacheBytes > CACHE_BYTES) {
+      const [k, v] = this.cache.entries().next().value!;
+      this.cache.delete(k);
+      this.cacheBytes -= v.length;
+    }
+  }
+
+  /**
+   * The bytes of an object, read from its pack and checked against its hash. Throws
+   * ObjectCorruptError when missing or damaged. `cached`: a copy kept in memory (checked when it
+   * was stored or read) will do — for line counts and delta bases, never for restores.
+   */
+  get(hash: string, cached = false): Buffer {
     const loc = this.index.get(hash);
     if (!loc) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is missing from the store.`);
-    const pack = this.packs.find((p) => p.id === loc.pack);
-    if (!pack) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} points to a missing pack.`);
-    let stored: Buffer;
-    if (pack === this.current && loc.offset + loc.stored > pack.size) {
-      // Still in the write buffer: read it from memory (a read never writes, so it cannot fail for a full disk).
-      stored = this.readBuffered(loc.offset - pack.size, loc.stored);
-    } else {
-      stored = Buffer.alloc(loc.stored);
-      const n = this.fs.readSync(pack.fd, stored, 0, loc.stored, loc.offset);
-      if (n !== loc.stored) throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is truncated.`);
+    const hit = this.pending.get(hash) ?? (cached ? this.cache.get(hash) : undefined);
+    if (hit) {
+      // Most recently used last.
+      if (this.cache.delete(hash)) this.cache.set(hash, hit);
+      return hit;
     }
     let data: Buffer;
     try {
-      data = this.decode(stored, loc.codec, loc.raw);
+      data = this.decodeAt(this.packOf(loc.pack), { hash, ...loc }, loc.offset);
     } catch (e) {
-      throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} cannot be decompressed: ${(e as Error).message}`);
+      const why = (e as Error).message;
+      if (why === 'it points to a missing pack') throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} points to a missing pack.`);
+      if (why === 'it is truncated') throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} is truncated.`);
+      throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} cannot be decompressed: ${why}`);
     }
     if (sha256(data) !== hash) {
       throw new ObjectCorruptError(hash, `Snapshot ${hash.slice(0, 12)} does not match its hash (damaged).`);
     }
+    if (loc.codec === CODEC_MEMBER) data = Buffer.from(data); // not a view that keeps the whole group alive
+    this.remember(hash, data);
     return data;
   }
 
-  /** Checks every object; returns the hashes that are missing or damaged. */
+  /** Checks every object (reading each from disk); returns the hashes that are missing or damaged. */
   verify(onProgress?: (done: number, total: number) => void): string[] {
+    this.writeOut();
     const bad: string[] = [];
     let done = 0;
-    for (const hash of this.index.keys()) {
+    // In pack order, so each group is inflated once.
+    const order = [...this.index.entries()].sort((a, b) => a[1].pack - b[1].pack || a[1].offset - b[1].offset).map(([h]) => h);
+    for (const hash of order) {
       try {
         this.get(hash);
       } catch {
@@ -392,6 +643,12 @@ export class ObjectStore {
   /** Drops an object from the index (a damaged one, so that it reads as missing and can be stored again). */
   forget(hash: string): void {
     this.index.delete(hash);
+    this.pending.delete(hash);
+    const c = this.cache.get(hash);
+    if (c) {
+      this.cache.delete(hash);
+      this.cacheBytes -= c.length;
+    }
   }
 
   /**
@@ -400,16 +657,19 @@ export class ObjectStore {
    * Returns the hashes it found a good copy of.
    */
   salvage(wanted: Set<string>): Set<string> {
-    this.writeBuffer();
+    this.writeOut();
     const found = new Set<string>();
     if (wanted.size === 0) return found;
-    const tryCopy = (pack: Pack, h: { hash: string; raw: number; stored: number; codec: number }, offset: number) => {
+    const tryCopy = (pack: Pack, h: Header, offset: number) => {
       if (!wanted.has(h.hash) || found.has(h.hash) || offset + h.stored > pack.size) return;
-      const stored = Buffer.alloc(h.stored);
       try {
-        if (this.fs.readSync(pack.fd, stored, 0, h.stored, offset) !== h.stored) return;
-        if (sha256(this.decode(stored, h.codec, h.raw)) === h.hash) {
-          this.index.set(h.hash, { pack: pack.id, offset, stored: h.stored, raw: h.raw, codec: h.codec });
+        if (sha256(this.decodeAt(pack, h, offset)) === h.hash) {
+          this.index.set(h.hash, { pack: pack.id, offset, stored: h.stored, raw: h.raw, codec: h.codec, depth: h.depth });
+          const c = this.cache.get(h.hash);
+          if (c) {
+            this.cache.delete(h.hash);
+            this.cacheBytes -= c.length;
+          }
           found.add(h.hash);
         }
       } catch {
@@ -446,6 +706,17 @@ export class ObjectStore {
     return this.packs.reduce((s, p) => s + p.size, 0) + this.bufferSize;
   }
 
+  /** The base a delta object is stored on, if it is a delta. */
+  private baseOf(hash: string): string | undefined {
+    const loc = this.index.get(hash);
+    if (!loc || loc.codec !== CODEC_DELTA || loc.pack < 0) return undefined;
+    try {
+      return this.readRange(this.packOf(loc.pack), loc.offset, 32).toString('hex');
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * Rewrites the packs keeping only `live` objects. The new pack is complete and durable before
    * any old pack is removed, so a crash midway leaves duplicates, never losses.
@@ -455,14 +726,22 @@ export class ObjectStore {
     const dead = [...this.index.keys()].filter((h) => !live(h));
     if (dead.length === 0) return { removed: 0, freedBytes: 0 };
     const before = this.diskSize();
-    const keep = [...this.index.keys()].filter(live).map((h) => [h, this.get(h)] as const);
+    // Bases before their deltas, so a delta whose base lives on stays a delta.
+    const keep = [...this.index.entries()]
+      .filter(([h]) => live(h))
+      .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].pack - b[1].pack || a[1].offset - b[1].offset)
+      .map(([h]) => {
+        const base = this.baseOf(h);
+        return [h, this.get(h, true), base !== undefined && live(base) ? base : undefined] as const;
+      });
     const oldPacks = this.packs.splice(0);
     const oldIndex = new Map(this.index);
     const oldCurrent = this.current;
     this.current = undefined;
     this.index.clear();
+    this.groupCache.clear();
     try {
-      for (const [h, data] of keep) this.putWithHash(h, data);
+      for (const [h, data, base] of keep) this.putWithHash(h, data, base);
       this.flush();
     } catch (e) {
       // Back to the old packs, which were never touched; the partly written new one goes.
@@ -483,6 +762,11 @@ export class ObjectStore {
       this.buffer = [];
       this.bufferIdx = [];
       this.bufferSize = 0;
+      this.grouped = [];
+      this.groupedRaw = 0;
+      this.deltas = [];
+      this.pending.clear();
+      this.groupCache.clear();
       throw e;
     }
     for (const p of oldPacks) {

@@ -22,7 +22,17 @@ const contentArb = fc.oneof(
   fc.constant(Buffer.from([0, 1, 2, 0, 255, 254])),
   fc.string({ maxLength: 60 }).map((s) => Buffer.from(s)),
   fc.uint8Array({ minLength: 100, maxLength: 3000 }).map((a) => Buffer.from(a)),
+  // Versions of one source-like text, each a small edit of the others: stored as deltas on a
+  // file's previous version and in groups with other files (see src/storage/objects.ts).
+  { weight: 4, arbitrary: fc.tuple(fc.constant(0), fc.nat(400), fc.string({ maxLength: 30 })).map(([seed, at, s]) => editedText(seed, at, s)) },
 );
+
+function editedText(seed: number, at: number, insert: string): Buffer {
+  const lines: string[] = [];
+  for (let i = 0; i < 120 + seed * 60; i++) lines.push(`  const value${seed}_${i} = compute(${i % 7}, 'item ${(i * 31 + seed) % 97}');`);
+  lines.splice(at % lines.length, at % 3, insert);
+  return Buffer.from(lines.join('\n') + '\n');
+}
 
 type Op =
   | { t: 'write'; p: number; c: Buffer }
