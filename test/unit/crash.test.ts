@@ -393,7 +393,7 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
         // Keep the evidence for a failing trial.
         const keep = path.join(dir, '..', `st-crash-failed-${chainSeed}-${t}`);
         fs.cpSync(dir, keep, { recursive: true, verbatimSymlinks: true });
-        figures.problems.push(`  (evidence kept in ${keep})`);
+        figures.problems.push(`  (evidence kept in ${keep}; rerun with CRASH_ONLY=${chainSeed} CRASH_POLICY=${policy})`);
         return;
       }
     }
@@ -428,6 +428,11 @@ describe('crash trials', () => {
     const chains: { seed: number; n: number; policy: 'always' | 'debounced' }[] = [];
     for (let left = TRIALS; left > 0; left -= CHAIN) {
       chains.push({ seed: Math.floor(rand() * 1e9), n: Math.min(CHAIN, left), policy: rand() < 0.7 ? 'always' : 'debounced' });
+    }
+    // Reproduce one chain of a failed run: CRASH_ONLY=<chain seed> (in the evidence folder's name),
+    // CRASH_POLICY=always|debounced.
+    if (process.env.CRASH_ONLY) {
+      chains.splice(0, chains.length, { seed: Number(process.env.CRASH_ONLY), n: CHAIN, policy: process.env.CRASH_POLICY === 'debounced' ? 'debounced' : 'always' });
     }
     let next = 0;
     const worker = async () => {
