@@ -90,6 +90,7 @@ if timeout 300 npx tsc -p . --noEmit </dev/null; then
   echo "typecheck: passed"
 else
   echo "typecheck: failed"
+  summary+=("typecheck: failed (see the errors above)")
   status=1
 fi
 times+=("typecheck $((SECONDS - started)) s")
