@@ -749,16 +749,22 @@ export class Engine {
    * Brings one file's mirror entry up to date. `force` re-reads even when the stat looks unchanged.
    * Returns an error message when the file could not be read (the mirror keeps the old version).
    */
-  private refreshPath(root: RootFolder, rel: string, key: string, force: boolean): string | undefined {
-    const abs = path.join(root.path, ...rel.split('/'));
+  private refreshPath(
+    root: RootFolder, rel: string, key: string, force: boolean,
+    /** From a walk: the file's stat, and its folders are known not to be excluded. */
+    walked?: { st: nodeFs.Stats; abs: string },
+  ): string | undefined {
+    const abs = walked?.abs ?? path.join(root.path, ...rel.split('/'));
     const p = this.pathKeyToId.get(key);
     const existing = p !== undefined ? this.mirror.get(p) : undefined;
-    let st: nodeFs.Stats | undefined;
-    try {
-      st = this.fs.lstatSync(abs);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return describeIoError(e, abs, 'read');
+    let st: nodeFs.Stats | undefined = walked?.st;
+    if (!st) {
+      try {
+        st = this.fs.lstatSync(abs);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') return describeIoError(e, abs, 'read');
+      }
     }
     // A folder, link or other non-file where the file was: the file is gone (a rewind can bring it back).
     if (!st || !st.isFile()) {
@@ -768,7 +774,7 @@ export class Engine {
       }
       return undefined;
     }
-    const why = this.tracking.excludedWithAncestors(root.path, rel, false) ?? this.tracking.tooLarge(st.size);
+    const why = (walked ? this.tracking.excluded(root.path, rel, false) : this.tracking.excludedWithAncestors(root.path, rel, false)) ?? this.tracking.tooLarge(st.size);
     if (why) {
       if (p !== undefined) this.markUntracked(p);
       return undefined;
@@ -824,29 +830,51 @@ export class Engine {
   }
 
   private walk(root: RootFolder, startRel: string, seen: Set<number>): number {
+    // Below the start, a folder is only entered when it is not excluded, so files need no ancestor checks.
+    if (startRel !== '' && this.tracking.excludedWithAncestors(root.path, startRel, true)) return 0;
     const stack = [startRel];
     let count = 0;
     while (stack.length) {
       const dirRel = stack.pop()!;
+      const dirAbs = dirRel ? path.join(root.path, ...dirRel.split('/')) : root.path;
       let entries: nodeFs.Dirent[];
       try {
-        entries = this.fs.readdirSync(path.join(root.path, ...dirRel.split('/').filter(Boolean)), { withFileTypes: true });
+        entries = this.fs.readdirSync(dirAbs, { withFileTypes: true });
       } catch (e) {
-        this.log('warn', describeIoError(e, path.join(root.path, dirRel), 'list'));
+        this.log('warn', describeIoError(e, dirAbs, 'list'));
         continue;
       }
+      // No `.gitignore` here: the rules need not try to read one.
+      if (!entries.some((e) => e.name === '.gitignore')) this.tracking.noGitignoreIn(root.path, dirRel);
       for (const ent of entries) {
         const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
         if (ent.isDirectory()) {
           if (!this.tracking.excluded(root.path, rel, true)) stack.push(rel);
         } else if (ent.isFile()) {
           if (this.tracking.excluded(root.path, rel, false)) continue;
-          const key = `${root.name}/${rel}`;
-          const err = this.refreshPath(root, rel, key, false);
-          if (err) this.log('warn', err);
-          const p = this.pathKeyToId.get(key);
-          if (p !== undefined) seen.add(p);
           if (++count % 2000 === 0) this.emit({ type: 'progress', progress: { phase: 'scan', done: count } });
+          const key = `${root.name}/${rel}`;
+          const abs = dirAbs + path.sep + ent.name;
+          let st: nodeFs.Stats;
+          try {
+            st = this.fs.lstatSync(abs);
+          } catch {
+            continue; // gone since the listing: as if it had not been listed
+          }
+          // The common case costs one lstat: a file whose stat is trusted and unchanged.
+          const p = this.pathKeyToId.get(key);
+          const e = p !== undefined ? this.mirror.get(p) : undefined;
+          if (
+            e && !e.untracked && !e.racy && st.isFile() && e.size === st.size && e.mtime === st.mtimeMs &&
+            e.ino === st.ino && e.mode === (st.mode & 0o777) && !this.tracking.tooLarge(st.size)
+          ) {
+            seen.add(p!);
+            continue;
+          }
+          const err = this.refreshPath(root, rel, key, false, { st, abs });
+          if (err) this.log('warn', err);
+          const id = this.pathKeyToId.get(key);
+          if (id !== undefined) seen.add(id);
         }
       }
     }

@@ -43,6 +43,16 @@ export class Tracking {
     this.userIgnore = ignore({ allowRelativePaths: true }).add(rules.exclude.filter((p) => p.trim() !== ''));
   }
 
+  /** A walk found no `.gitignore` in this folder: nothing to read there (until `invalidate`). */
+  noGitignoreIn(rootPath: string, dirRel: string): void {
+    let perRoot = this.cache.get(rootPath);
+    if (!perRoot) {
+      perRoot = new Map();
+      this.cache.set(rootPath, perRoot);
+    }
+    if (!perRoot.has(dirRel)) perRoot.set(dirRel, null);
+  }
+
   /** Forget cached `.gitignore` matchers of a root (all, or one directory). */
   invalidate(rootPath: string, dirRel?: string): void {
     if (dirRel === undefined) this.cache.delete(rootPath);
