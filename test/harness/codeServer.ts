@@ -1,8 +1,9 @@
 // Starts code-server (a real VS Code workbench and extension host, from .cache/) on 127.0.0.1 and
 // stops it as a process group.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { CODE_SERVER_ENTRY, NODE24 } from './paths';
 import { killGroup, sleep, spawnGroup } from './processes';
@@ -104,8 +105,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     ...(options.args ?? []),
   ];
   const log = createWriteStream(logFile, { flags: 'a' });
+  // VS Code puts its IPC sockets (vscode-ipc-*, vscode-git-*) in the temp folder: a short one of
+  // our own (socket paths are limited to 107 bytes), removed when code-server stops.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'st-cs-'));
   const proc = spawnGroup('code-server', NODE24, args, {
-    env: { ...process.env, ...isolatedEnv(home), ...options.env },
+    env: { ...process.env, ...isolatedEnv(home), TMPDIR: tmp, ...options.env },
   });
   proc.child.stdout?.pipe(log);
   proc.child.stderr?.pipe(log);
@@ -113,6 +117,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const stop = async () => {
     await killGroup(proc);
     log.end();
+    rmSync(tmp, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 60_000;
