@@ -198,6 +198,8 @@ export class Engine {
   private announced = new Set<string>();
   /** Paths whose current bytes could not be captured, with why; a restore will not overwrite them. */
   private captureFailures = new Map<number, string>();
+  /** Folder keys with tracked files below them (built when first needed): a deleted path that is not one needs no search. */
+  private dirKeys: Set<string> | undefined;
   private manifestCache = new Map<string, Manifest>();
   private changesCache = new Map<number, ChangeRecord[]>();
   private scanStartedAt = 0;
@@ -532,6 +534,7 @@ export class Engine {
     this.hashToBlob.clear();
     this.blobToHash = [];
     this.mirror.clear();
+    this.dirKeys = undefined;
     this.pending.clear();
     this.cps.clear();
     this.sessionsById.clear();
@@ -646,6 +649,7 @@ export class Engine {
       this.run('DELETE FROM mirror WHERE path = ?', [p]);
       return;
     }
+    if (this.dirKeys && !this.mirror.has(p)) this.addDirKeys(this.pathIdToKey[p]);
     this.mirror.set(p, e);
     const ino = e.untracked ? -2 : e.racy ? -1 : e.ino;
     this.run('INSERT OR REPLACE INTO mirror(path, blob, size, mtime, mode, ino) VALUES (?, ?, ?, ?, ?, ?)', [
@@ -751,14 +755,14 @@ export class Engine {
    */
   private refreshPath(
     root: RootFolder, rel: string, key: string, force: boolean,
-    /** From a walk: the file's stat, and its folders are known not to be excluded. */
-    walked?: { st: nodeFs.Stats; abs: string },
+    /** Its lstat already made (undefined: it does not exist); `walked`: its folders are known not to be excluded. */
+    known?: { st: nodeFs.Stats | undefined; abs: string; walked?: boolean },
   ): string | undefined {
-    const abs = walked?.abs ?? path.join(root.path, ...rel.split('/'));
+    const abs = known?.abs ?? path.join(root.path, ...rel.split('/'));
     const p = this.pathKeyToId.get(key);
     const existing = p !== undefined ? this.mirror.get(p) : undefined;
-    let st: nodeFs.Stats | undefined = walked?.st;
-    if (!st) {
+    let st: nodeFs.Stats | undefined = known?.st;
+    if (!known) {
       try {
         st = this.fs.lstatSync(abs);
       } catch (e) {
@@ -774,7 +778,7 @@ export class Engine {
       }
       return undefined;
     }
-    const why = (walked ? this.tracking.excluded(root.path, rel, false) : this.tracking.excludedWithAncestors(root.path, rel, false)) ?? this.tracking.tooLarge(st.size);
+    const why = (known?.walked ? this.tracking.excluded(root.path, rel, false) : this.tracking.excludedWithAncestors(root.path, rel, false)) ?? this.tracking.tooLarge(st.size);
     if (why) {
       if (p !== undefined) this.markUntracked(p);
       return undefined;
@@ -871,7 +875,7 @@ export class Engine {
             seen.add(p!);
             continue;
           }
-          const err = this.refreshPath(root, rel, key, false, { st, abs });
+          const err = this.refreshPath(root, rel, key, false, { st, abs, walked: true });
           if (err) this.log('warn', err);
           const id = this.pathKeyToId.get(key);
           if (id !== undefined) seen.add(id);
@@ -888,6 +892,22 @@ export class Engine {
       this.scanStartedAt = this.clock();
       for (const abs of paths) this.refreshAbs(abs, true);
     });
+  }
+
+  private hasFilesUnder(key: string): boolean {
+    if (!this.dirKeys) {
+      this.dirKeys = new Set();
+      for (const p of this.mirror.keys()) this.addDirKeys(this.pathIdToKey[p]);
+    }
+    return this.dirKeys.has(key);
+  }
+
+  private addDirKeys(key: string): void {
+    for (let i = key.lastIndexOf('/'); i > 0; i = key.lastIndexOf('/', i - 1)) {
+      const dir = key.slice(0, i);
+      if (this.dirKeys!.has(dir)) return; // and so are its ancestors
+      this.dirKeys!.add(dir);
+    }
   }
 
   private refreshAbs(abs: string, force: boolean): string | undefined {
@@ -909,7 +929,7 @@ export class Engine {
       if (!this.tracking.excludedWithAncestors(loc.root.path, loc.rel, true)) this.rescanUnder(loc.root, loc.rel);
       return undefined;
     }
-    if (!st) {
+    if (!st && this.hasFilesUnder(loc.key)) {
       // A deleted folder: every file we know under it is gone.
       const prefix = loc.key + '/';
       for (const [p] of [...this.mirror]) {
@@ -919,7 +939,7 @@ export class Engine {
         }
       }
     }
-    return this.refreshPath(loc.root, loc.rel, loc.key, force);
+    return this.refreshPath(loc.root, loc.rel, loc.key, force, { st, abs: path.resolve(abs) });
   }
 
   private rescanUnder(root: RootFolder, dirRel: string): void {

@@ -33,6 +33,8 @@ export class Tracking {
   private readonly userIgnore: Ignore;
   // per root path → per directory (relative, '' for the root) → its .gitignore matcher (null: none)
   private readonly cache = new Map<string, Map<string, Ignore | null>>();
+  // per root path → folder (relative) → why it or an ancestor is excluded (null: it is not)
+  private readonly folderVerdicts = new Map<string, Map<string, string | null>>();
 
   constructor(
     readonly rules: TrackingRules,
@@ -57,6 +59,8 @@ export class Tracking {
   invalidate(rootPath: string, dirRel?: string): void {
     if (dirRel === undefined) this.cache.delete(rootPath);
     else this.cache.get(rootPath)?.delete(dirRel);
+    // A folder's rules decide for everything below it.
+    this.folderVerdicts.delete(rootPath);
   }
 
   private matcher(rootPath: string, dirRel: string): Ignore | null {
@@ -110,12 +114,23 @@ export class Tracking {
   }
 
   excludedWithAncestors(rootPath: string, rel: string, isDir: boolean): string | undefined {
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const why = this.excluded(rootPath, parts.slice(0, i).join('/'), true);
-      if (why) return why;
+    const slash = rel.lastIndexOf('/');
+    return (slash > 0 ? this.folderExcluded(rootPath, rel.slice(0, slash)) : undefined) ?? this.excluded(rootPath, rel, isDir);
+  }
+
+  /** A folder, or one of its ancestors (the topmost first), is excluded: why. Remembered until `invalidate`. */
+  private folderExcluded(rootPath: string, dirRel: string): string | undefined {
+    let perRoot = this.folderVerdicts.get(rootPath);
+    if (!perRoot) {
+      perRoot = new Map();
+      this.folderVerdicts.set(rootPath, perRoot);
     }
-    return this.excluded(rootPath, rel, isDir);
+    const known = perRoot.get(dirRel);
+    if (known !== undefined) return known ?? undefined;
+    const slash = dirRel.lastIndexOf('/');
+    const why = (slash > 0 ? this.folderExcluded(rootPath, dirRel.slice(0, slash)) : undefined) ?? this.excluded(rootPath, dirRel, true);
+    perRoot.set(dirRel, why ?? null);
+    return why;
   }
 
   tooLarge(size: number): string | undefined {
