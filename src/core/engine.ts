@@ -198,6 +198,8 @@ export class Engine {
   private announced = new Set<string>();
   /** Paths whose current bytes could not be captured, with why; a restore will not overwrite them. */
   private captureFailures = new Map<number, string>();
+  /** During a restore's writes: folders already found to be real folders inside the workspace. */
+  private safeDirs: Set<string> | undefined;
   /** Folder keys with tracked files below them (built when first needed): a deleted path that is not one needs no search. */
   private dirKeys: Set<string> | undefined;
   private manifestCache = new Map<string, Manifest>();
@@ -1807,6 +1809,8 @@ export class Engine {
       if (ra !== rb) return ra ? -1 : 1;
       return ra ? b.out.key.localeCompare(a.out.key) : a.out.key.localeCompare(b.out.key);
     });
+    // Folders checked once per restore (each file's path is still checked, folder by folder).
+    this.safeDirs = new Set();
     try {
       for (const e of applyOrder) {
         const base: RestoreFileResult = { path: e.out.path, key: e.out.key, status: 'skipped', before: e.out.current, after: e.out.current };
@@ -1826,6 +1830,7 @@ export class Engine {
         results.push(r);
       }
     } finally {
+      this.safeDirs = undefined;
       // 4. Record where the workspace now is, then drop the journal.
       results.sort((a, b) => a.key.localeCompare(b.key));
       const recordRestore = () => {
@@ -1896,7 +1901,8 @@ export class Engine {
     const loc = this.rootOfKey(plan.key)!;
     const abs = plan.path;
     try {
-      const unsafe = this.unsafePath(loc.root, loc.rel, tgt.blob !== 0);
+      const probe = { missing: false };
+      const unsafe = this.unsafePath(loc.root, loc.rel, tgt.blob !== 0, probe);
       if (unsafe) {
         res.status = unsafe.skip ? 'skipped' : 'failed';
         res.reason = unsafe.reason;
@@ -1942,8 +1948,10 @@ export class Engine {
         res.reason = e instanceof ObjectCorruptError ? e.message : `the stored content could not be read: ${(e as Error).message}`;
         return res;
       }
-      this.fs.mkdirSync(path.dirname(abs), { recursive: true });
-      if (this.unsafePath(loc.root, loc.rel, true)) throw new Error('a folder on the path changed while writing');
+      if (probe.missing) {
+        this.fs.mkdirSync(path.dirname(abs), { recursive: true });
+        if (this.unsafePath(loc.root, loc.rel, true)) throw new Error('a folder on the path changed while writing');
+      }
       const tmp = tempPathFor(abs);
       try {
         this.fs.writeFileSync(tmp, data, { mode: tgt.mode });
@@ -1970,20 +1978,23 @@ export class Engine {
   }
 
   /** Refuses writes that would leave the workspace or pass through a symbolic link. */
-  private unsafePath(root: RootFolder, rel: string, creating: boolean): { reason: string; skip?: boolean } | undefined {
+  private unsafePath(root: RootFolder, rel: string, creating: boolean, probe?: { missing: boolean }): { reason: string; skip?: boolean } | undefined {
     const parts = rel.split('/');
     if (parts.some((x) => x === '..' || x === '' || x === '.')) return { reason: 'the path is not a plain relative path inside the workspace' };
     let cur = root.path;
     for (let i = 0; i < parts.length - 1; i++) {
       cur = path.join(cur, parts[i]);
+      if (this.safeDirs?.has(cur)) continue;
       let st: nodeFs.Stats;
       try {
         st = this.fs.lstatSync(cur);
       } catch {
+        if (probe) probe.missing = true;
         break; // missing folders are created below a checked one
       }
       if (st.isSymbolicLink()) return { reason: `the folder ${cur} is a symbolic link; Session Tree never writes through links` };
       if (!st.isDirectory()) return { reason: `${cur} is a file where a folder is needed` };
+      this.safeDirs?.add(cur);
     }
     const abs = path.join(root.path, ...parts);
     try {
@@ -2003,6 +2014,7 @@ export class Engine {
       try {
         if (this.fs.readdirSync(d).length > 0) return;
         this.fs.rmdirSync(d);
+        this.safeDirs?.delete(d);
       } catch {
         return;
       }
