@@ -144,6 +144,8 @@ const saveFailures = new WeakSet<object>();
 
 const DEFAULT_BRANCH = 'main';
 const WORKING_CHANGE_STATS_LIMIT = 500;
+/** Before a deferred open has read the mirror, this many working changes are read row by row. */
+const WORKING_CHANGES_PEEK = 200;
 const MAX_NAME = 200;
 const MAX_ROLLBACK_SCAN = 1_000_000;
 
@@ -170,7 +172,14 @@ export class Engine {
 
   private storeDb!: StoreDb;
   private db!: Database;
-  private objects!: ObjectStore;
+  private openedObjects: ObjectStore | undefined;
+  /** The snapshot store, opened (its pack indexes read) when first needed. */
+  private get objects(): ObjectStore {
+    if (!this.openedObjects) this.openObjects();
+    return this.openedObjects!;
+  }
+  /** Set by `open({ deferScan: true })` until `startupScan` (or the first change) has run. */
+  private startupDue = false;
   private stmts = new Map<string, Statement>();
   /** Statements that wrote to the database; tells a mutation that changed nothing from one that did. */
   private writes = 0;
@@ -182,13 +191,35 @@ export class Engine {
   /** A restore whose final save failed left its journal: dropped at the next successful save. */
   private journalAwaitingSave = false;
 
-  // interned ids
-  private pathKeyToId = new Map<string, number>();
-  private pathIdToKey: string[] = [];
-  private hashToBlob = new Map<string, number>();
-  private blobToHash: string[] = [];
+  // Interned ids and the mirror: the largest tables, read when first needed (`loadBig`), so that
+  // opening a large store and painting its tree does not wait for them.
+  private bigLoaded = false;
+  private loadedPathKeyToId = new Map<string, number>();
+  private loadedPathIdToKey: string[] = [];
+  private loadedHashToBlob = new Map<string, number>();
+  private loadedBlobToHash: string[] = [];
+  private loadedMirror = new Map<number, MirrorEntry>();
+  private get pathKeyToId(): Map<string, number> {
+    if (!this.bigLoaded) this.loadBig();
+    return this.loadedPathKeyToId;
+  }
+  private get pathIdToKey(): string[] {
+    if (!this.bigLoaded) this.loadBig();
+    return this.loadedPathIdToKey;
+  }
+  private get hashToBlob(): Map<string, number> {
+    if (!this.bigLoaded) this.loadBig();
+    return this.loadedHashToBlob;
+  }
+  private get blobToHash(): string[] {
+    if (!this.bigLoaded) this.loadBig();
+    return this.loadedBlobToHash;
+  }
+  private get mirror(): Map<number, MirrorEntry> {
+    if (!this.bigLoaded) this.loadBig();
+    return this.loadedMirror;
+  }
 
-  private mirror = new Map<number, MirrorEntry>();
   private pending = new Map<number, Ver>();
   private cps = new Map<number, CpNode>();
   private sessionsById = new Map<number, SessionRow>();
@@ -220,7 +251,13 @@ export class Engine {
 
   // ───────────────────────────── lifecycle ─────────────────────────────
 
-  async open(): Promise<OpenReport> {
+  /**
+   * Opens the store. `deferScan`: return once the metadata a first paint needs is read (sessions,
+   * branches, checkpoints, working changes as last saved); the rest — snapshot indexes, mirror,
+   * interrupted-restore recovery, the scan for changes made while closed — runs in `startupScan`,
+   * or before the first call that changes anything.
+   */
+  async open(options: { deferScan?: boolean } = {}): Promise<OpenReport> {
     if (this.opened) throw new EngineError('invalid-argument', 'The store is already open.');
     this.readOnly = false;
     this.readOnlyReason = '';
@@ -253,25 +290,72 @@ export class Engine {
       this.readOnlyReason = `the store was written by a newer version of Session Tree (schema ${opened.newerSchema})`;
       diagnostics.push(`The store is from a newer version of Session Tree; it is open read-only.`);
     }
-    try {
-      this.objects = new ObjectStore(path.join(this.storageDir, 'objects'), {
-        fs: this.fs,
-        level: this.options.compressionLevel,
-        readOnly: this.readOnly,
-      });
-    } catch (e) {
-      this.db.close();
-      this.releaseLock();
-      throw ioError(e, 'Could not open the snapshot store');
+    const defer = options.deferScan === true && !this.readOnly;
+    if (!defer) {
+      try {
+        this.openObjects();
+      } catch (e) {
+        this.db.close();
+        this.releaseLock();
+        throw ioError(e, 'Could not open the snapshot store');
+      }
+      diagnostics.push(...this.objects.diagnostics);
     }
-    diagnostics.push(...this.objects.diagnostics);
-    this.loadCaches();
+    this.loadSmall();
+    this.bigLoaded = false;
+    if (!defer) this.loadBig();
     this.opened = true;
     const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
     if (this.readOnly) {
       report.tracked = this.mirror.size;
       return report;
     }
+    if (defer) {
+      this.startupDue = true;
+      return report;
+    }
+    return this.startup(report);
+  }
+
+  /** The rest of a deferred open (see `open`); reports what it found. Nothing to do otherwise. */
+  async startupScan(): Promise<OpenReport> {
+    this.ensureOpen();
+    const report: OpenReport = { diagnostics: [], usedBackup: false, scanned: 0, tracked: 0 };
+    if (!this.startupDue) {
+      report.tracked = this.trackedCount();
+      return report;
+    }
+    return this.runStartup(report);
+  }
+
+  private runStartup(report: OpenReport): OpenReport {
+    if (!this.openedObjects) {
+      try {
+        this.openObjects();
+      } catch (e) {
+        this.startupDue = false;
+        this.opened = false;
+        this.db.close();
+        this.releaseLock();
+        throw ioError(e, 'Could not open the snapshot store');
+      }
+      report.diagnostics.push(...this.objects.diagnostics);
+    }
+    return this.startup(report);
+  }
+
+  private openObjects(): void {
+    this.openedObjects = new ObjectStore(path.join(this.storageDir, 'objects'), {
+      fs: this.fs,
+      level: this.options.compressionLevel,
+      readOnly: this.readOnly,
+    });
+  }
+
+  /** Interrupted-restore recovery, then the scan for changes made while the store was closed. */
+  private startup(report: OpenReport): OpenReport {
+    this.startupDue = false;
+    const diagnostics = report.diagnostics;
     try {
       report.recoveredRestore = this.recoverJournal();
       this.transact(() => {
@@ -305,7 +389,7 @@ export class Engine {
         // Nothing half-done stays open: the store can be opened again once the cause is gone.
         this.opened = false;
         try {
-          this.objects.close();
+          this.openedObjects?.close();
         } catch {
           /* closing after a failure: its error is the one to report */
         }
@@ -332,7 +416,9 @@ export class Engine {
     }
     for (const s of this.stmts.values()) s.free();
     this.stmts.clear();
-    this.objects.close();
+    this.openedObjects?.close();
+    this.openedObjects = undefined;
+    this.startupDue = false;
     this.db.close();
     this.opened = false;
   }
@@ -431,6 +517,11 @@ export class Engine {
   private ensureWritable(): void {
     this.ensureOpen();
     if (this.readOnly) throw new EngineError('read-only-store', `The store is read-only: ${this.readOnlyReason}.`);
+    // A deferred open: nothing changes before interrupted restores are recovered and the scan ran.
+    if (this.startupDue) {
+      const report = this.runStartup({ diagnostics: [], usedBackup: false, scanned: 0, tracked: 0 });
+      for (const d of report.diagnostics) this.log('warn', d);
+    }
   }
 
   // ───────────────────────────── persistence ─────────────────────────────
@@ -513,7 +604,7 @@ export class Engine {
       this.saveTimer = undefined;
     }
     try {
-      this.objects.flush();
+      this.openedObjects?.flush(); // not opened yet (a deferred open): nothing stored since
       this.storeDb.save(this.db);
     } catch (e) {
       const err = ioError(e, 'Could not save the Session Tree store', 'The last saved copy is intact; Session Tree tries again at the next change.');
@@ -531,33 +622,44 @@ export class Engine {
   }
 
   private loadCaches(): void {
-    this.pathKeyToId.clear();
-    this.pathIdToKey = [];
-    this.hashToBlob.clear();
-    this.blobToHash = [];
-    this.mirror.clear();
+    this.loadSmall();
+    this.loadBig();
+  }
+
+  /** Interned paths and contents, and the mirror. */
+  private loadBig(): void {
+    this.bigLoaded = true;
+    this.loadedPathKeyToId.clear();
+    this.loadedPathIdToKey = [];
+    this.loadedHashToBlob.clear();
+    this.loadedBlobToHash = [];
+    this.loadedMirror.clear();
     this.dirKeys = undefined;
+    this.forEachRow('SELECT id, key FROM paths', (r) => {
+      this.loadedPathKeyToId.set(r[1] as string, r[0] as number);
+      this.loadedPathIdToKey[r[0] as number] = r[1] as string;
+    });
+    this.forEachRow('SELECT id, hash FROM blobs', (r) => {
+      const h = Buffer.from(r[1] as Uint8Array).toString('hex');
+      this.loadedHashToBlob.set(h, r[0] as number);
+      this.loadedBlobToHash[r[0] as number] = h;
+    });
+    this.forEachRow('SELECT path, blob, size, mtime, mode, ino FROM mirror', (r) => {
+      const ino = r[5] as number;
+      this.loadedMirror.set(r[0] as number, {
+        blob: r[1] as number, size: r[2] as number, mtime: r[3] as number, mode: r[4] as number,
+        ino: Math.max(ino, 0), racy: ino === -1, untracked: ino === -2,
+      });
+    });
+  }
+
+  /** Sessions, branches, checkpoints and working changes: what a first paint needs. */
+  private loadSmall(): void {
     this.pending.clear();
     this.cps.clear();
     this.sessionsById.clear();
     this.branches.clear();
     this.changesCache.clear();
-    this.forEachRow('SELECT id, key FROM paths', (r) => {
-      this.pathKeyToId.set(r[1] as string, r[0] as number);
-      this.pathIdToKey[r[0] as number] = r[1] as string;
-    });
-    this.forEachRow('SELECT id, hash FROM blobs', (r) => {
-      const h = Buffer.from(r[1] as Uint8Array).toString('hex');
-      this.hashToBlob.set(h, r[0] as number);
-      this.blobToHash[r[0] as number] = h;
-    });
-    this.forEachRow('SELECT path, blob, size, mtime, mode, ino FROM mirror', (r) => {
-      const ino = r[5] as number;
-      this.mirror.set(r[0] as number, {
-        blob: r[1] as number, size: r[2] as number, mtime: r[3] as number, mode: r[4] as number,
-        ino: Math.max(ino, 0), racy: ino === -1, untracked: ino === -2,
-      });
-    });
     this.forEachRow('SELECT path, blob, mode FROM pending', (r) => {
       this.pending.set(r[0] as number, { blob: r[1] as number, mode: r[2] as number });
     });
@@ -1420,6 +1522,7 @@ export class Engine {
 
   workingChanges(): FileChange[] {
     this.ensureOpen();
+    if (!this.bigLoaded && this.pending.size <= WORKING_CHANGES_PEEK) return this.workingChangesAsSaved();
     const out: FileChange[] = [];
     for (const [p, headVer] of this.pending) {
       const e = this.mirror.get(p);
@@ -1434,6 +1537,40 @@ export class Engine {
         }
       }
       out.push(this.fileChange({ path: p, beforeBlob: headVer.blob, beforeMode: headVer.mode, afterBlob: cur.blob, afterMode: cur.mode, ...stats }));
+    }
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /**
+   * Working changes as last saved, read row by row (a deferred open has not read the mirror yet);
+   * line counts follow once it has (a `changed` event).
+   */
+  private workingChangesAsSaved(): FileChange[] {
+    const one = (sql: string, id: number): unknown[] | undefined => {
+      const s = this.stmt(sql);
+      s.bind([id]);
+      const row = s.step() ? s.get() : undefined;
+      s.reset();
+      return row;
+    };
+    const version = (blob: number, mode: number): FileVersion | undefined => {
+      if (!blob) return undefined;
+      const h = one('SELECT hash FROM blobs WHERE id = ?', blob)?.[0] as Uint8Array | undefined;
+      if (!h) throw new EngineError('corrupt', `Content record ${blob} is missing from the store.`);
+      return { hash: Buffer.from(h).toString('hex'), mode };
+    };
+    const out: FileChange[] = [];
+    for (const [p, headVer] of this.pending) {
+      const key = String(one('SELECT key FROM paths WHERE id = ?', p)?.[0] ?? '');
+      const m = one('SELECT blob, mode FROM mirror WHERE path = ?', p);
+      const afterBlob = (m?.[0] as number) ?? 0;
+      const afterMode = (m?.[1] as number) ?? 0;
+      out.push({
+        path: this.absOf(key), key,
+        change: headVer.blob === 0 ? 'added' : afterBlob === 0 ? 'deleted' : 'modified',
+        added: 0, removed: 0, binary: false,
+        before: version(headVer.blob, headVer.mode), after: version(afterBlob, afterMode),
+      });
     }
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }

@@ -33,7 +33,14 @@ export interface CheckpointQuery {
 }
 
 export interface EngineApi {
-  open(): Promise<OpenReport>;
+  /**
+   * `deferScan`: return as soon as sessions, checkpoints and working changes (as last saved) can be
+   * read; `startupScan` then recovers an interrupted restore and records changes made while closed
+   * (any change runs it first). Without it, open does both before returning.
+   */
+  open(options?: { deferScan?: boolean }): Promise<OpenReport>;
+  /** The rest of a deferred open; reports what it found (nothing to do after a plain open). */
+  startupScan(): Promise<OpenReport>;
   close(): Promise<void>;
   setOptions(options: TrackingOptions): Promise<void>;
 

@@ -10,7 +10,7 @@ export interface StartOptions extends WorkerInit {
 }
 
 const METHODS = [
-  'open', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
+  'open', 'startupScan', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
   'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
   'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'exportSession', 'importSession', 'gc', 'stats', 'saveNow',
