@@ -175,12 +175,20 @@ export class EngineHost extends Disposable {
     this.log.info(`Opening the store in ${this.context.storageUri?.fsPath ?? '?'}`);
     const started = Date.now();
     try {
-      const report = await this.withScanProgress(() => engine.open());
+      // The tree paints from what was saved; the scan for changes made while closed follows
+      // (commands wait for it: `get` awaits the whole start).
+      const opened = await engine.open({ deferScan: true });
       if (engine !== this.engine) return engine;
+      this.setState('ready');
+      await this.refreshState();
+      this.changeEmitter.fire();
+      this.log.info(`Store open in ${Date.now() - started} ms; scanning the workspace.`);
+      const scanned = await this.withScanProgress(() => engine.startupScan());
+      if (engine !== this.engine) return engine;
+      const report: OpenReport = { ...scanned, diagnostics: [...opened.diagnostics, ...scanned.diagnostics], usedBackup: opened.usedBackup };
       this._report = report;
       this.log.info(`Store open: ${report.scanned} files scanned, ${report.tracked} tracked, in ${Date.now() - started} ms.`);
       this.reportOpen(report);
-      this.setState('ready');
       await this.refreshState();
       this.changeEmitter.fire();
       return engine;
