@@ -19,6 +19,7 @@ import * as zlib from 'node:zlib';
 import type { Database, Statement } from 'sql.js';
 import { ObjectCorruptError, ObjectStore, sha256 } from '../storage/objects';
 import { StoreDb, loadSqlJs } from '../storage/db';
+import { isMainThread } from 'node:worker_threads';
 import { type ChangeRecord, type Manifest, decodeChanges, decodeManifest, encodeChanges, encodeManifest } from './encoding';
 import type { CheckpointQuery, EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
 import {
@@ -46,6 +47,8 @@ export interface EngineOptions extends TrackingOptions {
   saveDelayMs?: number;
   /** zlib level for snapshots. */
   compressionLevel?: number;
+  /** Deflate snapshot groups on a helper thread (default: when the engine runs in a worker thread). */
+  parallelCompression?: boolean;
   /** Time a file's mtime must be older than the scan for its stat to be trusted (coarse clocks). */
   racyWindowMs?: number;
 }
@@ -349,6 +352,8 @@ export class Engine {
       fs: this.fs,
       level: this.options.compressionLevel,
       readOnly: this.readOnly,
+      // On the engine's own thread, groups are deflated beside the scan (a second core's worth).
+      parallel: this.options.parallelCompression ?? !isMainThread,
     });
   }
 

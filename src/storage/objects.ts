@@ -32,6 +32,7 @@ import * as crypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { BackgroundDeflate } from './compressor';
 
 export type Fs = typeof nodeFs;
 
@@ -58,6 +59,8 @@ const DICTIONARY = 32 * 1024;
 const CACHE_BYTES = 16 * 1024 * 1024;
 const CACHE_MAX_OBJECT = 1 << 20;
 const GROUP_CACHE = 8;
+/** Groups handed to the helper thread and not yet taken back, at most. */
+const MAX_INFLIGHT = 8;
 
 export class ObjectCorruptError extends Error {
   constructor(readonly hash: string, message: string) {
@@ -97,6 +100,24 @@ export interface ObjectStoreOptions {
   /** zlib level for new objects (1 = fastest; default 4). */
   level?: number;
   readOnly?: boolean;
+  /** Deflate full groups on a helper thread while the caller goes on (a first snapshot, a large scan). */
+  parallel?: boolean;
+}
+
+interface Delta {
+  hash: string;
+  data: Buffer;
+  stored: Buffer;
+  depth: number;
+}
+
+/** A full group being deflated on the helper thread, and the deltas that must follow it. */
+interface Inflight {
+  id: number;
+  members: { hash: string; data: Buffer }[];
+  total: number;
+  payload: Buffer;
+  deltas: Delta[];
 }
 
 export function sha256(data: Uint8Array): string {
@@ -140,7 +161,10 @@ export class ObjectStore {
   private readonly pending = new Map<string, Buffer>();
   private grouped: { hash: string; data: Buffer }[] = [];
   private groupedRaw = 0;
-  private deltas: { hash: string; data: Buffer; stored: Buffer; depth: number }[] = [];
+  private deltas: Delta[] = [];
+  private readonly parallel: boolean;
+  private helper: BackgroundDeflate | undefined;
+  private inflight: Inflight[] = [];
   private readonly cache = new Map<string, Buffer>();
   private cacheBytes = 0;
   private readonly groupCache = new Map<string, Buffer>();
@@ -150,6 +174,7 @@ export class ObjectStore {
     this.fs = options.fs ?? nodeFs;
     this.level = options.level ?? 4;
     this.readOnly = options.readOnly ?? false;
+    this.parallel = options.parallel ?? false;
     if (!this.readOnly) this.fs.mkdirSync(dir, { recursive: true });
     this.load();
   }
@@ -379,14 +404,14 @@ export class ObjectStore {
       this.pending.set(hash, buf);
       this.index.set(hash, { pack: -1, offset: 0, stored: delta.stored.length, raw: buf.length, codec: CODEC_DELTA, depth: delta.depth });
     } else if (buf.length <= GROUP_MAX_MEMBER) {
-      if (this.groupedRaw + buf.length > GROUP_TARGET) this.closeBlocks();
+      if (this.groupedRaw + buf.length > GROUP_TARGET) this.closeBlocks(true);
       this.grouped.push({ hash, data: buf });
       this.groupedRaw += buf.length;
       this.pending.set(hash, buf);
       this.index.set(hash, { pack: -1, offset: 0, stored: 0, raw: buf.length, codec: CODEC_MEMBER, depth: 0 });
     } else {
-      this.closeBlocks();
-      this.appendSingle(hash, buf);
+      this.closeBlocks(true);
+      this.appendSingle(hash, buf); // depends on nothing: it may precede groups still being deflated
     }
     this.dirty = true;
     if (this.bufferSize >= 1 << 20) this.writeBuffer();
@@ -444,14 +469,29 @@ export class ObjectStore {
   }
 
   /** Turns the objects waiting in memory into records: the group first, then deltas. */
-  private closeBlocks(): void {
+  /**
+   * Turns the objects waiting in memory into records: the group first, then deltas (a delta's base
+   * may be in the group). `background`: a full group may be deflated on the helper thread; its
+   * records are appended when it is done (`drain`), still ahead of any delta that follows it.
+   */
+  private closeBlocks(background = false): void {
     const members = this.grouped;
     const deltas = this.deltas;
     this.grouped = [];
     this.groupedRaw = 0;
     this.deltas = [];
+    let total = 0;
+    for (const m of members) total += m.data.length;
     try {
-      this.appendBlocks(members, deltas);
+      if (background && this.parallel && members.length >= 2 && total >= GROUP_MIN) {
+        const payload = Buffer.concat(members.map((m) => m.data), total);
+        this.helper ??= new BackgroundDeflate();
+        this.inflight.push({ id: this.helper.submit(payload, this.level), members, total, payload, deltas });
+        this.drain(this.inflight.length > MAX_INFLIGHT);
+        return;
+      }
+      this.drain(true);
+      this.appendBlocks(members, total, deltas);
     } catch (e) {
       // Whatever did not reach a record is forgotten, as a failed write forgets what it held.
       for (const o of [...members, ...deltas]) if (this.index.get(o.hash)?.pack === -1) this.forget(o.hash);
@@ -459,12 +499,31 @@ export class ObjectStore {
     }
   }
 
-  private appendBlocks(members: { hash: string; data: Buffer }[], deltas: { hash: string; data: Buffer; stored: Buffer; depth: number }[]): void {
-    let total = 0;
-    for (const m of members) total += m.data.length;
+  /** Appends the groups the helper thread has deflated, in order; `wait`: all of them. */
+  private drain(wait: boolean): void {
+    while (this.inflight.length > 0) {
+      const job = this.inflight[0];
+      let z = this.helper?.take(job.id, wait);
+      if (!z) {
+        if (!wait) return;
+        z = zlib.deflateRawSync(job.payload, { level: this.level }); // the helper failed: do it here
+      }
+      this.inflight.shift();
+      try {
+        this.appendBlocks(job.members, job.total, job.deltas, job.payload, z);
+      } catch (e) {
+        for (const j of [job, ...this.inflight.splice(0)]) {
+          for (const o of [...j.members, ...j.deltas]) if (this.index.get(o.hash)?.pack === -1) this.forget(o.hash);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private appendBlocks(members: { hash: string; data: Buffer }[], total: number, deltas: Delta[], payloadIn?: Buffer, zIn?: Buffer): void {
     if (members.length >= 2 && total >= GROUP_MIN) {
-      const payload = Buffer.concat(members.map((m) => m.data), total);
-      const z = zlib.deflateRawSync(payload, { level: this.level });
+      const payload = payloadIn ?? Buffer.concat(members.map((m) => m.data), total);
+      const z = zIn ?? zlib.deflateRawSync(payload, { level: this.level });
       if (z.length < total) {
         // The group and its members go to one pack: make room for all of them at once.
         this.writablePack(HEADER + z.length + members.length * (HEADER + 8));
@@ -538,6 +597,7 @@ export class ObjectStore {
   /** Writes buffered objects to their pack (no fsync). A failure (disk full) forgets exactly those objects. */
   writeOut(): void {
     this.closeBlocks();
+    this.drain(true);
     this.writeBuffer();
   }
 
@@ -769,6 +829,7 @@ export class ObjectStore {
       this.grouped = [];
       this.groupedRaw = 0;
       this.deltas = [];
+      this.inflight = [];
       this.pending.clear();
       this.groupCache.clear();
       throw e;
@@ -786,6 +847,8 @@ export class ObjectStore {
     try {
       if (!this.readOnly) this.flush();
     } finally {
+      this.helper?.close();
+      this.helper = undefined;
       for (const p of this.packs) {
         try {
           this.fs.closeSync(p.fd);

@@ -245,3 +245,36 @@ describe('snapshot packs: deltas', () => {
     assert.equal(sha256(v3), h3);
   });
 });
+
+describe('snapshot packs: groups deflated on a helper thread', () => {
+  it('stores the same objects as without it; deltas on objects of a group still being deflated come after it', () => {
+    const dir = tempDir();
+    const s = new ObjectStore(dir, { parallel: true });
+    const objs = Array.from({ length: 300 }, (_, i) => text(i, 10 + (i % 50)));
+    const hashes = objs.map((b) => s.put(b));
+    // A new version of an object whose group may not be written yet, a large object on its own.
+    const edited = Buffer.concat([objs[200], Buffer.from('  one more line\n')]);
+    const eh = s.put(edited, hashes[200]);
+    const big = Buffer.from('big '.repeat(5000));
+    const bh = s.put(big);
+    assert.deepEqual(s.get(hashes[150]), objs[150], 'readable before it is written');
+    s.flush();
+    s.close();
+    const pack = path.join(dir, 'pack-000001.pack');
+    const recs = records(pack);
+    const deltaAt = recs.findIndex((r) => r.hash === eh);
+    assert.equal(recs[deltaAt].codec, 2, 'stored as a delta');
+    assert.ok(recs.findIndex((r) => r.hash === hashes[200]) < deltaAt, 'after its base');
+    // Opened normally, and re-indexed from the pack alone.
+    for (const drop of [false, true]) {
+      if (drop) fs.rmSync(path.join(dir, 'pack-000001.idx'));
+      const r = new ObjectStore(dir);
+      objs.forEach((b, i) => assert.deepEqual(r.get(hashes[i]), b));
+      assert.deepEqual(r.get(eh), edited);
+      assert.deepEqual(r.get(bh), big);
+      assert.deepEqual(r.verify(), []);
+      r.close();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
