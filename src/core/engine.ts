@@ -17,6 +17,7 @@ import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Database, Statement } from 'sql.js';
+import { HelperThread } from '../storage/compressor';
 import { ObjectCorruptError, ObjectStore, sha256 } from '../storage/objects';
 import { StoreDb, loadSqlJs } from '../storage/db';
 import { isMainThread } from 'node:worker_threads';
@@ -47,8 +48,11 @@ export interface EngineOptions extends TrackingOptions {
   saveDelayMs?: number;
   /** zlib level for snapshots. */
   compressionLevel?: number;
-  /** Deflate snapshot groups on a helper thread (default: when the engine runs in a worker thread). */
-  parallelCompression?: boolean;
+  /**
+   * Use a helper thread for deflating snapshot groups and for stats of large scans (default: when
+   * the engine runs in a worker thread, as in the extension).
+   */
+  helperThreads?: boolean;
   /** Time a file's mtime must be older than the scan for its stat to be trusted (coarse clocks). */
   racyWindowMs?: number;
 }
@@ -147,6 +151,8 @@ const saveFailures = new WeakSet<object>();
 
 const DEFAULT_BRANCH = 'main';
 const WORKING_CHANGE_STATS_LIMIT = 500;
+/** A scan of at least this many files stats part of them on a helper thread. */
+const HELPER_STAT_MIN = 4096;
 /** Before a deferred open has read the mirror, this many working changes are read row by row. */
 const WORKING_CHANGES_PEEK = 200;
 const MAX_NAME = 200;
@@ -232,6 +238,8 @@ export class Engine {
   private announced = new Set<string>();
   /** Paths whose current bytes could not be captured, with why; a restore will not overwrite them. */
   private captureFailures = new Map<number, string>();
+  /** Stats of large scans, half of them on this thread (see `walk`). */
+  private statHelper: HelperThread | undefined;
   /** During a restore's writes: folders already found to be real folders inside the workspace. */
   private safeDirs: Set<string> | undefined;
   /** Folder keys with tracked files below them (built when first needed): a deleted path that is not one needs no search. */
@@ -352,8 +360,8 @@ export class Engine {
       fs: this.fs,
       level: this.options.compressionLevel,
       readOnly: this.readOnly,
-      // On the engine's own thread, groups are deflated beside the scan (a second core's worth).
-      parallel: this.options.parallelCompression ?? !isMainThread,
+      // Groups are deflated beside the scan (a second core's worth).
+      parallel: this.useHelpers,
     });
   }
 
@@ -423,6 +431,8 @@ export class Engine {
     this.stmts.clear();
     this.openedObjects?.close();
     this.openedObjects = undefined;
+    this.statHelper?.close();
+    this.statHelper = undefined;
     this.startupDue = false;
     this.db.close();
     this.opened = false;
@@ -942,11 +952,17 @@ export class Engine {
     return count;
   }
 
+  private get useHelpers(): boolean {
+    // Not with an injected file system (tests watch every call): the helper uses the real one.
+    return (this.options.helperThreads ?? !isMainThread) && this.fs === nodeFs;
+  }
+
   private walk(root: RootFolder, startRel: string, seen: Set<number>): number {
     // Below the start, a folder is only entered when it is not excluded, so files need no ancestor checks.
     if (startRel !== '' && this.tracking.excludedWithAncestors(root.path, startRel, true)) return 0;
+    // 1. The files to look at, from the folder listings.
+    const files: { rel: string; abs: string }[] = [];
     const stack = [startRel];
-    let count = 0;
     while (stack.length) {
       const dirRel = stack.pop()!;
       const dirAbs = dirRel ? path.join(root.path, ...dirRel.split('/')) : root.path;
@@ -964,34 +980,58 @@ export class Engine {
         if (ent.isDirectory()) {
           if (!this.tracking.excluded(root.path, rel, true)) stack.push(rel);
         } else if (ent.isFile()) {
-          if (this.tracking.excluded(root.path, rel, false)) continue;
-          if (++count % 2000 === 0) this.emit({ type: 'progress', progress: { phase: 'scan', done: count } });
-          const key = `${root.name}/${rel}`;
-          const abs = dirAbs + path.sep + ent.name;
-          let st: nodeFs.Stats;
-          try {
-            st = this.fs.lstatSync(abs);
-          } catch {
-            continue; // gone since the listing: as if it had not been listed
-          }
-          // The common case costs one lstat: a file whose stat is trusted and unchanged.
-          const p = this.pathKeyToId.get(key);
-          const e = p !== undefined ? this.mirror.get(p) : undefined;
-          if (
-            e && !e.untracked && !e.racy && st.isFile() && e.size === st.size && e.mtime === st.mtimeMs &&
-            e.ino === st.ino && e.mode === (st.mode & 0o777) && !this.tracking.tooLarge(st.size)
-          ) {
-            seen.add(p!);
-            continue;
-          }
-          const err = this.refreshPath(root, rel, key, false, { st, abs, walked: true });
-          if (err) this.log('warn', err);
-          const id = this.pathKeyToId.get(key);
-          if (id !== undefined) seen.add(id);
+          if (!this.tracking.excluded(root.path, rel, false)) files.push({ rel, abs: dirAbs + path.sep + ent.name });
         }
       }
     }
-    return count;
+    // 2. Their stats: for a large scan the helper thread takes the second part while this thread
+    //    does the first (an lstat is mostly time in the kernel: two cores, twice as many).
+    let split = files.length;
+    let job: number | undefined;
+    if (files.length >= HELPER_STAT_MIN && this.useHelpers) {
+      split = Math.floor(files.length * 0.45);
+      try {
+        this.statHelper ??= new HelperThread();
+        job = this.statHelper.lstat(files.slice(split).map((f) => f.abs));
+      } catch {
+        split = files.length; // no helper: all of them here
+      }
+    }
+    let fromHelper: Float64Array | undefined;
+    // 3. The common case costs one lstat: a file whose stat is trusted and unchanged.
+    for (let i = 0; i < files.length; i++) {
+      const { rel, abs } = files[i];
+      if ((i + 1) % 2000 === 0) this.emit({ type: 'progress', progress: { phase: 'scan', done: i + 1 } });
+      let st: nodeFs.Stats | undefined;
+      if (i >= split && job !== undefined) {
+        fromHelper ??= this.statHelper?.takeStats(job, true) ?? new Float64Array((files.length - split) * 5).fill(-2);
+        const h = helperStat(fromHelper, i - split);
+        if (h === null) continue; // gone since the listing
+        st = h;
+      }
+      if (!st) {
+        try {
+          st = this.fs.lstatSync(abs);
+        } catch {
+          continue; // gone since the listing: as if it had not been listed
+        }
+      }
+      const key = `${root.name}/${rel}`;
+      const p = this.pathKeyToId.get(key);
+      const e = p !== undefined ? this.mirror.get(p) : undefined;
+      if (
+        e && !e.untracked && !e.racy && st.isFile() && e.size === st.size && e.mtime === st.mtimeMs &&
+        e.ino === st.ino && e.mode === (st.mode & 0o777) && !this.tracking.tooLarge(st.size)
+      ) {
+        seen.add(p!);
+        continue;
+      }
+      const err = this.refreshPath(root, rel, key, false, { st, abs, walked: true });
+      if (err) this.log('warn', err);
+      const id = this.pathKeyToId.get(key);
+      if (id !== undefined) seen.add(id);
+    }
+    return files.length;
   }
 
   /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
@@ -2862,6 +2902,17 @@ export class Engine {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/** A helper thread's lstat result as the few Stats fields a scan reads; null: absent; undefined: stat it here. */
+function helperStat(batch: Float64Array, i: number): nodeFs.Stats | null | undefined {
+  const kind = batch[i * 5];
+  if (kind === 0) return null;
+  if (kind < 0) return undefined;
+  return {
+    isFile: () => kind === 1, isDirectory: () => kind === 2, isSymbolicLink: () => kind === 3,
+    size: batch[i * 5 + 1], mtimeMs: batch[i * 5 + 2], ino: batch[i * 5 + 3], mode: batch[i * 5 + 4],
+  } as nodeFs.Stats;
+}
 
 function stripRecord(r: RestoreRecord): RestoreResult {
   return {

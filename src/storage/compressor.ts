@@ -1,21 +1,44 @@
-// Group compression on a helper thread. A first snapshot reads, hashes and records tens of thousands
-// of files on the engine's thread and deflates their groups; on a machine with a second core the
-// deflating can run beside the rest. The snapshot store stays synchronous: it hands a group's
-// payload over, goes on, and takes the result when it needs it (waiting on a shared counter then).
-// If the helper fails, the caller compresses the group itself: nothing depends on the helper.
+// Work on a helper thread: deflating snapshot groups, and lstat of a batch of files. A first
+// snapshot reads, hashes and records tens of thousands of files on the engine's thread; a scan
+// stats each of them. On a machine with a second core part of that can run beside the rest. The
+// callers stay synchronous: they hand work over, go on, and take the result when they need it
+// (waiting on a shared counter then). If the helper fails, callers do the work themselves: nothing
+// depends on the helper.
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 
 const HELPER = `
 const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const zlib = require('node:zlib');
 const { port, signal } = workerData;
 const done = new Int32Array(signal);
+const KIND = (st) => (st.isFile() ? 1 : st.isDirectory() ? 2 : st.isSymbolicLink() ? 3 : 4);
 port.on('message', (m) => {
   try {
-    const z = zlib.deflateRawSync(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), { level: m.level });
-    const out = new Uint8Array(z.length);
-    out.set(z);
-    port.postMessage({ id: m.id, z: out }, [out.buffer]);
+    if (m.op === 'deflate') {
+      const z = zlib.deflateRawSync(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), { level: m.level });
+      const out = new Uint8Array(z.length);
+      out.set(z);
+      port.postMessage({ id: m.id, out }, [out.buffer]);
+    } else {
+      const out = new Float64Array(m.paths.length * 5);
+      for (let i = 0; i < m.paths.length; i++) {
+        let st;
+        try {
+          st = fs.lstatSync(m.paths[i], { throwIfNoEntry: false });
+        } catch {
+          out[i * 5] = -2; // an error: the caller stats this one itself
+          continue;
+        }
+        if (!st) continue; // 0: absent
+        out[i * 5] = KIND(st);
+        out[i * 5 + 1] = st.size;
+        out[i * 5 + 2] = st.mtimeMs;
+        out[i * 5 + 3] = st.ino;
+        out[i * 5 + 4] = st.mode;
+      }
+      port.postMessage({ id: m.id, out }, [out.buffer]);
+    }
   } catch (e) {
     port.postMessage({ id: m.id, error: String((e && e.message) || e) });
   }
@@ -24,11 +47,14 @@ port.on('message', (m) => {
 });
 `;
 
-export class BackgroundDeflate {
+/** lstat results from the helper: per path [kind, size, mtimeMs, ino, mode]; kind 0 absent, 1 file, 2 folder, 3 link, 4 other, -2 error. */
+export type StatBatch = Float64Array;
+
+export class HelperThread {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly done: Int32Array;
-  private readonly results = new Map<number, Buffer | undefined>();
+  private readonly results = new Map<number, Uint8Array | Float64Array | undefined>();
   private nextId = 1;
   private broken = false;
 
@@ -45,24 +71,31 @@ export class BackgroundDeflate {
   }
 
   /** Queues `data` for deflate-raw at `level`; returns the job's id. */
-  submit(data: Buffer, level: number): number {
+  deflate(data: Buffer, level: number): number {
     const id = this.nextId++;
     const copy = new Uint8Array(data.length);
     copy.set(data);
-    this.port.postMessage({ id, data: copy, level }, [copy.buffer]);
+    this.port.postMessage({ op: 'deflate', id, data: copy, level }, [copy.buffer]);
+    return id;
+  }
+
+  /** Queues an lstat of each path; returns the job's id. */
+  lstat(paths: string[]): number {
+    const id = this.nextId++;
+    this.port.postMessage({ op: 'lstat', id, paths });
     return id;
   }
 
   /**
-   * The compressed bytes of job `id`. `wait`: block until they are there. undefined when not done
-   * yet (without `wait`) or when the helper could not do it (the caller compresses it itself).
+   * The result of job `id`. `wait`: block until it is there. undefined when not done yet (without
+   * `wait`) or when the helper could not do it (the caller does it itself).
    */
-  take(id: number, wait: boolean): Buffer | undefined {
+  take(id: number, wait: boolean): Uint8Array | Float64Array | undefined {
     for (;;) {
       const seen = Atomics.load(this.done, 0);
       for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-        const msg = m.message as { id: number; z?: Uint8Array; error?: string };
-        this.results.set(msg.id, msg.z ? Buffer.from(msg.z.buffer, msg.z.byteOffset, msg.z.byteLength) : undefined);
+        const msg = m.message as { id: number; out?: Uint8Array | Float64Array; error?: string };
+        this.results.set(msg.id, msg.out);
       }
       if (this.results.has(id)) {
         const r = this.results.get(id);
@@ -72,6 +105,18 @@ export class BackgroundDeflate {
       if (!wait || this.broken) return undefined;
       Atomics.wait(this.done, 0, seen, 50);
     }
+  }
+
+  /** Deflated bytes of a `deflate` job (see `take`). */
+  takeDeflated(id: number, wait: boolean): Buffer | undefined {
+    const r = this.take(id, wait);
+    return r instanceof Uint8Array ? Buffer.from(r.buffer, r.byteOffset, r.byteLength) : undefined;
+  }
+
+  /** Results of an `lstat` job (see `take`). */
+  takeStats(id: number, wait: boolean): StatBatch | undefined {
+    const r = this.take(id, wait);
+    return r instanceof Float64Array ? r : undefined;
   }
 
   close(): void {

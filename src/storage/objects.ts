@@ -32,7 +32,7 @@ import * as crypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BackgroundDeflate } from './compressor';
+import { HelperThread } from './compressor';
 
 export type Fs = typeof nodeFs;
 
@@ -163,7 +163,7 @@ export class ObjectStore {
   private groupedRaw = 0;
   private deltas: Delta[] = [];
   private readonly parallel: boolean;
-  private helper: BackgroundDeflate | undefined;
+  private helper: HelperThread | undefined;
   private inflight: Inflight[] = [];
   private readonly cache = new Map<string, Buffer>();
   private cacheBytes = 0;
@@ -485,8 +485,8 @@ export class ObjectStore {
     try {
       if (background && this.parallel && members.length >= 2 && total >= GROUP_MIN) {
         const payload = Buffer.concat(members.map((m) => m.data), total);
-        this.helper ??= new BackgroundDeflate();
-        this.inflight.push({ id: this.helper.submit(payload, this.level), members, total, payload, deltas });
+        this.helper ??= new HelperThread();
+        this.inflight.push({ id: this.helper.deflate(payload, this.level), members, total, payload, deltas });
         this.drain(this.inflight.length > MAX_INFLIGHT);
         return;
       }
@@ -503,7 +503,7 @@ export class ObjectStore {
   private drain(wait: boolean): void {
     while (this.inflight.length > 0) {
       const job = this.inflight[0];
-      let z = this.helper?.take(job.id, wait);
+      let z = this.helper?.takeDeflated(job.id, wait);
       if (!z) {
         if (!wait) return;
         z = zlib.deflateRawSync(job.payload, { level: this.level }); // the helper failed: do it here

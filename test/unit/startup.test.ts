@@ -77,3 +77,36 @@ describe('deferred open', () => {
     }
   });
 });
+
+describe('scans with a helper thread', () => {
+  it('a large scan that stats part of the files on a helper thread finds exactly the changes a plain one finds', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5000; i++) files[`d${i % 37}/f${i}.txt`] = `file ${i}\n`.repeat(1 + (i % 5));
+    const fx = await makeFixture(files, { helperThreads: true });
+    try {
+      // A change in every folder: both this thread's part of the listing and the helper's.
+      const want: string[] = [];
+      for (let d = 0; d < 37; d++) {
+        if (d === 2) continue;
+        fx.write(`d${d}/f${d + 37}.txt`, `changed ${d}\n`);
+        want.push(`modified ws/d${d}/f${d + 37}.txt`);
+      }
+      fx.rm('d2/f2.txt');
+      want.push('deleted ws/d2/f2.txt');
+      fx.write('new/added.txt', 'new\n');
+      want.push('added ws/new/added.txt');
+      fx.engine.rescan();
+      const changes = fx.engine.workingChanges().map((f) => `${f.change} ${f.key}`);
+      assert.deepEqual(changes.sort(), want.sort());
+      const cp = fx.engine.createCheckpoint()!;
+      assert.equal(cp.fileCount, 38);
+      fx.engine.rescan();
+      assert.deepEqual(fx.engine.workingChanges(), [], 'an unchanged tree has no changes');
+      await fx.engine.restore({ kind: 'rewind', checkpointId: fx.engine.activeSession()!.rootId });
+      assert.equal(fx.read('d1/f38.txt')!.toString(), 'file 38\nfile 38\nfile 38\nfile 38\n');
+      assert.equal(fx.read('new/added.txt'), undefined);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
