@@ -2023,7 +2023,8 @@ export class Engine {
           files: results, at: this.clock(), sessionId: String(s.id), undoBranch, undoHeadId: String(undoHead),
         };
         this.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [restoreId, record.at, s.id, 'done', JSON.stringify(record)]);
-        this.run('DELETE FROM restores WHERE id <= ?', [restoreId - 50]);
+        // Only the last one is read (undo, the results view); each holds every file's result.
+        this.run('DELETE FROM restores WHERE id <= ?', [restoreId - 10]);
       };
       try {
         this.mutate(recordRestore);
