@@ -151,8 +151,8 @@ const saveFailures = new WeakSet<object>();
 
 const DEFAULT_BRANCH = 'main';
 const WORKING_CHANGE_STATS_LIMIT = 500;
-/** A scan of at least this many files stats part of them on a helper thread. */
-const HELPER_STAT_MIN = 4096;
+/** In a scan with a helper thread, files are statted in batches of this many (3 of 4 by the helper). */
+const STAT_BATCH = 1024;
 /** Before a deferred open has read the mirror, this many working changes are read row by row. */
 const WORKING_CHANGES_PEEK = 200;
 const MAX_NAME = 200;
@@ -938,8 +938,11 @@ export class Engine {
       count += this.walk(root, '', seen);
     }
     // Whatever the walk did not meet is gone, or excluded now.
-    for (const [p, e] of [...this.mirror]) {
-      if (seen.has(p)) continue;
+    const unseen: number[] = [];
+    for (const p of this.mirror.keys()) if (!seen.has(p)) unseen.push(p);
+    for (const p of unseen) {
+      const e = this.mirror.get(p);
+      if (!e) continue;
       const loc = this.rootOfKey(this.pathIdToKey[p]);
       if (!loc) continue; // its folder is not open: leave it alone
       if (e.untracked) {
@@ -952,6 +955,15 @@ export class Engine {
     return count;
   }
 
+  private scanHelper(): HelperThread | undefined {
+    try {
+      this.statHelper ??= new HelperThread();
+    } catch {
+      return undefined;
+    }
+    return this.statHelper;
+  }
+
   private get useHelpers(): boolean {
     // Not with an injected file system (tests watch every call): the helper uses the real one.
     return (this.options.helperThreads ?? !isMainThread) && this.fs === nodeFs;
@@ -960,8 +972,26 @@ export class Engine {
   private walk(root: RootFolder, startRel: string, seen: Set<number>): number {
     // Below the start, a folder is only entered when it is not excluded, so files need no ancestor checks.
     if (startRel !== '' && this.tracking.excludedWithAncestors(root.path, startRel, true)) return 0;
-    // 1. The files to look at, from the folder listings.
-    const files: { rel: string; abs: string }[] = [];
+    // 1. The files to look at, from the folder listings. In a large scan their stats are taken
+    //    meanwhile, in batches: most by the helper thread, some by this one (an lstat is mostly
+    //    kernel time: two cores do about twice as many).
+    const rels: string[] = [];
+    const abss: string[] = [];
+    const stats: (nodeFs.Stats | null | undefined)[] = [];
+    const jobs: number[] = []; // per batch: the helper's job, or -1 (stats taken here)
+    const useHelper = this.useHelpers;
+    let helper: HelperThread | undefined;
+    const batchDone = () => {
+      const k = jobs.length;
+      const from = k * STAT_BATCH;
+      helper ??= this.scanHelper();
+      if (k % 4 === 3 || !helper) {
+        for (let i = from; i < from + STAT_BATCH; i++) stats[i] = statOrNull(this.fs, abss[i]);
+        jobs.push(-1);
+      } else {
+        jobs.push(helper.lstat(abss.slice(from, from + STAT_BATCH)));
+      }
+    };
     const stack = [startRel];
     while (stack.length) {
       const dirRel = stack.pop()!;
@@ -978,61 +1008,74 @@ export class Engine {
       for (const ent of entries) {
         const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
         if (ent.isDirectory()) {
-          if (!this.tracking.excluded(root.path, rel, true)) stack.push(rel);
+          if (!this.tracking.excluded(root.path, rel, true, dirRel)) stack.push(rel);
         } else if (ent.isFile()) {
-          if (!this.tracking.excluded(root.path, rel, false)) files.push({ rel, abs: dirAbs + path.sep + ent.name });
+          if (!this.tracking.excluded(root.path, rel, false, dirRel)) {
+            rels.push(rel);
+            abss.push(dirAbs + path.sep + ent.name);
+            if (useHelper && rels.length % STAT_BATCH === 0) batchDone();
+          }
         }
       }
     }
-    // 2. Their stats: for a large scan the helper thread takes the second part while this thread
-    //    does the first (an lstat is mostly time in the kernel: two cores, twice as many).
-    let split = files.length;
-    let job: number | undefined;
-    if (files.length >= HELPER_STAT_MIN && this.useHelpers) {
-      split = Math.floor(files.length * 0.45);
-      try {
-        this.statHelper ??= new HelperThread();
-        job = this.statHelper.lstat(files.slice(split).map((f) => f.abs));
-      } catch {
-        split = files.length; // no helper: all of them here
-      }
-    }
-    let fromHelper: Float64Array | undefined;
-    // 3. The common case costs one lstat: a file whose stat is trusted and unchanged.
-    for (let i = 0; i < files.length; i++) {
-      const { rel, abs } = files[i];
+    // 2. The common case costs one lstat: a file whose stat is trusted and unchanged.
+    const prefix = `${root.name}/`;
+    let batch: Float64Array | undefined;
+    for (let i = 0; i < rels.length; i++) {
       if ((i + 1) % 2000 === 0) this.emit({ type: 'progress', progress: { phase: 'scan', done: i + 1 } });
       let st: nodeFs.Stats | undefined;
-      if (i >= split && job !== undefined) {
-        fromHelper ??= this.statHelper?.takeStats(job, true) ?? new Float64Array((files.length - split) * 5).fill(-2);
-        const h = helperStat(fromHelper, i - split);
-        if (h === null) continue; // gone since the listing
-        st = h;
+      // kind (1 file), size, mtime, ino, mode: from the helper's batch or from an lstat here
+      let kind = -1;
+      let size = 0;
+      let mtime = 0;
+      let ino = 0;
+      let mode = 0;
+      const k = Math.floor(i / STAT_BATCH);
+      if (k < jobs.length && jobs[k] !== -1) {
+        if (i % STAT_BATCH === 0) batch = helper!.takeStats(jobs[k], true);
+        if (batch) {
+          const o = (i % STAT_BATCH) * 5;
+          kind = batch[o];
+          if (kind === 0) continue; // gone since the listing
+          size = batch[o + 1];
+          mtime = batch[o + 2];
+          ino = batch[o + 3];
+          mode = batch[o + 4];
+        }
       }
-      if (!st) {
+      if (kind < 0) {
+        const s = k < jobs.length ? stats[i] : undefined;
+        if (s === null) continue; // gone since the listing
         try {
-          st = this.fs.lstatSync(abs);
+          st = s ?? this.fs.lstatSync(abss[i]);
         } catch {
           continue; // gone since the listing: as if it had not been listed
         }
+        kind = st.isFile() ? 1 : 4;
+        size = st.size;
+        mtime = st.mtimeMs;
+        ino = st.ino;
+        mode = st.mode;
       }
-      const key = `${root.name}/${rel}`;
+      const key = prefix + rels[i];
       const p = this.pathKeyToId.get(key);
       const e = p !== undefined ? this.mirror.get(p) : undefined;
       if (
-        e && !e.untracked && !e.racy && st.isFile() && e.size === st.size && e.mtime === st.mtimeMs &&
-        e.ino === st.ino && e.mode === (st.mode & 0o777) && !this.tracking.tooLarge(st.size)
+        e && !e.untracked && !e.racy && kind === 1 && e.size === size && e.mtime === mtime &&
+        e.ino === ino && e.mode === (mode & 0o777) && !this.tracking.tooLarge(size)
       ) {
         seen.add(p!);
         continue;
       }
-      const err = this.refreshPath(root, rel, key, false, { st, abs, walked: true });
+      st ??= helperStat(batch!, i % STAT_BATCH)!;
+      const err = this.refreshPath(root, rels[i], key, false, { st, abs: abss[i], walked: true });
       if (err) this.log('warn', err);
       const id = this.pathKeyToId.get(key);
       if (id !== undefined) seen.add(id);
     }
-    return files.length;
+    return rels.length;
   }
+
 
   /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): void {
@@ -2904,15 +2947,35 @@ export class Engine {
 
 // ───────────────────────────── helpers ─────────────────────────────
 
+/** lstat; null when the file is gone, undefined on another error (the caller tries again and reports it). */
+function statOrNull(fs: Fs, abs: string): nodeFs.Stats | null | undefined {
+  try {
+    return fs.lstatSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : undefined;
+  }
+}
+
 /** A helper thread's lstat result as the few Stats fields a scan reads; null: absent; undefined: stat it here. */
 function helperStat(batch: Float64Array, i: number): nodeFs.Stats | null | undefined {
   const kind = batch[i * 5];
   if (kind === 0) return null;
   if (kind < 0) return undefined;
-  return {
-    isFile: () => kind === 1, isDirectory: () => kind === 2, isSymbolicLink: () => kind === 3,
-    size: batch[i * 5 + 1], mtimeMs: batch[i * 5 + 2], ino: batch[i * 5 + 3], mode: batch[i * 5 + 4],
-  } as nodeFs.Stats;
+  return new HelperStat(kind, batch[i * 5 + 1], batch[i * 5 + 2], batch[i * 5 + 3], batch[i * 5 + 4]) as unknown as nodeFs.Stats;
+}
+
+class HelperStat {
+  constructor(readonly kind: number, readonly size: number, readonly mtimeMs: number, readonly ino: number, readonly mode: number) {}
+  isFile(): boolean {
+    return this.kind === 1;
+  }
+  isDirectory(): boolean {
+    return this.kind === 2;
+  }
+  isSymbolicLink(): boolean {
+    return this.kind === 3;
+  }
 }
 
 function stripRecord(r: RestoreRecord): RestoreResult {

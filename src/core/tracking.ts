@@ -35,6 +35,12 @@ export class Tracking {
   private readonly cache = new Map<string, Map<string, Ignore | null>>();
   // per root path → folder (relative) → why it or an ancestor is excluded (null: it is not)
   private readonly folderVerdicts = new Map<string, Map<string, string | null>>();
+  // A matcher per distinct `.gitignore` text: re-reading an unchanged file after `invalidate` gets
+  // back the same matcher, with the answers it has cached (most of a rescan's rule checks).
+  private readonly byContent = new Map<string, Ignore>();
+  private readonly hasUserRules: boolean;
+  // per root path → folder (relative) → the `.gitignore` matchers that apply in it, deepest first
+  private readonly chains = new Map<string, Map<string, { dir: string; m: Ignore }[]>>();
 
   constructor(
     readonly rules: TrackingRules,
@@ -42,7 +48,9 @@ export class Tracking {
     /** Absolute folders never tracked (the store itself, when it lives inside a workspace). */
     private readonly never: string[] = [],
   ) {
-    this.userIgnore = ignore({ allowRelativePaths: true }).add(rules.exclude.filter((p) => p.trim() !== ''));
+    const user = rules.exclude.filter((p) => p.trim() !== '');
+    this.userIgnore = ignore({ allowRelativePaths: true }).add(user);
+    this.hasUserRules = user.length > 0;
   }
 
   /** A walk found no `.gitignore` in this folder: nothing to read there (until `invalidate`). */
@@ -61,6 +69,24 @@ export class Tracking {
     else this.cache.get(rootPath)?.delete(dirRel);
     // A folder's rules decide for everything below it.
     this.folderVerdicts.delete(rootPath);
+    this.chains.delete(rootPath);
+  }
+
+  /** The matchers of a folder and its ancestors that have a `.gitignore`, deepest first. */
+  private chain(rootPath: string, dirRel: string): { dir: string; m: Ignore }[] {
+    let perRoot = this.chains.get(rootPath);
+    if (!perRoot) {
+      perRoot = new Map();
+      this.chains.set(rootPath, perRoot);
+    }
+    let c = perRoot.get(dirRel);
+    if (c) return c;
+    const m = this.matcher(rootPath, dirRel);
+    const slash = dirRel.lastIndexOf('/');
+    const up = dirRel === '' ? [] : this.chain(rootPath, slash < 0 ? '' : dirRel.slice(0, slash));
+    c = m ? [{ dir: dirRel, m }, ...up] : up;
+    perRoot.set(dirRel, c);
+    return c;
   }
 
   private matcher(rootPath: string, dirRel: string): Ignore | null {
@@ -74,7 +100,12 @@ export class Tracking {
     m = null;
     try {
       const text = this.fs.readFileSync(path.join(rootPath, dirRel, '.gitignore'), 'utf8');
-      m = ignore({ allowRelativePaths: true }).add(text);
+      m = this.byContent.get(text) ?? null;
+      if (!m) {
+        if (this.byContent.size >= 256) this.byContent.clear();
+        m = ignore({ allowRelativePaths: true }).add(text);
+        this.byContent.set(text, m);
+      }
     } catch {
       m = null;
     }
@@ -87,7 +118,7 @@ export class Tracking {
    * Checks only the path itself, not its ancestors (a walk never enters an excluded folder; use
    * `excludedWithAncestors` for a lone path).
    */
-  excluded(rootPath: string, rel: string, isDir: boolean): string | undefined {
+  excluded(rootPath: string, rel: string, isDir: boolean, parentRel?: string): string | undefined {
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     if (name === '.git') return 'a .git folder';
     if (!isDir && name.endsWith(TEMP_SUFFIX)) return 'a Session Tree temporary file';
@@ -96,21 +127,20 @@ export class Tracking {
       if (this.never.some((n) => abs === n)) return 'the Session Tree store';
     }
     const probe = isDir ? rel + '/' : rel;
-    if (this.userIgnore.ignores(probe)) return 'excluded by the sessionTree.exclude setting';
+    if (this.hasUserRules && this.userIgnore.ignores(probe)) return 'excluded by the sessionTree.exclude setting';
     // Deepest .gitignore first: the first one with a rule about the path decides.
-    let dir = rel;
-    for (;;) {
-      const slash = dir.lastIndexOf('/');
-      dir = slash < 0 ? '' : dir.slice(0, slash);
-      const m = this.matcher(rootPath, dir);
-      if (m) {
-        const sub = dir === '' ? probe : probe.slice(dir.length + 1);
-        const r = m.test(sub);
-        if (r.ignored) return `excluded by ${dir === '' ? '' : dir + '/'}.gitignore`;
-        if (r.unignored) return undefined;
-      }
-      if (dir === '') return undefined;
+    let parent = parentRel;
+    if (parent === undefined) {
+      const slash = rel.lastIndexOf('/');
+      parent = slash < 0 ? '' : rel.slice(0, slash);
     }
+    for (const { dir, m } of this.chain(rootPath, parent)) {
+      const sub = dir === '' ? probe : probe.slice(dir.length + 1);
+      const r = m.test(sub);
+      if (r.ignored) return `excluded by ${dir === '' ? '' : dir + '/'}.gitignore`;
+      if (r.unignored) return undefined;
+    }
+    return undefined;
   }
 
   excludedWithAncestors(rootPath: string, rel: string, isDir: boolean): string | undefined {
