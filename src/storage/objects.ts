@@ -359,7 +359,7 @@ export class ObjectStore {
         if (bytes.length !== 8) throw new Error('its group reference is damaged');
         const groupAt = bytes.readUInt32LE(0);
         const at = bytes.readUInt32LE(4);
-        const payload = this.groupPayload(pack, groupAt);
+        const payload = this.groupPayload(pack, groupAt, at + h.raw);
         if (at + h.raw > payload.length) throw new Error('its group reference is damaged');
         return payload.subarray(at, at + h.raw);
       }
@@ -369,13 +369,31 @@ export class ObjectStore {
   }
 
   /** A group's uncompressed payload, checked against its hash (a few are kept in memory). */
-  private groupPayload(pack: Pack, groupAt: number): Buffer {
+  /**
+   * A group's uncompressed payload, at least its first `need` bytes (a few are kept in memory). A
+   * member early in its group needs only the start of the stream inflated: on average about half.
+   */
+  private groupPayload(pack: Pack, groupAt: number, need = Infinity): Buffer {
     const key = `${pack.id}:${groupAt}`;
     const hit = this.groupCache.get(key);
-    if (hit) return hit;
+    if (hit && hit.length >= need) return hit;
     const g = groupAt + HEADER <= pack.size + this.bufferSize ? this.parseHeader(this.readRange(pack, groupAt, HEADER)) : undefined;
     if (!g || g.codec !== CODEC_GROUP) throw new Error('its group record is missing or damaged');
-    const payload = this.decodeAt(pack, g, groupAt + HEADER);
+    let payload: Buffer | undefined;
+    // A prefix only for a first read of this group (reads in order, as Verify Store's, take it whole next).
+    if (need < g.raw && !hit) {
+      // Deflate output grows about evenly with its input: inflate a prefix with some margin.
+      const cut = Math.ceil((need / g.raw) * g.stored * 1.15) + 256;
+      if (cut < g.stored) {
+        try {
+          const part = zlib.inflateRawSync(this.readRange(pack, groupAt + HEADER, cut), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+          if (part.length >= need) payload = part;
+        } catch {
+          /* inflate it whole below */
+        }
+      }
+    }
+    payload ??= this.decodeAt(pack, g, groupAt + HEADER);
     if (this.groupCache.size >= GROUP_CACHE) this.groupCache.delete(this.groupCache.keys().next().value!);
     this.groupCache.set(key, payload);
     return payload;
