@@ -151,6 +151,8 @@ const saveFailures = new WeakSet<object>();
 
 const DEFAULT_BRANCH = 'main';
 const WORKING_CHANGE_STATS_LIMIT = 500;
+/** Files up to this size are read into a reused buffer. */
+const READ_REUSE_MAX = 1 << 20;
 /** In a scan with a helper thread, files are statted in batches of this many (3 of 4 by the helper). */
 const STAT_BATCH = 1024;
 /** Before a deferred open has read the mirror, this many working changes are read row by row. */
@@ -241,6 +243,9 @@ export class Engine {
   /** Stats of large scans, half of them on this thread (see `walk`). */
   private statHelper: HelperThread | undefined;
   /** During a restore's writes: folders already found to be real folders inside the workspace. */
+  private readBuffer = Buffer.alloc(0);
+  /** Set while the scan that starts the first session runs (no working changes to keep). */
+  private firstScan = false;
   private safeDirs: Set<string> | undefined;
   /** Folder keys with tracked files below them (built when first needed): a deleted path that is not one needs no search. */
   private dirKeys: Set<string> | undefined;
@@ -382,8 +387,12 @@ export class Engine {
         }
         if (missing) diagnostics.push(`The saved copies of ${missing} current file${missing === 1 ? ' was' : 's were'} missing from the store; ${missing === 1 ? 'it was' : 'they were'} read again from the workspace. Verify Store checks the rest of the history.`);
         if (this.sessionsById.size === 0) {
-          const n = this.fullScan();
-          report.scanned = n;
+          this.firstScan = true;
+          try {
+            report.scanned = this.fullScan();
+          } finally {
+            this.firstScan = false;
+          }
           this.createSessionAtCurrentState('Session 1');
         } else {
           if (this.pending.size > 0) {
@@ -777,6 +786,8 @@ export class Engine {
   }
 
   private writePending(p: number, v: Ver | undefined): void {
+    // The scan that starts the first session: every file is new, and the session starts from them.
+    if (this.firstScan) return;
     if (!v) {
       if (this.pending.delete(p)) this.run('DELETE FROM pending WHERE path = ?', [p]);
       return;
@@ -911,7 +922,7 @@ export class Engine {
     }
     let data: Buffer;
     try {
-      data = this.fs.readFileSync(abs);
+      data = this.readFile(abs, st.size);
     } catch (e) {
       return describeIoError(e, abs, 'read');
     }
@@ -1084,6 +1095,26 @@ export class Engine {
       this.scanStartedAt = this.clock();
       for (const abs of paths) this.refreshAbs(abs, true);
     });
+  }
+
+  /**
+   * A file's bytes. With the real file system and a known size, into a buffer reused from read to
+   * read (valid until the next call: the snapshot store keeps its own copy): no allocation, no
+   * fstat per file.
+   */
+  private readFile(abs: string, size: number): Buffer {
+    if (this.fs !== nodeFs || size > READ_REUSE_MAX) return this.fs.readFileSync(abs);
+    if (this.readBuffer.length < size + 1) this.readBuffer = Buffer.allocUnsafe(Math.max(size + 1, 64 * 1024));
+    const fd = nodeFs.openSync(abs, 'r');
+    let n = 0;
+    try {
+      for (let r = 1; r > 0 && n <= size; n += r) r = nodeFs.readSync(fd, this.readBuffer, n, size + 1 - n, null);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+    // Longer than its stat said: it is being written; read it whole (the next scan sees the change).
+    if (n > size) return nodeFs.readFileSync(abs);
+    return this.readBuffer.subarray(0, n);
   }
 
   private hasFilesUnder(key: string): boolean {

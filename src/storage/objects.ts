@@ -59,8 +59,8 @@ const DICTIONARY = 32 * 1024;
 const CACHE_BYTES = 16 * 1024 * 1024;
 const CACHE_MAX_OBJECT = 1 << 20;
 const GROUP_CACHE = 8;
-/** Groups handed to the helper thread and not yet taken back, at most. */
-const MAX_INFLIGHT = 8;
+/** Groups handed to the helper thread and not yet taken back, at most (past that, this thread deflates). */
+const MAX_INFLIGHT = 4;
 
 export class ObjectCorruptError extends Error {
   constructor(readonly hash: string, message: string) {
@@ -502,11 +502,19 @@ export class ObjectStore {
     for (const m of members) total += m.data.length;
     try {
       if (background && this.parallel && members.length >= 2 && total >= GROUP_MIN) {
-        const payload = Buffer.concat(members.map((m) => m.data), total);
-        this.helper ??= new HelperThread();
-        this.inflight.push({ id: this.helper.deflate(payload, this.level), members, total, payload, deltas });
-        this.drain(this.inflight.length > MAX_INFLIGHT);
-        return;
+        this.drain(false);
+        if (this.inflight.length < MAX_INFLIGHT) {
+          const payload = Buffer.concat(members.map((m) => m.data), total);
+          this.helper ??= new HelperThread();
+          this.inflight.push({ id: this.helper.deflate(payload, this.level), members, total, payload, deltas });
+          return;
+        }
+        // The helper is behind: deflate this group here rather than wait. Groups depend on
+        // nothing, so it may go ahead of those still in flight (deltas may not: they wait below).
+        if (deltas.length === 0) {
+          this.appendBlocks(members, total, deltas);
+          return;
+        }
       }
       this.drain(true);
       this.appendBlocks(members, total, deltas);
