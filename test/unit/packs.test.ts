@@ -278,3 +278,36 @@ describe('snapshot packs: groups deflated on a helper thread', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('snapshot packs: reading part of a group', () => {
+  it('a member is read from as much of its group as it needs; a damaged tail spoils only the members in it', () => {
+    const dir = tempDir();
+    const s = new ObjectStore(dir);
+    const objs = Array.from({ length: 12 }, (_, i) => text(500 + i, 40));
+    const hashes = objs.map((b) => s.put(b));
+    s.close();
+    const pack = path.join(dir, 'pack-000001.pack');
+    const recs = records(pack);
+    const at = recs.findIndex((r) => r.codec === 3);
+    const group = recs[at];
+    const members: string[] = [];
+    for (let i = at + 1; i < recs.length && recs[i].codec === 4; i++) members.push(recs[i].hash);
+    assert.ok(members.length >= 4, `a group of ${members.length}`);
+    // Read in reverse order (the last member first), then in order: every read is whole and checked.
+    const r = new ObjectStore(dir);
+    for (const h of [...members].reverse()) assert.equal(sha256(r.get(h)), h);
+    r.close();
+    // Damage the last quarter of the group's stored bytes.
+    const bytes = fs.readFileSync(pack);
+    const from = group.start + 48 + Math.floor(group.stored * 0.75);
+    for (let i = from; i < group.start + 48 + group.stored; i++) bytes[i] ^= 0xff;
+    fs.writeFileSync(pack, bytes);
+    const d = new ObjectStore(dir);
+    assert.deepEqual(d.get(members[0]), objs[hashes.indexOf(members[0])], 'the first member is intact and still reads');
+    assert.throws(() => d.get(members[members.length - 1]), /cannot be decompressed|damaged/);
+    const bad = new Set(d.verify());
+    assert.ok(bad.has(members[members.length - 1]) && !bad.has(members[0]));
+    d.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
