@@ -98,7 +98,8 @@ export function fileKind(p: string | undefined, o: { ws: string; store: string }
   return 'other';
 }
 
-function rng(seed: number): () => number {
+/** Seeded PRNG (mulberry32): trials are reproducible from their seed. Shared with the parent test. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
-import { workspaceState } from '../crash/child';
+import { rng, workspaceState } from '../crash/child';
 import type { ChildOptions } from '../crash/child';
 import { tempDir } from './helpers';
 
@@ -74,17 +74,6 @@ const figures: Figures = {
   restoresInterrupted: 0, killedAtOpen: 0, restoresUndone: 0, restoresCompleted: 0, recoveredAtOpen: 0, editsInterrupted: 0,
   checkpointsChecked: 0, filesChecked: 0, bytesLost: 0, problems: [],
 };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
