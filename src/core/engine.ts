@@ -175,6 +175,7 @@ export class Engine {
   private readonly clock: () => number;
   private readonly storageDir: string;
   private roots: RootFolder[];
+  private resolvedRoots: { root: RootFolder; path: string }[] | undefined;
   private rootReal = new Map<string, string>();
   private tracking!: Tracking;
   private savePolicy: SavePolicy;
@@ -807,15 +808,14 @@ export class Engine {
   private locate(abs: string): { root: RootFolder; rel: string; key: string } | undefined {
     if (typeof abs !== 'string' || abs === '' || !path.isAbsolute(abs) || abs.includes('\0')) return undefined;
     const norm = path.resolve(abs);
-    let best: RootFolder | undefined;
-    for (const r of this.roots) {
-      const rp = path.resolve(r.path);
-      if ((norm === rp || norm.startsWith(rp + path.sep)) && (!best || rp.length > path.resolve(best.path).length)) best = r;
-    }
+    this.resolvedRoots ??= this.roots.map((r) => ({ root: r, path: path.resolve(r.path) })).sort((a, b) => b.path.length - a.path.length);
+    // Longest first: the innermost folder that holds the path.
+    const best = this.resolvedRoots.find((r) => norm.length > r.path.length && norm.startsWith(r.path) && (norm[r.path.length] === path.sep || r.path.endsWith(path.sep)));
     if (!best) return undefined;
-    const rel = path.relative(path.resolve(best.path), norm).split(path.sep).join('/');
-    if (rel === '' || rel.startsWith('..')) return undefined;
-    return { root: best, rel, key: `${best.name}/${rel}` };
+    const tail = norm.slice(best.path.length + (best.path.endsWith(path.sep) ? 0 : 1));
+    const rel = path.sep === '/' ? tail : tail.split(path.sep).join('/');
+    if (rel === '' || rel === '..' || rel.startsWith('../')) return undefined;
+    return { root: best.root, rel, key: `${best.root.name}/${rel}` };
   }
 
   private rootOfKey(key: string): { root: RootFolder; rel: string } | undefined {
@@ -1091,10 +1091,26 @@ export class Engine {
   /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): void {
     this.ensureWritable();
+    this.prefetchPrevious(paths);
     this.mutate(() => {
       this.scanStartedAt = this.clock();
       for (const abs of paths) this.refreshAbs(abs, true);
     });
+  }
+
+  /**
+   * Starts reading the stored versions of these files on the helper thread while their new
+   * bytes are read here: each is the base of the new version's delta and of its line counts.
+   */
+  private prefetchPrevious(absPaths: Iterable<string>): void {
+    const hashes: string[] = [];
+    for (const abs of absPaths) {
+      const loc = this.locate(abs);
+      const p = loc && this.pathKeyToId.get(loc.key);
+      const blob = p !== undefined ? this.mirror.get(p)?.blob : undefined;
+      if (blob) hashes.push(this.blobToHash[blob]);
+    }
+    this.objects.prefetch(hashes);
   }
 
   /**
@@ -1705,7 +1721,9 @@ export class Engine {
     const id = this.mutate(() => {
       this.scanStartedAt = this.clock();
       if (meta.rescan) this.fullScan();
-      for (const abs of [...this.announced, ...(meta.paths ?? [])]) this.refreshAbs(abs, false);
+      const known = [...this.announced, ...(meta.paths ?? [])];
+      this.prefetchPrevious(known);
+      for (const abs of known) this.refreshAbs(abs, false);
       this.announced.clear();
       return this.sealInternal(meta, meta.allowEmpty);
     });
@@ -1968,7 +1986,11 @@ export class Engine {
       const out: PlanEntry = { path: abs, key, action: 'skip', current: this.verOut(cur), target: this.verOut(tgt) };
       if (!loc) {
         out.reason = `its workspace folder "${key.slice(0, key.indexOf('/'))}" is not open`;
-      } else if (e?.untracked || this.isExcludedNow(loc.root, loc.rel)) {
+      } else if (
+        e?.untracked ||
+        // Just refreshed, a tracked file is within the size limit: only the rules need asking.
+        (refresh && e ? this.tracking.excludedWithAncestors(loc.root.path, loc.rel, false) : this.isExcludedNow(loc.root, loc.rel))
+      ) {
         if (sameVer(cur, tgt) && !e?.untracked) continue;
         out.reason = this.isExcludedNow(loc.root, loc.rel) ?? 'not tracked now';
       } else if (failures.has(p)) {
@@ -2015,6 +2037,8 @@ export class Engine {
       this.mutate(() => {
         if (!sameBranch) planned = this.buildPlan(target, resolved.targetId, true).entries;
         else this.buildPlan(target, resolved.targetId, true);
+        // The bytes to write, read ahead on the helper thread while the safety checkpoint is sealed.
+        this.objects.prefetch(planned.filter((e) => e.out.action === 'write').map((e) => this.hashOf(e.tgt.blob)));
         if (this.pending.size > 0) {
           safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
         }
@@ -2158,20 +2182,15 @@ export class Engine {
     const loc = this.rootOfKey(plan.key)!;
     const abs = plan.path;
     try {
-      const probe = { missing: false };
+      const probe: { missing: boolean; st?: nodeFs.Stats } = { missing: false };
       const unsafe = this.unsafePath(loc.root, loc.rel, tgt.blob !== 0, probe);
       if (unsafe) {
         res.status = unsafe.skip ? 'skipped' : 'failed';
         res.reason = unsafe.reason;
         return res;
       }
-      // Re-check: the file must still be what the plan saw.
-      let st: nodeFs.Stats | undefined;
-      try {
-        st = this.fs.lstatSync(abs);
-      } catch {
-        st = undefined;
-      }
+      // Re-check: the file must still be what the plan saw (its lstat, taken by the check above).
+      const st = probe.st;
       const m = this.mirror.get(p);
       const unchanged = cur.blob === 0 ? !st : !!st && !!m && st.size === m.size && st.mtimeMs === m.mtime && st.ino === m.ino;
       if (!unchanged) {
@@ -2210,9 +2229,17 @@ export class Engine {
         if (this.unsafePath(loc.root, loc.rel, true)) throw new Error('a folder on the path changed while writing');
       }
       const tmp = tempPathFor(abs);
+      let after: nodeFs.Stats;
       try {
-        this.fs.writeFileSync(tmp, data, { mode: tgt.mode });
-        this.fs.chmodSync(tmp, tgt.mode);
+        const fd = this.fs.openSync(tmp, 'w', tgt.mode);
+        try {
+          for (let off = 0; off < data.length; ) off += this.fs.writeSync(fd, data, off, data.length - off);
+          this.fs.fchmodSync(fd, tgt.mode); // the mode asked for at creation is narrowed by the umask
+          // Its stat now is its stat after the rename (a rename changes the folder, not the file).
+          after = this.fs.fstatSync(fd);
+        } finally {
+          this.fs.closeSync(fd);
+        }
         this.fs.renameSync(tmp, abs);
       } catch (e) {
         try {
@@ -2222,7 +2249,6 @@ export class Engine {
         }
         throw e;
       }
-      const after = this.fs.lstatSync(abs);
       this.writeMirror(p, { blob: tgt.blob, mode: tgt.mode, size: after.size, mtime: after.mtimeMs, ino: after.ino, racy: true, untracked: false });
       res.status = 'restored';
       res.after = plan.target;
@@ -2235,7 +2261,8 @@ export class Engine {
   }
 
   /** Refuses writes that would leave the workspace or pass through a symbolic link. */
-  private unsafePath(root: RootFolder, rel: string, creating: boolean, probe?: { missing: boolean }): { reason: string; skip?: boolean } | undefined {
+  /** `probe`: told whether a folder on the way is missing, and given the path's own lstat (undefined: absent). */
+  private unsafePath(root: RootFolder, rel: string, creating: boolean, probe?: { missing: boolean; st?: nodeFs.Stats }): { reason: string; skip?: boolean } | undefined {
     const parts = rel.split('/');
     if (parts.some((x) => x === '..' || x === '' || x === '.')) return { reason: 'the path is not a plain relative path inside the workspace' };
     let cur = root.path;
@@ -2256,6 +2283,7 @@ export class Engine {
     const abs = path.join(root.path, ...parts);
     try {
       const st = this.fs.lstatSync(abs);
+      if (probe) probe.st = st;
       if (st.isSymbolicLink()) return { reason: 'the path is a symbolic link; Session Tree never writes through links', skip: true };
       if (st.isDirectory()) return { reason: 'a folder is in the way' };
     } catch {

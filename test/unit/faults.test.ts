@@ -161,7 +161,7 @@ describe('faults: permission denied', () => {
   it('on write of a restored file: it fails naming the file and cause, keeps its content, no temp file is left, undo works', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'writeFileSync', path: onPath('a.txt.st-tmp'), code: 'EACCES' });
+      r.px.fail({ op: 'writeSync', path: onPath('a.txt.st-tmp'), code: 'EACCES' });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       const a = res.files.find((f) => f.key === 'ws/a.txt')!;
       assert.equal(a.status, 'failed');
@@ -197,7 +197,7 @@ describe('faults: permission denied', () => {
   it('on setting the mode of a restored file: fails, the temp file is removed, the file keeps its content', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'chmodSync', path: onPath('a.txt.st-tmp'), code: 'EPERM' });
+      r.px.fail({ op: 'fchmodSync', path: onPath('a.txt.st-tmp'), code: 'EPERM' });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       assert.equal(res.files.find((f) => f.key === 'ws/a.txt')!.status, 'failed');
       assert.equal(text(r, 'a.txt'), 'a2\n');
@@ -388,7 +388,7 @@ describe('faults: disk full', () => {
   it('on a restored file: that file fails, its old content stays, the others are restored', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'writeFileSync', path: onPath('a.txt.st-tmp'), code: 'ENOSPC', partial: true });
+      r.px.fail({ op: 'writeSync', path: onPath('a.txt.st-tmp'), code: 'ENOSPC', partial: true });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       const a = res.files.find((f) => f.key === 'ws/a.txt')!;
       assert.equal(a.status, 'failed');
@@ -548,6 +548,8 @@ describe('faults: busy, locked, I/O errors', () => {
   it('an I/O error reading a snapshot during a restore: that file fails, the others are restored', async () => {
     const r = await rig();
     try {
+      // A fresh start: no snapshot is in memory, so the restore reads them from the packs.
+      await r.fx.reopen({ fs: r.px.fs });
       // Reads of pack files by fd: fail the first read after planning.
       r.px.fail({ op: 'readSync', path: /pack-\d+\.pack$/, code: 'EIO', times: 1 });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
