@@ -1091,26 +1091,10 @@ export class Engine {
   /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): void {
     this.ensureWritable();
-    this.prefetchPrevious(paths);
     this.mutate(() => {
       this.scanStartedAt = this.clock();
       for (const abs of paths) this.refreshAbs(abs, true);
     });
-  }
-
-  /**
-   * Starts reading the stored versions of these files on the helper thread while their new
-   * bytes are read here: each is the base of the new version's delta and of its line counts.
-   */
-  private prefetchPrevious(absPaths: Iterable<string>): void {
-    const hashes: string[] = [];
-    for (const abs of absPaths) {
-      const loc = this.locate(abs);
-      const p = loc && this.pathKeyToId.get(loc.key);
-      const blob = p !== undefined ? this.mirror.get(p)?.blob : undefined;
-      if (blob) hashes.push(this.blobToHash[blob]);
-    }
-    this.objects.prefetch(hashes);
   }
 
   /**
@@ -1124,7 +1108,14 @@ export class Engine {
     const fd = nodeFs.openSync(abs, 'r');
     let n = 0;
     try {
-      for (let r = 1; r > 0 && n <= size; n += r) r = nodeFs.readSync(fd, this.readBuffer, n, size + 1 - n, null);
+      // One byte more than its stat said: a read that returns exactly `size` bytes has met the end.
+      for (let r = 1; r > 0 && n <= size; n += r) {
+        r = nodeFs.readSync(fd, this.readBuffer, n, size + 1 - n, null);
+        if (n + r === size) {
+          n = size;
+          break;
+        }
+      }
     } finally {
       nodeFs.closeSync(fd);
     }
@@ -1721,9 +1712,7 @@ export class Engine {
     const id = this.mutate(() => {
       this.scanStartedAt = this.clock();
       if (meta.rescan) this.fullScan();
-      const known = [...this.announced, ...(meta.paths ?? [])];
-      this.prefetchPrevious(known);
-      for (const abs of known) this.refreshAbs(abs, false);
+      for (const abs of [...this.announced, ...(meta.paths ?? [])]) this.refreshAbs(abs, false);
       this.announced.clear();
       return this.sealInternal(meta, meta.allowEmpty);
     });
@@ -2037,8 +2026,6 @@ export class Engine {
       this.mutate(() => {
         if (!sameBranch) planned = this.buildPlan(target, resolved.targetId, true).entries;
         else this.buildPlan(target, resolved.targetId, true);
-        // The bytes to write, read ahead on the helper thread while the safety checkpoint is sealed.
-        this.objects.prefetch(planned.filter((e) => e.out.action === 'write').map((e) => this.hashOf(e.tgt.blob)));
         if (this.pending.size > 0) {
           safetyId = this.sealInternal({ source: 'safety', label: `Before restoring ${resolved.label}` });
         }

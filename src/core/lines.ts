@@ -17,11 +17,42 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * Where two versions differ, widened to whole lines: [start, endA) of `a` and [start, endB) of `b`.
+ * What lies outside is the same bytes in both, cut at line starts, so counting lines only inside
+ * gives the same counts (a common prefix and suffix are part of every longest common subsequence).
+ */
+function differingLines(a: Uint8Array, b: Uint8Array): { start: number; endA: number; endB: number } {
+  const min = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < min && a[p] === b[p]) p++;
+  // Back to the start of the line the first difference is on.
+  let start = p;
+  while (start > 0 && a[start - 1] !== 10) start--;
+  let s = 0;
+  const maxSuffix = min - start;
+  while (s < maxSuffix && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
+  // Forward to a line start strictly inside the common suffix (the same in both).
+  let k = a.length - s;
+  while (k < a.length && a[k] !== 10) k++;
+  if (k >= a.length) return { start, endA: a.length, endB: b.length };
+  const tail = a.length - (k + 1);
+  return { start, endA: a.length - tail, endB: b.length - tail };
+}
+
 /** Counts changed lines. Large or very different files fall back to whole-file counts. */
 export function lineStats(before: Uint8Array | undefined, after: Uint8Array | undefined): { added: number; removed: number; binary: boolean } {
   if ((before && isBinary(before)) || (after && isBinary(after))) return { added: 0, removed: 0, binary: true };
-  const a = before ? splitLines(Buffer.from(before).toString('utf8')) : [];
-  const b = after ? splitLines(Buffer.from(after).toString('utf8')) : [];
+  let a: string[];
+  let b: string[];
+  if (before && after) {
+    const d = differingLines(before, after);
+    a = splitLines(Buffer.from(before.buffer, before.byteOffset + d.start, d.endA - d.start).toString('utf8'));
+    b = splitLines(Buffer.from(after.buffer, after.byteOffset + d.start, d.endB - d.start).toString('utf8'));
+  } else {
+    a = before ? splitLines(Buffer.from(before.buffer, before.byteOffset, before.byteLength).toString('utf8')) : [];
+    b = after ? splitLines(Buffer.from(after.buffer, after.byteOffset, after.byteLength).toString('utf8')) : [];
+  }
   // Common prefix and suffix first: most edits touch a few lines of a long file.
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;

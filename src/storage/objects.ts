@@ -61,11 +61,6 @@ const CACHE_MAX_OBJECT = 1 << 20;
 const GROUP_CACHE = 8;
 /** Groups handed to the helper thread and not yet taken back, at most (past that, this thread deflates). */
 const MAX_INFLIGHT = 4;
-/** Objects read ahead on the helper thread: per job (taken as soon as the first is needed), and in all. */
-const PREFETCH_JOB = 8;
-const PREFETCH_MAX = 4096;
-/** Fewer objects than this are read on this thread: handing them over costs more than it saves. */
-const PREFETCH_MIN = 4;
 
 export class ObjectCorruptError extends Error {
   constructor(readonly hash: string, message: string) {
@@ -185,9 +180,6 @@ export class ObjectStore {
   private readonly cache = new Map<string, Buffer>();
   private cacheBytes = 0;
   private readonly groupCache = new Map<string, Buffer>();
-  /** Objects being read ahead on the helper thread: hash → its job and place in it. */
-  private readonly prefetched = new Map<string, { job: number; i: number }>();
-  private readonly prefetchResults = new Map<number, { out: Uint8Array; starts: number[]; lens: Int32Array } | undefined>();
   readonly diagnostics: string[] = [];
 
   constructor(readonly dir: string, options: ObjectStoreOptions = {}) {
@@ -719,11 +711,6 @@ export class ObjectStore {
       this.cache.set(hash, hit);
       return hit;
     }
-    const ahead = this.takePrefetched(hash);
-    if (ahead && sha256(ahead) === hash) {
-      this.remember(hash, ahead);
-      return ahead;
-    }
     return this.readFromPack(hash, loc);
   }
 
@@ -744,74 +731,6 @@ export class ObjectStore {
     if (loc.codec === CODEC_MEMBER) data = Buffer.from(data); // not a view that keeps the whole group alive
     this.remember(hash, data);
     return data;
-  }
-
-  /**
-   * Starts reading these objects on the helper thread (group members on disk: each read inflates
-   * part of its group), so that `get` finds them ready. Cheap to call: objects in memory, written
-   * on their own, or not yet written are left to `get`.
-   */
-  prefetch(hashes: Iterable<string>): void {
-    if (!this.parallel || this.prefetched.size >= PREFETCH_MAX) return;
-    const want: { hash: string; pack: Pack; loc: Location }[] = [];
-    for (const hash of hashes) {
-      if (this.prefetched.size + want.length >= PREFETCH_MAX) break;
-      if (this.pending.has(hash) || this.cache.has(hash) || this.prefetched.has(hash)) continue;
-      const loc = this.index.get(hash);
-      if (!loc || loc.codec !== CODEC_MEMBER || loc.pack < 0) continue;
-      const pack = this.packs.find((p) => p.id === loc.pack);
-      // Members still in the write buffer are in memory: read here.
-      if (!pack || loc.offset + 8 > pack.size) continue;
-      want.push({ hash, pack, loc });
-    }
-    if (want.length < PREFETCH_MIN) return;
-    try {
-      this.helper ??= new HelperThread();
-      for (let from = 0; from < want.length; from += PREFETCH_JOB) {
-        const part = want.slice(from, from + PREFETCH_JOB);
-        const files: string[] = [];
-        const fileOf = part.map((w) => {
-          const k = files.indexOf(w.pack.file);
-          return k >= 0 ? k : files.push(w.pack.file) - 1;
-        });
-        const job = this.helper.members(files, fileOf, part.map((w) => w.loc.offset), part.map((w) => w.loc.raw));
-        part.forEach((w, i) => this.prefetched.set(w.hash, { job, i }));
-      }
-    } catch {
-      /* no helper: `get` reads them here */
-    }
-  }
-
-  private takePrefetched(hash: string): Buffer | undefined {
-    const p = this.prefetched.get(hash);
-    if (!p) return undefined;
-    this.prefetched.delete(hash);
-    if (!this.prefetchResults.has(p.job)) {
-      const r = this.helper?.takeMembers(p.job, true);
-      let starts: number[] = [];
-      if (r) {
-        let o = 0;
-        starts = Array.from(r.lens, (n) => {
-          const at = o;
-          if (n > 0) o += n;
-          return at;
-        });
-      }
-      this.prefetchResults.set(p.job, r && { ...r, starts });
-    }
-    const r = this.prefetchResults.get(p.job);
-    let still = false;
-    for (const q of this.prefetched.values()) if (q.job === p.job) still = true;
-    if (!still) this.prefetchResults.delete(p.job);
-    if (!r || r.lens[p.i] < 0) return undefined;
-    return Buffer.from(r.out.subarray(r.starts[p.i], r.starts[p.i] + r.lens[p.i]));
-  }
-
-  /** Forgets every read ahead (their pack offsets are about to change, or the store closes). */
-  private dropPrefetched(): void {
-    for (const job of new Set([...this.prefetched.values()].map((p) => p.job))) this.helper?.takeMembers(job, true);
-    this.prefetched.clear();
-    this.prefetchResults.clear();
   }
 
   /** Checks every object (reading each from disk); returns the hashes that are missing or damaged. */
@@ -835,7 +754,6 @@ export class ObjectStore {
   /** Drops an object from the index (a damaged one, so that it reads as missing and can be stored again). */
   forget(hash: string): void {
     this.index.delete(hash);
-    this.prefetched.delete(hash);
     this.pending.delete(hash);
     const c = this.cache.get(hash);
     if (c) {
@@ -915,7 +833,6 @@ export class ObjectStore {
    * any old pack is removed, so a crash midway leaves duplicates, never losses.
    */
   gc(live: (hash: string) => boolean): { removed: number; freedBytes: number } {
-    this.dropPrefetched();
     this.flush();
     const dead = [...this.index.keys()].filter((h) => !live(h));
     if (dead.length === 0) return { removed: 0, freedBytes: 0 };
@@ -977,8 +894,6 @@ export class ObjectStore {
     try {
       if (!this.readOnly) this.flush();
     } finally {
-      this.prefetched.clear();
-      this.prefetchResults.clear();
       this.helper?.close();
       this.helper = undefined;
       for (const p of this.packs) {
