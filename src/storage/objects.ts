@@ -704,12 +704,15 @@ export class ObjectStore {
     const pending = this.pending.get(hash);
     if (pending) return pending;
     const hit = this.cache.get(hash);
-    // A copy in memory, checked again (a restore writes only bytes that match their hash).
-    if (hit && (cached || sha256(hit) === hash)) {
-      // Most recently used last.
+    if (hit) {
+      // A copy in memory: trusted for line counts and delta bases (`cached`), checked again for
+      // anything else (a restore writes only bytes that match their hash).
       this.cache.delete(hash);
-      this.cache.set(hash, hit);
-      return hit;
+      if (cached || sha256(hit) === hash) {
+        this.cache.set(hash, hit); // most recently used last
+        return hit;
+      }
+      this.cacheBytes -= hit.length; // spoilt in memory: read it again from its pack
     }
     return this.readFromPack(hash, loc);
   }

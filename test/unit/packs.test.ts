@@ -111,6 +111,23 @@ describe('snapshot packs: groups', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a copy kept in memory is used only while it matches its hash: a spoilt one is read again from the pack', () => {
+    const dir = tempDir();
+    const st = new ObjectStore(dir);
+    const data = text(7);
+    const h = st.put(data, sha256(Buffer.from('no such base')));
+    st.flush();
+    const first = st.get(h); // the copy in memory
+    assert.deepEqual(first, data);
+    first[0] ^= 0xff; // spoilt where it lies (a bug that writes into a shared buffer)
+    const again = st.get(h);
+    assert.equal(sha256(again), h, 'the bytes handed out match their hash');
+    assert.deepEqual(again, data);
+    // The good copy replaced the spoilt one.
+    assert.equal(sha256(st.get(h, true)), h);
+    st.close();
+  });
+
   it('a crash before the index was written: the group and its members are re-indexed from the pack; a torn tail is cut', () => {
     const dir = tempDir();
     const s = new ObjectStore(dir);
