@@ -41,6 +41,10 @@ export class Tracking {
   private readonly hasUserRules: boolean;
   // per root path → folder (relative) → the `.gitignore` matchers that apply in it, deepest first
   private readonly chains = new Map<string, Map<string, { dir: string; m: Ignore }[]>>();
+  // per root path → folder (relative) → the text of the `.gitignore` its matcher was made from
+  private readonly texts = new Map<string, Map<string, string>>();
+  /** Bumped whenever cached rules are dropped: an answer given before may no longer hold. */
+  generation = 0;
 
   constructor(
     readonly rules: TrackingRules,
@@ -63,10 +67,42 @@ export class Tracking {
     if (!perRoot.has(dirRel)) perRoot.set(dirRel, null);
   }
 
+  /** A walk found a `.gitignore` in this folder: if the rules were cached as "none here", they are out of date. */
+  gitignoreIn(rootPath: string, dirRel: string): void {
+    if (this.cache.get(rootPath)?.get(dirRel) === null) this.invalidate(rootPath);
+  }
+
+  /**
+   * Before a full scan: the cached rules of a root stay when every `.gitignore` they were made
+   * from still reads the same (one that appears is seen by the scan's listing: `gitignoreIn`);
+   * otherwise they are forgotten.
+   */
+  revalidate(rootPath: string): void {
+    for (const [dirRel, m] of this.cache.get(rootPath) ?? []) {
+      if (m === null) continue;
+      let text: string | undefined;
+      try {
+        text = this.fs.readFileSync(path.join(rootPath, dirRel, '.gitignore'), 'utf8');
+      } catch {
+        text = undefined;
+      }
+      if (text === undefined || text !== this.texts.get(rootPath)?.get(dirRel)) {
+        this.invalidate(rootPath);
+        return;
+      }
+    }
+  }
+
   /** Forget cached `.gitignore` matchers of a root (all, or one directory). */
   invalidate(rootPath: string, dirRel?: string): void {
-    if (dirRel === undefined) this.cache.delete(rootPath);
-    else this.cache.get(rootPath)?.delete(dirRel);
+    this.generation++;
+    if (dirRel === undefined) {
+      this.cache.delete(rootPath);
+      this.texts.delete(rootPath);
+    } else {
+      this.cache.get(rootPath)?.delete(dirRel);
+      this.texts.get(rootPath)?.delete(dirRel);
+    }
     // A folder's rules decide for everything below it.
     this.folderVerdicts.delete(rootPath);
     this.chains.delete(rootPath);
@@ -106,6 +142,9 @@ export class Tracking {
         m = ignore({ allowRelativePaths: true }).add(text);
         this.byContent.set(text, m);
       }
+      let texts = this.texts.get(rootPath);
+      if (!texts) this.texts.set(rootPath, (texts = new Map()));
+      texts.set(dirRel, text);
     } catch {
       m = null;
     }

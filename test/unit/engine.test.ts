@@ -221,6 +221,35 @@ describe('engine: restores', () => {
     }
   });
 
+  it('a rescan asks the rules again when a .gitignore changed or appeared unannounced: newly ignored files are left alone', async () => {
+    // No racy window: files whose stat is unchanged are not re-read (nor asked about again).
+    const fx = await makeFixture({ '.gitignore': 'build/\n', 'a.txt': 'a1' }, { racyWindowMs: 0 });
+    try {
+      const root = fx.engine.activeSession()!.rootId;
+      // Files that exist since a checkpoint and then do not change.
+      fx.commit({ 'c.tmp': 'c1', 'sub/b.log': 'b1', 'd.txt': 'd1' });
+      fx.engine.rescan(); // a scan with unchanged rules: tracked files are not asked about again
+      const tracked = fx.engine.stats().tracked; // .gitignore a.txt c.tmp d.txt sub/b.log
+      assert.equal(tracked, 5);
+      fx.write('sub/.gitignore', '*.log\n'); // appeared, and no watcher reported it
+      fx.engine.rescan();
+      assert.equal(fx.engine.stats().tracked, tracked, 'sub/.gitignore is tracked, sub/b.log no longer');
+      fx.write('.gitignore', 'build/\n*.tmp\n'); // changed, likewise
+      fx.write('a.txt', 'a2');
+      fx.engine.rescan();
+      assert.equal(fx.engine.stats().tracked, tracked - 1, 'c.tmp is no longer tracked');
+      fx.engine.createCheckpoint();
+      // Back to before c.tmp, b.log and d.txt existed: d.txt goes; the two now ignored stay.
+      await fx.engine.restore({ kind: 'rewind', checkpointId: root });
+      assert.equal(fx.read('a.txt')!.toString(), 'a1');
+      assert.equal(fx.read('d.txt'), undefined);
+      assert.equal(fx.read('c.tmp')?.toString(), 'c1', 'ignored now: left alone');
+      assert.equal(fx.read('sub/b.log')?.toString(), 'b1', 'ignored now: left alone');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('skips files with unsaved editor changes and leaves them untouched', async () => {
     const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' });
     try {
