@@ -860,7 +860,15 @@ export class Engine {
       return;
     }
     const next: MirrorEntry = { blob: v.blob, mode: v.mode, size: stat?.size ?? 0, mtime: stat?.mtime ?? 0, ino: stat?.ino ?? 0, racy: stat?.racy ?? true, untracked: false };
-    if (old && !old.untracked && sameVer(oldVer, v) && old.size === next.size && old.mtime === next.mtime && old.ino === next.ino && old.racy === next.racy) return;
+    if (old && !old.untracked && sameVer(oldVer, v) && old.size === next.size && old.mtime === next.mtime && old.ino === next.ino) {
+      if (old.racy === next.racy) return;
+      // Only settled (its timestamp now old enough to trust): in memory. The stored row still says
+      // "re-read it", which after a restart costs one read and is never wrong.
+      if (old.racy) {
+        this.mirror.set(p, next);
+        return;
+      }
+    }
     this.writeMirror(p, next);
   }
 

@@ -67,6 +67,32 @@ describe('engine: sessions and checkpoints', () => {
     }
   });
 
+  it('a file whose timestamp only became old enough to trust is not a change: no save, no signal', async () => {
+    // A file read in the same millisecond it was written cannot be trusted by its timestamp (a
+    // second write could share it); read again later with the same content, it has only settled.
+    let now = 0;
+    const fx = await makeFixture({ 'a.txt': 'one\n' }, { clock: () => now });
+    try {
+      const mtime = fs.statSync(fx.abs('a.txt')).mtimeMs;
+      now = Math.floor(mtime); // "now" is the file's own millisecond: it is racy
+      fx.engine.notifyChanged([fx.abs('a.txt')]);
+      now = Math.floor(mtime) + 60_000;
+      const events: string[] = [];
+      fx.engine.onEvent((e) => events.push(e.type));
+      const saves = fx.engine.lastSave;
+      fx.engine.notifyChanged([fx.abs('a.txt')]); // read again: same bytes, same stat, now settled
+      assert.deepEqual(events, []);
+      assert.deepEqual(fx.engine.lastSave, saves);
+      assert.deepEqual(fx.engine.workingChanges(), []);
+      // After a restart it is read once more (the stored row still says so) and is still unchanged.
+      await fx.reopen({ clock: () => now });
+      assert.deepEqual(fx.engine.workingChanges(), []);
+      assert.equal(fx.engine.stats().tracked, 1);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('finds files changed while closed and records them as their own checkpoint', async () => {
     const fx = await makeFixture({ 'a.txt': 'one\n' });
     try {
