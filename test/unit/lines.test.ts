@@ -59,6 +59,10 @@ describe('line counts', () => {
     assert.deepEqual(lineStats(undefined, Buffer.from('a\nb\n')), { added: 2, removed: 0, binary: false });
     assert.deepEqual(lineStats(Buffer.from('a\nb\nc'), undefined), { added: 0, removed: 3, binary: false });
     assert.deepEqual(lineStats(Buffer.from('a\n'), Buffer.from([0, 1, 2])), { added: 0, removed: 0, binary: true });
+    // As git decides: a NUL byte within the first 8,000 bytes makes a file binary, one after does not.
+    const late = Buffer.concat([Buffer.from('x\n'.repeat(4000)), Buffer.from([0])]);
+    assert.equal(lineStats(Buffer.from('x\n'), late).binary, false);
+    assert.equal(lineStats(Buffer.from('x\n'), late.subarray(7990)).binary, true);
     // Views into a larger buffer (as the snapshot store hands out) count only their own bytes.
     const big = Buffer.from('zzzz\na\nb\nzzzz');
     assert.deepEqual(lineStats(big.subarray(5, 9), Buffer.from('a\nc\n')), { added: 1, removed: 1, binary: false });
