@@ -2276,8 +2276,10 @@ export class Engine {
     }
   }
 
-  /** Refuses writes that would leave the workspace or pass through a symbolic link. */
-  /** `probe`: told whether a folder on the way is missing, and given the path's own lstat (undefined: absent). */
+  /**
+   * Refuses writes that would leave the workspace or pass through a symbolic link. `probe`: told
+   * whether a folder on the way is missing, and given the path's own lstat (undefined: absent).
+   */
   private unsafePath(root: RootFolder, rel: string, creating: boolean, probe?: { missing: boolean; st?: nodeFs.Stats }): { reason: string; skip?: boolean } | undefined {
     const parts = rel.split('/');
     if (parts.some((x) => x === '..' || x === '' || x === '.')) return { reason: 'the path is not a plain relative path inside the workspace' };
