@@ -1137,14 +1137,13 @@ export class Engine {
     const fd = nodeFs.openSync(abs, 'r');
     let n = 0;
     try {
-      // One byte more than its stat said: a read that returns exactly `size` bytes has met the end.
-      for (let r = 1; r > 0 && n <= size; n += r) {
+      // Asked for one byte more than its stat said: reads stop at the end, or at exactly `size`
+      // bytes (one read, as a rule), or past it (it grew: read whole below).
+      let r: number;
+      do {
         r = nodeFs.readSync(fd, this.readBuffer, n, size + 1 - n, null);
-        if (n + r === size) {
-          n = size;
-          break;
-        }
-      }
+        n += r;
+      } while (r > 0 && n < size);
     } finally {
       nodeFs.closeSync(fd);
     }

@@ -41,8 +41,8 @@ export class Tracking {
   private readonly hasUserRules: boolean;
   // per root path → folder (relative) → the `.gitignore` matchers that apply in it, deepest first
   private readonly chains = new Map<string, Map<string, { dir: string; m: Ignore }[]>>();
-  // per root path → folder (relative) → the text of the `.gitignore` its matcher was made from
-  private readonly texts = new Map<string, Map<string, string>>();
+  // the `.gitignore` text each matcher was made from
+  private readonly textOf = new WeakMap<Ignore, string>();
   /** Bumped whenever cached rules are dropped: an answer given before may no longer hold. */
   generation = 0;
 
@@ -86,7 +86,7 @@ export class Tracking {
       } catch {
         text = undefined;
       }
-      if (text === undefined || text !== this.texts.get(rootPath)?.get(dirRel)) {
+      if (text === undefined || text !== this.textOf.get(m)) {
         this.invalidate(rootPath);
         return;
       }
@@ -96,13 +96,8 @@ export class Tracking {
   /** Forget cached `.gitignore` matchers of a root (all, or one directory). */
   invalidate(rootPath: string, dirRel?: string): void {
     this.generation++;
-    if (dirRel === undefined) {
-      this.cache.delete(rootPath);
-      this.texts.delete(rootPath);
-    } else {
-      this.cache.get(rootPath)?.delete(dirRel);
-      this.texts.get(rootPath)?.delete(dirRel);
-    }
+    if (dirRel === undefined) this.cache.delete(rootPath);
+    else this.cache.get(rootPath)?.delete(dirRel);
     // A folder's rules decide for everything below it.
     this.folderVerdicts.delete(rootPath);
     this.chains.delete(rootPath);
@@ -141,10 +136,8 @@ export class Tracking {
         if (this.byContent.size >= 256) this.byContent.clear();
         m = ignore({ allowRelativePaths: true }).add(text);
         this.byContent.set(text, m);
+        this.textOf.set(m, text);
       }
-      let texts = this.texts.get(rootPath);
-      if (!texts) this.texts.set(rootPath, (texts = new Map()));
-      texts.set(dirRel, text);
     } catch {
       m = null;
     }
