@@ -1,5 +1,5 @@
 // Session export files: one session — its checkpoints, branches and every snapshot they need — in a
-// single file another store can import. Pure format code (no engine state); the engine does the I/O.
+// single file another store can import. Pure format code (no engine state); export.ts and import.ts do the I/O.
 //
 // Layout (streamable: snapshots are written one at a time, the index goes last):
 //   "STEXPORT1\n"
@@ -10,7 +10,7 @@
 // An import file is untrusted: `validateHeader` checks every field, every reference and that the
 // history is consistent (each change's "before" is the version its parent holds) before anything
 // is written, and every snapshot is decompressed with a size cap and checked against its hash.
-import { CHECKPOINT_SOURCES, type CheckpointSource, EngineError } from './types';
+import { CHECKPOINT_SOURCES, type CheckpointSource, EngineError } from '../types';
 
 export const EXPORT_MAGIC = Buffer.from('STEXPORT1\n');
 export const EXPORT_TRAILER = Buffer.from('STEXEND\n');

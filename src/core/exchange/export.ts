@@ -1,0 +1,90 @@
+// Export: one session — its checkpoints, branches and every snapshot they need — to a single file.
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { replaceFile, withPath, writeAll } from '../../storage/files';
+import { ObjectCorruptError } from '../../storage/objects';
+import type { EngineContext } from '../context';
+import { ioError } from '../ioErrors';
+import { EngineError } from '../types';
+import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
+
+/** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
+export function exportSession(ctx: EngineContext, sessionId: string, file: string): { file: string; bytes: number; checkpoints: number; snapshots: number } {
+  const { meta, history } = ctx;
+  const s = history.session(sessionId);
+  if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Export needs an absolute file path.');
+  const nodes = [...history.cps.values()].filter((c) => c.session === s.id).sort((a, b) => a.id - b.id);
+  const index = new Map(nodes.map((c, i) => [c.id, i]));
+  if (nodes[0]?.id !== s.root || !nodes[0].manifest) throw new EngineError('corrupt', `Session "${s.title}" has lost its starting state; run Repair Store first.`);
+  const hashes = new Set<string>();
+  const ver = (blob: number, mode: number): ExportVersion | null => {
+    if (!blob) return null;
+    const hash = meta.hashOf(blob);
+    hashes.add(hash);
+    return { hash, mode };
+  };
+  const checkpoints: ExportCheckpoint[] = nodes.map((c, i) => {
+    const parent = i === 0 ? -1 : index.get(c.parent);
+    if (parent === undefined) throw new EngineError('corrupt', `Checkpoint ${c.id} has lost its parent; run Repair Store first.`);
+    const out: ExportCheckpoint = {
+      parent, createdAt: c.createdAt, source: c.source, label: c.label, exitCode: c.exitCode, info: history.infoOf(c.id),
+      changes: history.changesOf(c.id).map((ch) => ({
+        key: meta.keyOf(ch.path), before: ver(ch.beforeBlob, ch.beforeMode), after: ver(ch.afterBlob, ch.afterMode),
+        added: ch.added, removed: ch.removed, binary: ch.binary,
+      })),
+    };
+    if (i === 0) {
+      out.manifest = {};
+      for (const [k, v] of ctx.states.manifestOf(c.manifest!)) {
+        out.manifest[k] = { hash: v.hash, mode: v.mode };
+        hashes.add(v.hash);
+      }
+    }
+    return out;
+  });
+  const header: ExportHeader = {
+    format: 'session-tree-export', version: EXPORT_VERSION, exportedAt: ctx.clock(),
+    session: { title: s.title, tags: s.tags, createdAt: s.createdAt }, checkpoints,
+    branches: [...history.branchesOf(s.id)].map(([name, b]) => ({ name, head: index.get(b.head) ?? 0 })),
+    activeBranch: s.activeBranch,
+  };
+  const missing = [...hashes].filter((h) => !ctx.objects.has(h));
+  if (missing.length) {
+    throw new EngineError('corrupt', `Cannot export session "${s.title}": ${missing.length} of its snapshots are missing (${missing.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}). Run Repair Store first.`);
+  }
+  // Written beside the target and renamed over it: a failed export leaves no half file.
+  const tmp = `${file}.st-export-tmp`;
+  let bytes = 0;
+  try {
+    replaceFile(ctx.fs, file, tmp, (fd) => {
+      const put = (b: Buffer) => {
+        writeAll(ctx.fs, fd, b, bytes);
+        bytes += b.length;
+      };
+      put(EXPORT_MAGIC);
+      for (const h of hashes) {
+        const data = ctx.objects.get(h);
+        let stored = data;
+        let codec = CODEC_RAW;
+        if (data.length >= 64) {
+          const z = zlib.deflateRawSync(data, { level: 6 });
+          if (z.length < data.length) {
+            stored = z;
+            codec = CODEC_DEFLATE;
+          }
+        }
+        put(recordHeader(h, data.length, stored.length, codec));
+        put(stored);
+      }
+      const json = Buffer.from(JSON.stringify(header));
+      put(json);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(json.length);
+      put(Buffer.concat([len, EXPORT_TRAILER]));
+    }, { fsync: true });
+  } catch (e) {
+    if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot export session "${s.title}": ${e.message} Run Repair Store first.`);
+    throw ioError(withPath(e, tmp), `Could not export session "${s.title}"`);
+  }
+  return { file, bytes, checkpoints: checkpoints.length, snapshots: hashes.size };
+}

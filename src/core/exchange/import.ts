@@ -1,0 +1,154 @@
+// Import: a session from an export file, as a new session (not made active; no workspace file is
+// touched). The file is untrusted: everything in it is checked — format, every field, every file
+// key, the history's consistency, every snapshot against its hash with a size cap — before
+// anything is written to the store.
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { withPath } from '../../storage/files';
+import { sha256 } from '../../storage/objects';
+import type { EngineContext } from '../context';
+import { type ChangeRecord, type Manifest, encodeManifest } from '../encoding';
+import { ioError } from '../ioErrors';
+import { DEFAULT_LABELS } from '../model';
+import { MAX_NAME, cleanBranchName, cleanName } from '../names';
+import { formatBytes } from '../tracking';
+import { EngineError, type SessionInfo } from '../types';
+import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, IMPORT_LIMITS, RECORD_HEADER, validateHeader } from './format';
+
+export function importSession(ctx: EngineContext, file: string, options: { title?: string }): SessionInfo {
+  const { meta, history } = ctx;
+  if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Import needs an absolute file path.');
+  const bad = (why: string): never => {
+    throw new EngineError('invalid-argument', `${file} is not a valid Session Tree export: ${why}. Nothing was imported.`);
+  };
+  let fd: number;
+  try {
+    fd = ctx.fs.openSync(file, 'r');
+  } catch (e) {
+    throw ioError(e, 'Could not import');
+  }
+  try {
+    const read = (pos: number, len: number): Buffer => {
+      const b = Buffer.alloc(len);
+      let got = 0;
+      while (got < len) {
+        const n = ctx.fs.readSync(fd, b, got, len - got, pos + got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got !== len) bad('it is shorter than it says');
+      return b;
+    };
+    let size: number;
+    try {
+      const st = ctx.fs.fstatSync(fd);
+      if (!st.isFile()) bad('it is not a file');
+      size = st.size;
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw ioError(withPath(e, file), 'Could not import');
+    }
+    if (size < EXPORT_MAGIC.length + 4 + EXPORT_TRAILER.length) bad('it is too short');
+    if (!read(0, EXPORT_MAGIC.length).equals(EXPORT_MAGIC)) bad('it does not start like one');
+    const trailer = read(size - 4 - EXPORT_TRAILER.length, 4 + EXPORT_TRAILER.length);
+    if (!trailer.subarray(4).equals(EXPORT_TRAILER)) bad('its end is missing (the file was cut short or has extra bytes)');
+    const headerLen = trailer.readUInt32LE(0);
+    const headerStart = size - 4 - EXPORT_TRAILER.length - headerLen;
+    if (headerLen > IMPORT_LIMITS.headerBytes || headerStart < EXPORT_MAGIC.length) bad('its index is larger than the file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read(headerStart, headerLen).toString('utf8'));
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      bad('its index is not readable JSON');
+    }
+    let checked: ReturnType<typeof validateHeader>;
+    try {
+      checked = validateHeader(parsed);
+    } catch (e) {
+      if (e instanceof EngineError) throw new EngineError(e.code, `${file}: ${e.message}`);
+      throw e;
+    }
+    const { header, hashes } = checked;
+    // Snapshot records: where each one is.
+    const found = new Map<string, { offset: number; raw: number; stored: number; codec: number }>();
+    for (let pos = EXPORT_MAGIC.length; pos < headerStart; ) {
+      if (pos + RECORD_HEADER > headerStart) bad('a snapshot record is cut off');
+      const rh = read(pos, RECORD_HEADER);
+      const hash = rh.subarray(0, 32).toString('hex');
+      const raw = rh.readUInt32LE(32);
+      const stored = rh.readUInt32LE(36);
+      const codec = rh[40];
+      if (codec !== CODEC_RAW && codec !== CODEC_DEFLATE) bad(`snapshot ${hash.slice(0, 12)} is stored in an unknown way`);
+      if (raw > IMPORT_LIMITS.objectBytes) bad(`snapshot ${hash.slice(0, 12)} claims ${formatBytes(raw)}, more than the ${formatBytes(IMPORT_LIMITS.objectBytes)} accepted`);
+      if (codec === CODEC_RAW && stored !== raw) bad(`snapshot ${hash.slice(0, 12)} has inconsistent sizes`);
+      if (pos + RECORD_HEADER + stored > headerStart) bad(`snapshot ${hash.slice(0, 12)} is cut off`);
+      if (!found.has(hash)) found.set(hash, { offset: pos + RECORD_HEADER, raw, stored, codec });
+      pos += RECORD_HEADER + stored;
+    }
+    const load = (h: string): Buffer => {
+      const loc = found.get(h)!;
+      const stored = read(loc.offset, loc.stored);
+      let data: Buffer;
+      try {
+        data = loc.codec === CODEC_RAW ? stored : zlib.inflateRawSync(stored, { maxOutputLength: Math.max(1, loc.raw) });
+      } catch {
+        return bad(`snapshot ${h.slice(0, 12)} cannot be decompressed to the size it claims`);
+      }
+      if (data.length !== loc.raw || sha256(data) !== h) bad(`snapshot ${h.slice(0, 12)} does not match its hash (the file is damaged or was altered)`);
+      return data;
+    };
+    for (const h of hashes) {
+      if (!found.has(h)) bad(`the snapshot ${h.slice(0, 12)} it refers to is not in the file`);
+      load(h); // checked now, stored below: nothing is written unless all of it is sound
+    }
+    const branchNames = new Map<string, number>();
+    for (const b of header.branches) {
+      let n: string;
+      try {
+        n = cleanBranchName(b.name);
+      } catch (e) {
+        return bad(`branch ${JSON.stringify(b.name)}: ${(e as Error).message}`);
+      }
+      if (branchNames.has(n)) bad(`two branches are named ${JSON.stringify(n)}`);
+      branchNames.set(n, b.head);
+    }
+    const active = cleanBranchName(header.activeBranch);
+    const rawTitle = options.title ?? `${header.session.title.replace(/[\r\n\t]+/g, ' ').trim() || 'Session'} (imported)`;
+    const title = cleanName(rawTitle.length > MAX_NAME ? rawTitle.slice(0, MAX_NAME) : rawTitle, 'session title');
+    const tags = [...new Set(header.session.tags.map((t) => t.replace(/[\r\n\t]+/g, ' ').trim()).filter((t) => t && t.length <= MAX_NAME && !/[\u0000-\u001f\u007f]/.test(t)))];
+    const id = ctx.mutate(() => {
+      for (const h of hashes) ctx.objects.putWithHash(h, load(h));
+      const sid = history.insertSession({ title, createdAt: header.session.createdAt, tags, activeBranch: active });
+      const ids: number[] = [];
+      header.checkpoints.forEach((c, i) => {
+        let manifest: string | undefined;
+        if (i === 0) {
+          const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [k, { hash: v.hash, mode: v.mode }]));
+          manifest = ctx.objects.put(encodeManifest(m));
+          ctx.states.remember(manifest, m);
+        }
+        const changes: ChangeRecord[] = c.changes
+          .map((ch) => ({
+            path: meta.pathId(ch.key),
+            beforeBlob: ch.before ? meta.blobId(ch.before.hash, found.get(ch.before.hash)!.raw) : 0, beforeMode: ch.before?.mode ?? 0,
+            afterBlob: ch.after ? meta.blobId(ch.after.hash, found.get(ch.after.hash)!.raw) : 0, afterMode: ch.after?.mode ?? 0,
+            added: ch.added, removed: ch.removed, binary: ch.binary,
+          }))
+          .sort((a, b) => meta.keyOf(a.path).localeCompare(meta.keyOf(b.path)));
+        if (i === 0) for (const v of Object.values(c.manifest!)) meta.blobId(v.hash, found.get(v.hash)!.raw);
+        ids[i] = history.insertCheckpoint({
+          session: sid, parent: i === 0 ? 0 : ids[c.parent], source: c.source, label: c.label.trim() || DEFAULT_LABELS[c.source],
+          info: c.info, changes, manifest, createdAt: c.createdAt, exitCode: c.exitCode,
+        });
+      });
+      history.setRoot(sid, ids[0]);
+      for (const [n, head] of branchNames) history.setBranchHead(sid, n, ids[head]);
+      return sid;
+    });
+    return history.info(history.sessions.get(id)!);
+  } finally {
+    ctx.fs.closeSync(fd);
+  }
+}
+

@@ -1,0 +1,186 @@
+// Opening and closing the store. `open` reads what a first paint needs; the start-up — recovering
+// an interrupted restore, then recording what changed while the store was closed — runs in it,
+// or, for a deferred open, in `startupScan` or before the first change.
+import { StoreDb, loadSqlJs } from '../storage/db';
+import { type EngineContext, isSaveFailure } from './context';
+import { ioError, describeIoError } from './ioErrors';
+import type { StoreLock } from './lock';
+import { DEFAULT_LABELS } from './model';
+import { recoverJournal, removeJournal } from './restore/journal';
+import { fullScan } from './scan/refresh';
+import { seal } from './seal';
+import { startSessionAtCurrentState } from './sessions';
+import { States } from './states';
+import { History } from './store/history';
+import { Metadata } from './store/metadata';
+import { Mirror } from './store/mirror';
+import { EngineError, type OpenReport } from './types';
+
+const emptyReport = (): OpenReport => ({ diagnostics: [], usedBackup: false, scanned: 0, tracked: 0 });
+
+export async function open(ctx: EngineContext, lock: StoreLock, options: { deferScan?: boolean }): Promise<OpenReport> {
+  if (ctx.opened) throw new EngineError('invalid-argument', 'The store is already open.');
+  ctx.readOnly = false;
+  ctx.readOnlyReason = '';
+  const SQL = await loadSqlJs(ctx.options.wasmPath);
+  try {
+    ctx.fs.mkdirSync(ctx.storageDir, { recursive: true });
+    if (!ctx.fs.statSync(ctx.storageDir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', path: ctx.storageDir });
+  } catch (e) {
+    throw ioError(e, 'Could not open the Session Tree store');
+  }
+  lock.acquire();
+  let opened: ReturnType<StoreDb['open']>;
+  try {
+    ctx.storeDb = new StoreDb(ctx.storageDir, SQL, ctx.fs);
+    opened = ctx.storeDb.open();
+  } catch (e) {
+    lock.release();
+    throw ioError(e, 'Could not open the Session Tree database');
+  }
+  const diagnostics = [...opened.diagnostics];
+  ctx.meta = new Metadata(opened.db);
+  ctx.history = new History(ctx.meta, ctx.clock);
+  ctx.mirror = new Mirror(ctx.meta);
+  ctx.states = new States(ctx.history, ctx.meta, () => ctx.objects);
+  ctx.removeJournal = () => removeJournal(ctx);
+  ctx.runDeferredStartup = () => {
+    for (const d of runStartup(ctx, lock, emptyReport()).diagnostics) ctx.log('warn', d);
+  };
+  if (opened.unreadable) {
+    // Never save over a database that exists but could not be read: it may be the newest one.
+    const why = describeIoError(opened.unreadable, ctx.storeDb.file, 'read');
+    ctx.readOnly = true;
+    ctx.readOnlyReason = `${why}; fix that and reopen the workspace`;
+    diagnostics.push(`The database could not be read (${why}); the store is open read-only so that nothing overwrites it.`);
+  }
+  if (opened.newerSchema !== undefined) {
+    ctx.readOnly = true;
+    ctx.readOnlyReason = `the store was written by a newer version of Session Tree (schema ${opened.newerSchema})`;
+    diagnostics.push(`The store is from a newer version of Session Tree; it is open read-only.`);
+  }
+  const defer = options.deferScan === true && !ctx.readOnly;
+  if (!defer) {
+    try {
+      ctx.openObjects();
+    } catch (e) {
+      ctx.meta.db.close();
+      lock.release();
+      throw ioError(e, 'Could not open the snapshot store');
+    }
+    diagnostics.push(...ctx.objects.diagnostics);
+  }
+  ctx.history.load();
+  ctx.mirror.loadPending();
+  if (!defer) ctx.meta.load();
+  ctx.opened = true;
+  const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
+  if (ctx.readOnly) {
+    report.tracked = ctx.mirror.entries.size;
+    return report;
+  }
+  if (defer) {
+    ctx.startupDue = true;
+    return report;
+  }
+  return startup(ctx, lock, report);
+}
+
+/** The rest of a deferred open (see `open`); reports what it found. Nothing to do otherwise. */
+export function startupScan(ctx: EngineContext, lock: StoreLock): OpenReport {
+  const report = emptyReport();
+  if (!ctx.startupDue) {
+    report.tracked = ctx.mirror.trackedCount();
+    return report;
+  }
+  return runStartup(ctx, lock, report);
+}
+
+function runStartup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenReport {
+  if (!ctx.openedObjects) {
+    try {
+      ctx.openObjects();
+    } catch (e) {
+      ctx.startupDue = false;
+      ctx.opened = false;
+      ctx.meta.db.close();
+      lock.release();
+      throw ioError(e, 'Could not open the snapshot store');
+    }
+    report.diagnostics.push(...ctx.objects.diagnostics);
+  }
+  return startup(ctx, lock, report);
+}
+
+/** Interrupted-restore recovery, then the scan for changes made while the store was closed. */
+function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenReport {
+  ctx.startupDue = false;
+  const { diagnostics } = report;
+  const { mirror, meta } = ctx;
+  try {
+    report.recoveredRestore = recoverJournal(ctx);
+    ctx.transact(() => {
+      // Current files whose saved copy is gone (a damaged pack): read them again below.
+      let missing = 0;
+      for (const [p, e] of mirror.entries) {
+        const h = e.blob ? meta.hashOrUndefined(e.blob) : undefined;
+        if (!e.blob || e.untracked || (h && ctx.objects.has(h))) continue;
+        mirror.write(p, { ...e, racy: true });
+        missing++;
+      }
+      if (missing) diagnostics.push(`The saved copies of ${missing} current file${missing === 1 ? ' was' : 's were'} missing from the store; ${missing === 1 ? 'it was' : 'they were'} read again from the workspace. Verify Store checks the rest of the history.`);
+      if (ctx.history.sessions.size === 0) {
+        mirror.firstScan = true;
+        try {
+          report.scanned = fullScan(ctx);
+        } finally {
+          mirror.firstScan = false;
+        }
+        startSessionAtCurrentState(ctx, 'Session 1');
+      } else {
+        if (mirror.pending.size > 0) seal(ctx, { source: 'editor', label: 'Working changes from the last run' });
+        report.scanned = fullScan(ctx);
+        if (mirror.pending.size > 0) {
+          const cp = seal(ctx, { source: 'external', label: DEFAULT_LABELS.external });
+          if (cp) report.externalCheckpointId = String(cp);
+        }
+      }
+    });
+    ctx.saveNow();
+  } catch (e) {
+    if (!isSaveFailure(e)) {
+      // Nothing half-done stays open: the store can be opened again once the cause is gone.
+      ctx.opened = false;
+      try {
+        ctx.openedObjects?.close();
+      } catch {
+        /* closing after a failure: its error is the one to report */
+      }
+      ctx.meta.db.close();
+      lock.release();
+      throw ioError(e, 'Could not open the Session Tree store');
+    }
+    // Opened and scanned, but not saved (say the disk is full): it is kept in memory and saved later.
+    diagnostics.push((e as Error).message);
+  }
+  report.tracked = mirror.trackedCount();
+  ctx.emit({ type: 'changed' });
+  return report;
+}
+
+export function close(ctx: EngineContext, lock: StoreLock): void {
+  if (!ctx.opened) return;
+  ctx.cancelSave();
+  try {
+    if (!ctx.readOnly) ctx.saveNow();
+  } finally {
+    lock.release();
+  }
+  ctx.openedObjects?.close();
+  ctx.openedObjects = undefined;
+  ctx.scan.statHelper?.close();
+  ctx.scan.statHelper = undefined;
+  ctx.startupDue = false;
+  ctx.meta.close();
+  ctx.opened = false;
+}

@@ -1,0 +1,172 @@
+// Planning a restore: which checkpoint's state a target moves to (validated before anything
+// changes), and which files differ from it now — each to write, remove or skip with the reason.
+import * as path from 'node:path';
+import type { EngineContext } from '../context';
+import { type Ver, sameVer } from '../model';
+import { refreshPath } from '../scan/refresh';
+import { EngineError, type PlanEntry, type RestorePlan, type RestoreTarget, type RootFolder } from '../types';
+import { lastRecord, type RestoreRecord } from './records';
+
+/** Guards the walk of a roll back through a damaged (looping) history. */
+const MAX_ROLLBACK_SCAN = 1_000_000;
+
+export interface ResolvedTarget {
+  targetId: number;
+  label: string;
+  branch?: string;
+  undo?: RestoreRecord;
+}
+
+/** A file in a plan: its path id, what the plan says, its version now and in the target. */
+export interface Planned {
+  p: number;
+  out: PlanEntry & { failed?: boolean };
+  cur: Ver;
+  tgt: Ver;
+}
+
+/** Resolves a restore target to the checkpoint whose state it moves to. Validates before anything changes. */
+export function resolveTarget(ctx: EngineContext, t: RestoreTarget): ResolvedTarget {
+  if (!t || typeof t !== 'object') throw new EngineError('invalid-argument', 'A restore needs a target.');
+  const { history } = ctx;
+  const s = history.session();
+  switch (t.kind) {
+    case 'rewind': {
+      const c = history.node(t.checkpointId);
+      if (c.session !== s.id) throw new EngineError('invalid-argument', `Checkpoint ${t.checkpointId} belongs to another session; switch to it first.`);
+      if (t.before) {
+        if (!c.parent) throw new EngineError('invalid-argument', `Checkpoint ${c.id} is the start of the session; there is nothing before it.`);
+        return { targetId: c.parent, label: `before "${c.label}"` };
+      }
+      return { targetId: c.id, label: `"${c.label}"` };
+    }
+    case 'rollback': {
+      const n = t.count;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new EngineError('invalid-argument', `Roll back needs a whole number of checkpoints, 1 or more (got ${String(n)}).`);
+      let c = history.cps.get(history.headOf(s))!;
+      let i = 0;
+      for (; i < n && i < MAX_ROLLBACK_SCAN; i++) {
+        if (!c.parent) break;
+        c = history.cps.get(c.parent)!;
+      }
+      if (i < n) throw new EngineError('invalid-argument', `The active branch has only ${i} checkpoint${i === 1 ? '' : 's'} before head; cannot roll back ${n}.`);
+      return { targetId: c.id, label: `${n} checkpoint${n === 1 ? '' : 's'} back ("${c.label}")` };
+    }
+    case 'checkout': {
+      const m = history.branchesOf(s.id);
+      if (typeof t.branch === 'string' && !m.has(t.branch) && m.has(t.branch.normalize('NFC'))) t.branch = t.branch.normalize('NFC');
+      const b = m.get(t.branch);
+      if (!b) throw new EngineError('not-found', `No branch named "${t.branch}" in this session.`);
+      return { targetId: b.head, label: `branch "${t.branch}"`, branch: t.branch };
+    }
+    case 'restoreFiles': {
+      const c = history.node(t.checkpointId);
+      if (c.session !== s.id) throw new EngineError('invalid-argument', `Checkpoint ${t.checkpointId} belongs to another session; switch to it first.`);
+      if (!Array.isArray(t.paths) || t.paths.length === 0) throw new EngineError('invalid-argument', 'Restore needs at least one file.');
+      for (const p of t.paths) {
+        if (typeof p !== 'string' || !ctx.roots.locate(p)) throw new EngineError('outside-workspace', `${String(p)} is outside the workspace folders.`);
+      }
+      return { targetId: c.id, label: `"${c.label}"` };
+    }
+    case 'undo': {
+      const rec = lastRecord(ctx.meta);
+      if (!rec || rec.sessionId !== String(s.id)) throw new EngineError('not-found', 'There is no restore to undo in this session.');
+      const c = history.cps.get(Number(rec.undoHeadId));
+      if (!c) throw new EngineError('not-found', 'The checkpoint to return to no longer exists.');
+      return { targetId: c.id, label: `the state before the last restore`, undo: rec };
+    }
+    default:
+      throw new EngineError('invalid-argument', `Unknown restore kind "${(t as { kind: string }).kind}".`);
+  }
+}
+
+/** `plan()`: what a restore would do, without writing anything. */
+export function plan(ctx: EngineContext, target: RestoreTarget): RestorePlan {
+  const r = resolveTarget(ctx, target);
+  if (target.kind === 'checkout' && target.branch === ctx.history.session().activeBranch) {
+    return { target, targetId: String(r.targetId), targetLabel: r.label, entries: [] };
+  }
+  const entries = buildPlan(ctx, target, r.targetId, false);
+  return { target, targetId: String(r.targetId), targetLabel: r.label, entries: entries.map((e) => e.out) };
+}
+
+/**
+ * Which files a restore writes. `refresh` re-stats them first (the mirror may lag the disk).
+ * For restoreFiles only the given paths take part; head does not move.
+ */
+export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: number, refresh: boolean): Planned[] {
+  const { history, mirror, meta, roots, scan } = ctx;
+  const head = history.head;
+  let candidates: Map<number, Ver>;
+  if (target.kind === 'restoreFiles') {
+    candidates = new Map();
+    for (const abs of target.paths) {
+      const loc = roots.locate(abs)!;
+      const p = meta.pathOf(loc.key) ?? meta.pathId(loc.key);
+      candidates.set(p, ctx.states.versionAt(targetId, p));
+    }
+  } else {
+    candidates = ctx.states.delta(head, targetId);
+    for (const [p, headVer] of mirror.pending) if (!candidates.has(p)) candidates.set(p, headVer);
+    // Files whose current bytes could not be captured may differ from what we know: report them.
+    for (const p of scan.captureFailures.keys()) if (!candidates.has(p)) candidates.set(p, mirror.pending.get(p) ?? mirror.version(p));
+  }
+  const failures = new Map<number, string>();
+  if (refresh) {
+    scan.startedAt = ctx.clock();
+    for (const p of candidates.keys()) {
+      const key = meta.keyOf(p);
+      const r = roots.rootOfKey(key);
+      if (!r) continue;
+      const err = refreshPath(ctx, r.root, r.rel, key, false);
+      if (err) failures.set(p, err);
+    }
+    if (target.kind !== 'restoreFiles') {
+      // Refreshing may have found more working changes; they are part of the state we leave.
+      for (const [p, headVer] of mirror.pending) if (!candidates.has(p)) candidates.set(p, headVer);
+    }
+  }
+  const entries: Planned[] = [];
+  for (const [p, tgt] of candidates) {
+    const key = meta.keyOf(p);
+    const e = mirror.get(p);
+    const cur = mirror.version(p);
+    const loc = roots.rootOfKey(key);
+    const out: Planned['out'] = { path: roots.absOf(key), key, action: 'skip', current: meta.verOut(cur), target: meta.verOut(tgt) };
+    if (!loc) {
+      out.reason = `its workspace folder "${key.slice(0, key.indexOf('/'))}" is not open`;
+    } else if (
+      e?.untracked ||
+      // Just refreshed, a tracked file is within the size limit: only the rules need asking.
+      (refresh && e ? ctx.tracking.excludedWithAncestors(loc.root.path, loc.rel, false) : isExcludedNow(ctx, loc.root, loc.rel))
+    ) {
+      if (sameVer(cur, tgt) && !e?.untracked) continue;
+      out.reason = isExcludedNow(ctx, loc.root, loc.rel) ?? 'not tracked now';
+    } else if (failures.has(p)) {
+      out.reason = `could not read the current file to keep it safe: ${failures.get(p)}`;
+      out.failed = true;
+    } else if (scan.captureFailures.has(p)) {
+      out.reason = `its content before the last edit could not be saved (${scan.captureFailures.get(p)}), so it is not overwritten`;
+    } else if (sameVer(cur, tgt)) {
+      continue;
+    } else {
+      out.action = tgt.blob === 0 ? 'remove' : 'write';
+      out.reason = undefined;
+    }
+    entries.push({ p, out, cur, tgt });
+  }
+  entries.sort((a, b) => a.out.key.localeCompare(b.out.key));
+  return entries;
+}
+
+function isExcludedNow(ctx: EngineContext, root: RootFolder, rel: string): string | undefined {
+  const why = ctx.tracking.excludedWithAncestors(root.path, rel, false);
+  if (why) return why;
+  try {
+    const st = ctx.fs.lstatSync(path.join(root.path, rel));
+    if (st.isFile()) return ctx.tracking.tooLarge(st.size);
+  } catch {
+    /* absent: not excluded by size */
+  }
+  return undefined;
+}

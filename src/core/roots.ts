@@ -1,0 +1,58 @@
+// The workspace folders and store keys: a tracked file's key is `<folder name>/<relative path>`.
+import * as path from 'node:path';
+import { EngineError, type RootFolder } from './types';
+
+export interface Located {
+  root: RootFolder;
+  rel: string;
+  key: string;
+}
+
+export class Roots {
+  readonly list: RootFolder[];
+  /** Longest path first: the innermost folder that holds a path wins. */
+  private readonly resolved: { root: RootFolder; path: string }[];
+
+  constructor(roots: RootFolder[]) {
+    this.list = validateRoots(roots);
+    this.resolved = this.list.map((r) => ({ root: r, path: path.resolve(r.path) })).sort((a, b) => b.path.length - a.path.length);
+  }
+
+  /** Resolves an absolute path to its root and store key; undefined when outside every root. */
+  locate(abs: string): Located | undefined {
+    if (typeof abs !== 'string' || abs === '' || !path.isAbsolute(abs) || abs.includes('\0')) return undefined;
+    const norm = path.resolve(abs);
+    const best = this.resolved.find((r) => norm.length > r.path.length && norm.startsWith(r.path) && (norm[r.path.length] === path.sep || r.path.endsWith(path.sep)));
+    if (!best) return undefined;
+    const tail = norm.slice(best.path.length + (best.path.endsWith(path.sep) ? 0 : 1));
+    const rel = path.sep === '/' ? tail : tail.split(path.sep).join('/');
+    if (rel === '' || rel === '..' || rel.startsWith('../')) return undefined;
+    return { root: best.root, rel, key: `${best.root.name}/${rel}` };
+  }
+
+  /** The open folder a store key belongs to; undefined when that folder is not open. */
+  rootOfKey(key: string): { root: RootFolder; rel: string } | undefined {
+    const slash = key.indexOf('/');
+    const root = this.list.find((r) => r.name === key.slice(0, slash));
+    return root ? { root, rel: key.slice(slash + 1) } : undefined;
+  }
+
+  /** Absolute path of a stored key ('' when its workspace folder is not open). */
+  absOf(key: string): string {
+    const r = this.rootOfKey(key);
+    return r ? path.join(r.root.path, ...r.rel.split('/')) : '';
+  }
+}
+
+function validateRoots(roots: RootFolder[]): RootFolder[] {
+  if (!Array.isArray(roots)) throw new EngineError('invalid-argument', 'roots must be a list of folders.');
+  const names = new Set<string>();
+  return roots.map((r) => {
+    if (!r || typeof r.name !== 'string' || !r.name || r.name.includes('/') || names.has(r.name)) {
+      throw new EngineError('invalid-argument', `Workspace folder names must be unique and contain no "/" (got "${r?.name}").`);
+    }
+    if (typeof r.path !== 'string' || !path.isAbsolute(r.path)) throw new EngineError('invalid-argument', `Workspace folder "${r.name}" needs an absolute path.`);
+    names.add(r.name);
+    return { name: r.name, path: path.resolve(r.path) };
+  });
+}

@@ -1,0 +1,110 @@
+// Session operations: new, rename, tag, switch, fork, delete. Every one that leaves the state the
+// workspace is in seals its working changes first (a safety checkpoint), and working changes are
+// always measured against the active session's head.
+import type { EngineContext } from './context';
+import { type Manifest, encodeManifest } from './encoding';
+import { ABSENT, type CpNode, DEFAULT_BRANCH, DEFAULT_LABELS, type Ver, sameVer } from './model';
+import { cleanName } from './names';
+import { sealSafety } from './seal';
+import { EngineError, type SessionInfo } from './types';
+
+export function newSession(ctx: EngineContext, options: { title?: string }): SessionInfo {
+  const title = cleanName(options.title ?? `Session ${ctx.history.sessions.size + 1}`, 'session title');
+  sealSafety(ctx, 'Working changes before a new session');
+  const id = startSessionAtCurrentState(ctx, title);
+  return ctx.history.info(ctx.history.sessions.get(id)!);
+}
+
+export function renameSession(ctx: EngineContext, sessionId: string, title: string): void {
+  const s = ctx.history.session(sessionId);
+  ctx.history.renameSession(s, cleanName(title, 'session title'));
+}
+
+export function setSessionTags(ctx: EngineContext, sessionId: string, tags: string[]): void {
+  const s = ctx.history.session(sessionId);
+  if (!Array.isArray(tags)) throw new EngineError('invalid-argument', 'Tags must be a list of strings.');
+  ctx.history.setTags(s, [...new Set(tags.map((t) => cleanName(String(t), 'tag')))]);
+}
+
+/** Makes another session active without touching files; working changes are recomputed against its head. */
+export function switchSession(ctx: EngineContext, sessionId: string): void {
+  const s = ctx.history.session(sessionId);
+  if (s.id === ctx.history.activeId) return;
+  sealSafety(ctx, 'Working changes before switching sessions');
+  ctx.history.setActiveSession(s.id);
+  recomputePendingFull(ctx);
+}
+
+/** A new session whose history is a copy of this one's up to `checkpointId`. */
+export function forkSession(ctx: EngineContext, checkpointId: string, options: { title?: string }): SessionInfo {
+  const { history } = ctx;
+  const from = history.node(checkpointId);
+  const src = history.session(from.session);
+  const title = cleanName(options.title ?? `${src.title} (fork)`, 'session title');
+  sealSafety(ctx, 'Working changes before forking');
+  const chain: CpNode[] = history.chain(from.id);
+  const id = history.insertSession({ title, tags: src.tags, parentSession: src.id, parentCheckpoint: from.id, activeBranch: DEFAULT_BRANCH });
+  let parent = 0;
+  for (const c of chain) {
+    parent = history.insertCheckpoint({
+      session: id, parent, source: c.source, label: c.label, info: history.infoOf(c.id), changes: history.changesOf(c.id),
+      manifest: c.manifest, createdAt: c.createdAt, exitCode: c.exitCode,
+    });
+    if (c.id === chain[0].id) history.setRoot(id, parent);
+  }
+  history.setBranchHead(id, DEFAULT_BRANCH, parent);
+  history.setActiveSession(id);
+  recomputePendingFull(ctx);
+  return history.info(history.sessions.get(id)!);
+}
+
+export function deleteSession(ctx: EngineContext, sessionId: string): void {
+  const { history } = ctx;
+  const s = history.session(sessionId);
+  const wasActive = s.id === history.activeId;
+  if (wasActive) sealSafety(ctx, 'Working changes before deleting the session');
+  history.deleteSession(s.id);
+  if (!wasActive) return;
+  const next = history.successor();
+  if (next) {
+    history.setActiveSession(next.id);
+    recomputePendingFull(ctx);
+  } else {
+    // Never leave the workspace without a session: start a fresh one at the current state.
+    startSessionAtCurrentState(ctx, 'Session 1');
+  }
+}
+
+/** A new active session whose root is the workspace as it is now (the mirror); no working changes. */
+export function startSessionAtCurrentState(ctx: EngineContext, title: string): number {
+  const id = ctx.history.startSession(title, currentManifest(ctx), undefined, DEFAULT_LABELS.start);
+  ctx.mirror.clearPending();
+  return id;
+}
+
+/** A manifest of the current workspace (mirror), stored as an object. */
+function currentManifest(ctx: EngineContext): string {
+  const m: Manifest = new Map();
+  for (const [p, e] of ctx.mirror.entries) if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
+  const hash = ctx.objects.put(encodeManifest(m));
+  ctx.states.remember(hash, m);
+  return hash;
+}
+
+/** Working changes = difference between the mirror and the full state of head (O(workspace); rare). */
+export function recomputePendingFull(ctx: EngineContext): void {
+  const { mirror } = ctx;
+  const state = ctx.states.stateOf(ctx.history.head);
+  mirror.clearPending();
+  const seen = new Set<number>();
+  for (const [p, v] of state) {
+    seen.add(p);
+    const e = mirror.get(p);
+    const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
+    if (e?.untracked) continue;
+    if (!sameVer(cur, v)) mirror.setPending(p, v);
+  }
+  for (const [p, e] of mirror.entries) {
+    if (!seen.has(p) && e.blob && !e.untracked) mirror.setPending(p, ABSENT);
+  }
+}
