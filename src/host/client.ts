@@ -1,26 +1,15 @@
 // The extension host's side of the engine: starts the worker and turns calls into messages.
 import { Worker } from 'node:worker_threads';
-import type { EngineApi, EngineEvent } from '../core/engineApi';
+import type { EngineApi, EngineEvent, EngineMethods } from '../core/engineApi';
 import { EngineError, type EngineErrorCode, type RestoreOptions } from '../core/types';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import { ENGINE_METHODS, type EngineMethod, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 
 export interface StartOptions extends WorkerInit {
   /** The bundled worker script (dist/worker.js in the extension). */
   workerPath: string;
 }
 
-const METHODS = [
-  'open', 'startupScan', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
-  'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
-  'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
-  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'exportSession', 'importSession', 'gc', 'stats', 'saveNow',
-] as const;
-
-export type EngineClient = EngineApi & {
-  gc(): Promise<{ removed: number; freedBytes: number }>;
-  stats(): Promise<Record<string, number>>;
-  /** Writes the database now (makes snapshots durable first), whatever the save policy. */
-  saveNow(): Promise<void>;
+export type EngineClient = EngineMethods & Pick<EngineApi, 'onEvent'> & {
   /** Stops the worker (after close). */
   terminate(): Promise<void>;
 };
@@ -83,7 +72,7 @@ export function startEngine(options: StartOptions): EngineClient {
   worker.on('exit', (code) => fail(new Error(`The Session Tree engine exited (code ${code}).`)));
   worker.postMessage({ type: 'init', options: init } satisfies ToWorker);
 
-  const call = (method: string, args: unknown[]): Promise<unknown> => {
+  const call = (method: EngineMethod, args: unknown[]): Promise<unknown> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
     let dirtyCallback = false;
@@ -99,7 +88,7 @@ export function startEngine(options: StartOptions): EngineClient {
   };
 
   const client: Record<string, unknown> = {};
-  for (const m of METHODS) client[m] = (...args: unknown[]) => call(m, args);
+  for (const m of ENGINE_METHODS) client[m] = (...args: unknown[]) => call(m, args);
   client.onEvent = (l: (e: EngineEvent) => void) => {
     listeners.add(l);
     return { dispose: () => listeners.delete(l) };

@@ -2,13 +2,17 @@
 // system calls (3–4× faster than async ones here); on this thread they never block VS Code.
 // Calls are served one at a time, in order.
 import { parentPort } from 'node:worker_threads';
+import type { EngineMethods, SyncOrAsync } from '../core/engineApi';
 import { Engine } from '../core/engine';
-import type { FromWorker, ToWorker } from './protocol';
+import { isEngineMethod, type FromWorker, type ToWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
-let engine: Engine | undefined;
+/** What the worker calls: the engine, checked to implement every listed method. */
+type Served = SyncOrAsync<EngineMethods>;
+
+let engine: Served | undefined;
 let queue: Promise<void> = Promise.resolve();
 let nextDirty = 1;
 const dirtyWaiters = new Map<number, { resolve: (p: string[]) => void; reject: (e: Error) => void }>();
@@ -17,8 +21,9 @@ const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, tr
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
-    engine = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
-    engine.onEvent((event) => post({ type: 'event', event }));
+    const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
+    e.onEvent((event) => post({ type: 'event', event }));
+    engine = e; // a type error unless Engine implements every listed method
     return;
   }
   if (msg.type === 'dirtyResult') {
@@ -33,9 +38,11 @@ port.on('message', (msg: ToWorker) => {
 
 async function serve(msg: Extract<ToWorker, { type: 'call' }>): Promise<void> {
   try {
+    // The message's type says it is listed; what arrives is checked all the same.
+    const method: unknown = msg.method;
+    if (!isEngineMethod(method)) throw new Error(`Unknown engine method "${String(method)}".`);
     if (!engine) throw new Error('The engine was not initialised.');
-    const fn = (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[msg.method];
-    if (typeof fn !== 'function' || msg.method.startsWith('_')) throw new Error(`Unknown engine method "${msg.method}".`);
+    const fn = engine[method] as (...args: unknown[]) => unknown;
     const args = [...msg.args];
     if (msg.dirtyCallback) {
       args[1] = {
