@@ -39,13 +39,27 @@ export function isEngineMethod(name: unknown): name is EngineMethod {
   return typeof name === 'string' && engineMethodSet.has(name);
 }
 
+/**
+ * A function-valued property of an object argument (such as a restore's `isDirty`), which cannot be
+ * copied to the worker: the call leaves it out and names it here, and the worker puts in its place
+ * a function that asks the extension host to run the original (`callback` → `callbackResult`).
+ */
+export interface CallbackSlot {
+  /** Index of the argument. */
+  arg: number;
+  /** The property of that argument. */
+  key: string;
+}
+
 export type ToWorker =
   | { type: 'init'; options: WorkerInit }
-  | { type: 'call'; id: number; method: EngineMethod; args: unknown[]; dirtyCallback?: boolean }
-  | { type: 'dirtyResult'; callId: number; paths?: string[]; error?: string };
+  | { type: 'call'; id: number; method: EngineMethod; args: unknown[]; callbacks?: CallbackSlot[] }
+  /** The answer to a `callback`: its value, or the message of what it threw. */
+  | { type: 'callbackResult'; callId: number; value?: unknown; error?: string };
 
 export type FromWorker =
   | { type: 'result'; id: number; value?: unknown }
   | { type: 'error'; id: number; error: { name: string; code?: string; message: string } }
   | { type: 'event'; event: EngineEvent }
-  | { type: 'dirty'; callId: number; forCall: number; paths: string[] };
+  /** Runs `callbacks[slot]` of call `forCall` on the extension host with these arguments. */
+  | { type: 'callback'; callId: number; forCall: number; slot: number; args: unknown[] };
