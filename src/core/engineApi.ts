@@ -102,3 +102,34 @@ export interface EngineApi {
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }
+
+/** What `stats` reports (the bench and tests read it). */
+export interface EngineStats {
+  checkpoints: number;
+  sessions: number;
+  objects: number;
+  packBytes: number;
+  dbBytes: number;
+  saveMs: number;
+  tracked: number;
+}
+
+/**
+ * The engine's methods as served across the worker boundary (src/host): the API without its event
+ * subscription (events travel as messages of their own), plus the maintenance calls of the host and
+ * the bench. `ENGINE_METHODS` in src/host/protocol.ts lists exactly these keys (checked at compile time).
+ */
+export interface EngineMethods extends Omit<EngineApi, 'onEvent'> {
+  gc(): Promise<{ removed: number; freedBytes: number }>;
+  stats(): Promise<EngineStats>;
+  /** Writes the database now (makes snapshots durable first), whatever the save policy. */
+  saveNow(): Promise<void>;
+}
+
+/**
+ * An implementation of async methods `T` that may answer synchronously: each method takes the same
+ * arguments and returns its result either directly or as a promise (as `Engine` does).
+ */
+export type SyncOrAsync<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R | Promise<R> : never;
+};

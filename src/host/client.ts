@@ -1,29 +1,45 @@
 // The extension host's side of the engine: starts the worker and turns calls into messages.
 import { Worker } from 'node:worker_threads';
-import type { EngineApi, EngineEvent } from '../core/engineApi';
-import { EngineError, type EngineErrorCode, type RestoreOptions } from '../core/types';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import type { EngineApi, EngineEvent, EngineMethods } from '../core/engineApi';
+import { EngineError, type EngineErrorCode } from '../core/types';
+import { ENGINE_METHODS, type CallbackSlot, type EngineMethod, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 
 export interface StartOptions extends WorkerInit {
   /** The bundled worker script (dist/worker.js in the extension). */
   workerPath: string;
 }
 
-const METHODS = [
-  'open', 'startupScan', 'close', 'setOptions', 'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags',
-  'switchSession', 'forkSession', 'deleteSession', 'createBranch', 'renameBranch', 'deleteBranch', 'createCheckpoint',
-  'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges', 'notifyChanged', 'rescan', 'willEdit',
-  'plan', 'restore', 'lastRestore', 'readContent', 'fileAt', 'trackingStatus', 'verify', 'repair', 'exportSession', 'importSession', 'gc', 'stats', 'saveNow',
-] as const;
-
-export type EngineClient = EngineApi & {
-  gc(): Promise<{ removed: number; freedBytes: number }>;
-  stats(): Promise<Record<string, number>>;
-  /** Writes the database now (makes snapshots durable first), whatever the save policy. */
-  saveNow(): Promise<void>;
+export type EngineClient = EngineMethods & Pick<EngineApi, 'onEvent'> & {
   /** Stops the worker (after close). */
   terminate(): Promise<void>;
 };
+
+type Callback = (...args: unknown[]) => unknown;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** The arguments without their function-valued properties, which are named in `slots` instead. */
+function takeCallbacks(args: unknown[]): { args: unknown[]; slots: CallbackSlot[]; fns: Callback[] } {
+  const slots: CallbackSlot[] = [];
+  const fns: Callback[] = [];
+  const out = args.map((a, arg) => {
+    if (!isPlainObject(a)) return a;
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, v] of Object.entries(a)) {
+      if (typeof v !== 'function') continue;
+      copy ??= { ...a };
+      delete copy[key];
+      slots.push({ arg, key });
+      fns.push(v as Callback);
+    }
+    return copy ?? a;
+  });
+  return { args: out, slots, fns };
+}
 
 export function startEngine(options: StartOptions): EngineClient {
   const { workerPath, ...init } = options;
@@ -32,16 +48,34 @@ export function startEngine(options: StartOptions): EngineClient {
   let nextId = 1;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Set<(e: EngineEvent) => void>();
-  const dirtyFns = new Map<number, NonNullable<RestoreOptions['isDirty']>>();
+  /** The callbacks of calls in flight, by call id, in the order of their slots. */
+  const callbacks = new Map<number, Callback[]>();
   let dead: Error | undefined;
 
-  worker.on('message', async (m: FromWorker) => {
+  const runCallback = async (m: Extract<FromWorker, { type: 'callback' }>) => {
+    let reply: ToWorker;
+    try {
+      const fn = callbacks.get(m.forCall)?.[m.slot];
+      if (!fn) throw new Error(`No callback ${m.slot} for call ${m.forCall}.`);
+      reply = { type: 'callbackResult', callId: m.callId, value: await fn(...m.args) };
+    } catch (e) {
+      reply = { type: 'callbackResult', callId: m.callId, error: (e as Error)?.message ?? String(e) };
+    }
+    try {
+      worker.postMessage(reply);
+    } catch (e) {
+      // The value cannot be copied to the worker: answer with why rather than leave the call waiting.
+      worker.postMessage({ type: 'callbackResult', callId: m.callId, error: (e as Error).message } satisfies ToWorker);
+    }
+  };
+
+  worker.on('message', (m: FromWorker) => {
     switch (m.type) {
       case 'result':
       case 'error': {
         const w = waiting.get(m.id);
         waiting.delete(m.id);
-        dirtyFns.delete(m.id);
+        callbacks.delete(m.id);
         if (!w) return;
         if (m.type === 'result') w.resolve(m.value);
         else {
@@ -61,51 +95,47 @@ export function startEngine(options: StartOptions): EngineClient {
           }
         }
         return;
-      case 'dirty': {
-        const reply: ToWorker = { type: 'dirtyResult', callId: m.callId };
-        try {
-          const fn = dirtyFns.get(m.forCall);
-          reply.paths = fn ? await fn(m.paths) : [];
-        } catch (e) {
-          reply.error = (e as Error).message;
-        }
-        worker.postMessage(reply);
+      case 'callback':
+        void runCallback(m);
         return;
-      }
     }
   });
   const fail = (e: Error) => {
     dead = e;
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
+    callbacks.clear();
   };
   worker.on('error', (e) => fail(new Error(`The Session Tree engine stopped: ${e.message}`)));
   worker.on('exit', (code) => fail(new Error(`The Session Tree engine exited (code ${code}).`)));
   worker.postMessage({ type: 'init', options: init } satisfies ToWorker);
 
-  const call = (method: string, args: unknown[]): Promise<unknown> => {
+  const call = (method: EngineMethod, callArgs: unknown[]): Promise<unknown> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
-    let dirtyCallback = false;
-    if (method === 'restore' && args[1] && typeof (args[1] as RestoreOptions).isDirty === 'function') {
-      dirtyFns.set(id, (args[1] as RestoreOptions).isDirty!);
-      args = [args[0], {}];
-      dirtyCallback = true;
-    }
+    const { args, slots, fns } = takeCallbacks(callArgs);
+    if (fns.length) callbacks.set(id, fns);
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      worker.postMessage({ type: 'call', id, method, args, dirtyCallback } satisfies ToWorker);
+      try {
+        worker.postMessage({ type: 'call', id, method, args, ...(slots.length ? { callbacks: slots } : {}) } satisfies ToWorker);
+      } catch (e) {
+        waiting.delete(id);
+        callbacks.delete(id);
+        reject(e as Error);
+      }
     });
   };
 
-  const client: Record<string, unknown> = {};
-  for (const m of METHODS) client[m] = (...args: unknown[]) => call(m, args);
-  client.onEvent = (l: (e: EngineEvent) => void) => {
-    listeners.add(l);
-    return { dispose: () => listeners.delete(l) };
+  const methods = Object.fromEntries(ENGINE_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)]));
+  return {
+    ...(methods as unknown as EngineMethods),
+    onEvent(l: (e: EngineEvent) => void) {
+      listeners.add(l);
+      return { dispose: () => listeners.delete(l) };
+    },
+    async terminate() {
+      await worker.terminate();
+    },
   };
-  client.terminate = async () => {
-    await worker.terminate();
-  };
-  return client as unknown as EngineClient;
 }

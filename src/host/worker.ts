@@ -2,53 +2,67 @@
 // system calls (3–4× faster than async ones here); on this thread they never block VS Code.
 // Calls are served one at a time, in order.
 import { parentPort } from 'node:worker_threads';
+import type { EngineMethods, SyncOrAsync } from '../core/engineApi';
 import { Engine } from '../core/engine';
-import type { FromWorker, ToWorker } from './protocol';
+import { isEngineMethod, type FromWorker, type ToWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
-let engine: Engine | undefined;
+/** What the worker calls: the engine, checked to implement every listed method. */
+type Served = SyncOrAsync<EngineMethods>;
+
+let engine: Served | undefined;
 let queue: Promise<void> = Promise.resolve();
-let nextDirty = 1;
-const dirtyWaiters = new Map<number, { resolve: (p: string[]) => void; reject: (e: Error) => void }>();
+let nextCallback = 1;
+const callbackWaiters = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer as never);
 
 port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'init') {
-    engine = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
-    engine.onEvent((event) => post({ type: 'event', event }));
-    return;
+  switch (msg.type) {
+    case 'init': {
+      const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
+      e.onEvent((event) => post({ type: 'event', event }));
+      engine = e; // a type error unless Engine implements every listed method
+      return;
+    }
+    case 'callbackResult': {
+      const w = callbackWaiters.get(msg.callId);
+      callbackWaiters.delete(msg.callId);
+      if (msg.error !== undefined) w?.reject(new Error(msg.error));
+      else w?.resolve(msg.value);
+      return;
+    }
+    case 'call':
+      queue = queue.then(() => serve(msg));
+      return;
   }
-  if (msg.type === 'dirtyResult') {
-    const w = dirtyWaiters.get(msg.callId);
-    dirtyWaiters.delete(msg.callId);
-    if (msg.error) w?.reject(new Error(msg.error));
-    else w?.resolve(msg.paths ?? []);
-    return;
-  }
-  queue = queue.then(() => serve(msg));
 });
+
+/** The call's arguments with a function in each callback slot that runs the original on the extension host. */
+function withCallbacks(msg: Extract<ToWorker, { type: 'call' }>): unknown[] {
+  const args = [...msg.args];
+  (msg.callbacks ?? []).forEach(({ arg, key }, slot) => {
+    const fn = (...fnArgs: unknown[]) =>
+      new Promise<unknown>((resolve, reject) => {
+        const callId = nextCallback++;
+        callbackWaiters.set(callId, { resolve, reject });
+        post({ type: 'callback', callId, forCall: msg.id, slot, args: fnArgs });
+      });
+    args[arg] = { ...(args[arg] as object | undefined), [key]: fn };
+  });
+  return args;
+}
 
 async function serve(msg: Extract<ToWorker, { type: 'call' }>): Promise<void> {
   try {
+    // The message's type says it is listed; what arrives is checked all the same.
+    const method: unknown = msg.method;
+    if (!isEngineMethod(method)) throw new Error(`Unknown engine method "${String(method)}".`);
     if (!engine) throw new Error('The engine was not initialised.');
-    const fn = (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[msg.method];
-    if (typeof fn !== 'function' || msg.method.startsWith('_')) throw new Error(`Unknown engine method "${msg.method}".`);
-    const args = [...msg.args];
-    if (msg.dirtyCallback) {
-      args[1] = {
-        ...(args[1] as object),
-        isDirty: (paths: string[]) =>
-          new Promise<string[]>((resolve, reject) => {
-            const callId = nextDirty++;
-            dirtyWaiters.set(callId, { resolve, reject });
-            post({ type: 'dirty', callId, forCall: msg.id, paths });
-          }),
-      };
-    }
-    const value = await fn.apply(engine, args);
+    const fn = engine[method] as (...args: unknown[]) => unknown;
+    const value = await fn.apply(engine, withCallbacks(msg));
     if (value instanceof Uint8Array) {
       const copy = new Uint8Array(value);
       post({ type: 'result', id: msg.id, value: copy }, [copy.buffer as ArrayBuffer]);
