@@ -15,7 +15,7 @@
 //          'self'        — the operation commits in steps of its own (a restore writes files
 //                          between two transactions; gc, repair and import save as they go)
 import type { EngineContext } from './context';
-import type { EngineApi } from './engineApi';
+import type { EngineMethods } from './engineApi';
 
 export interface OperationPolicy {
   guard: 'none' | 'open' | 'writable' | 'capture';
@@ -24,8 +24,8 @@ export interface OperationPolicy {
   failure?: string;
 }
 
-/** Every public engine method (the API's, and the maintenance ones the bench and the client use). */
-export type Operation = Exclude<keyof EngineApi, 'onEvent'> | 'gc' | 'stats' | 'saveNow';
+/** Every engine method served across the worker boundary (the API's and the maintenance ones). */
+export type Operation = keyof EngineMethods;
 
 export const OPERATIONS = {
   open: { guard: 'none', change: 'self' },
