@@ -319,7 +319,7 @@ export class ObjectStore {
         /* this copy is damaged too */
       }
     };
-    for (const pack of this.packs.packs) {
+    for (const pack of this.packs.all) {
       // Walk the headers in the pack, and (past a damaged one) the copies of them in the index.
       this.packs.scan(pack, tryCopy);
       this.packs.scanIndex(pack, tryCopy);

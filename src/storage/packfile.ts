@@ -28,8 +28,10 @@ export interface Pack {
   size: number; // bytes on disk
 }
 
-/** A record found in a pack at open: `offset` is that of its data, after the header. */
+/** A record in a pack: `offset` is that of its data, after the header. */
 export type RecordVisitor = (pack: Pack, h: Header, offset: number) => void;
+/** Whether a record read from a pack is whole (it decodes, and matches its hash). */
+export type RecordCheck = (pack: Pack, h: Header, offset: number) => boolean;
 
 /** Packs set aside by `detach`. */
 export interface DetachedPacks {
@@ -38,7 +40,7 @@ export interface DetachedPacks {
 }
 
 export class PackFiles {
-  readonly packs: Pack[] = [];
+  readonly all: Pack[] = [];
   /** The pack records are appended to. */
   current: Pack | undefined;
   /** Pack ids only grow, so a rewrite (gc) never reuses the name of a pack it is replacing. */
@@ -68,7 +70,7 @@ export class PackFiles {
    * (while it runs, the pack is readable up to that record); `valid` decides whether a record past
    * the end of the index is whole (then it is indexed) or where a torn tail starts.
    */
-  load(found: RecordVisitor, valid: (pack: Pack, h: Header, offset: number) => boolean): void {
+  load(found: RecordVisitor, valid: RecordCheck): void {
     let names: string[] = [];
     try {
       names = this.fs.readdirSync(this.dir);
@@ -83,7 +85,7 @@ export class PackFiles {
     for (const id of ids) this.loadPack(id, found, valid);
     this.lastPackId = ids.length ? ids[ids.length - 1] : 0;
     if (ids.length > 0) {
-      const last = this.packs[this.packs.length - 1];
+      const last = this.all[this.all.length - 1];
       if (last.size < MAX_PACK) this.current = last;
     }
   }
@@ -93,7 +95,7 @@ export class PackFiles {
     return { file: path.join(this.dir, `pack-${n}.pack`), idxFile: path.join(this.dir, `pack-${n}.idx`) };
   }
 
-  private loadPack(id: number, found: RecordVisitor, valid: (pack: Pack, h: Header, offset: number) => boolean): void {
+  private loadPack(id: number, found: RecordVisitor, valid: RecordCheck): void {
     const { file, idxFile } = this.packPaths(id);
     const flags = this.readOnly ? 'r' : 'r+';
     const fd = this.fs.openSync(file, flags);
@@ -106,7 +108,7 @@ export class PackFiles {
     let size = this.fs.fstatSync(fd).size;
     const pack: Pack = { id, file, idxFile, fd, idxFd, size };
     // Readable while it loads: a delta found past the index may need a base earlier in it.
-    this.packs.push(pack);
+    this.all.push(pack);
     // 1. entries from the index, as far as they are whole and point inside the pack
     let indexedEnd = 0;
     const idxBytes = idxFd >= 0 ? this.readIndex(idxFd) : Buffer.alloc(0);
@@ -180,7 +182,7 @@ export class PackFiles {
   }
 
   packOf(id: number): Pack {
-    const pack = this.packs.find((p) => p.id === id);
+    const pack = this.all.find((p) => p.id === id);
     if (!pack) throw new Error('it points to a missing pack');
     return pack;
   }
@@ -243,7 +245,7 @@ export class PackFiles {
     const fd = this.fs.openSync(file, 'a+');
     const idxFd = this.fs.openSync(idxFile, 'a+');
     const pack: Pack = { id, file, idxFile, fd, idxFd, size: 0 };
-    this.packs.push(pack);
+    this.all.push(pack);
     this.current = pack;
     return pack;
   }
@@ -302,19 +304,19 @@ export class PackFiles {
 
   /** Total bytes of pack files on disk, and buffered. */
   diskSize(): number {
-    return this.packs.reduce((s, p) => s + p.size, 0) + this.bufferSize;
+    return this.all.reduce((s, p) => s + p.size, 0) + this.bufferSize;
   }
 
   /** Sets every pack aside (as it is: flush first) for a rewrite: records appended next go to new packs. */
   detach(): DetachedPacks {
-    const old = { packs: this.packs.splice(0), current: this.current };
+    const old = { packs: this.all.splice(0), current: this.current };
     this.current = undefined;
     return old;
   }
 
   /** Back to packs set aside: the packs written since are closed and removed, and records not yet written dropped. */
   restore(old: DetachedPacks): void {
-    for (const p of this.packs) {
+    for (const p of this.all) {
       try {
         this.fs.closeSync(p.fd);
         this.fs.closeSync(p.idxFd);
@@ -324,7 +326,7 @@ export class PackFiles {
         /* a leftover pack only holds copies; the next open indexes them again */
       }
     }
-    this.packs.splice(0, this.packs.length, ...old.packs);
+    this.all.splice(0, this.all.length, ...old.packs);
     this.current = old.current;
     this.buffer = [];
     this.bufferIdx = [];
@@ -343,7 +345,7 @@ export class PackFiles {
 
   /** Closes every pack (nothing is written). */
   close(): void {
-    for (const p of this.packs) {
+    for (const p of this.all) {
       try {
         this.fs.closeSync(p.fd);
         if (p.idxFd >= 0) this.fs.closeSync(p.idxFd);
@@ -351,7 +353,7 @@ export class PackFiles {
         /* already closed */
       }
     }
-    this.packs.length = 0;
+    this.all.length = 0;
     this.current = undefined;
   }
 }
