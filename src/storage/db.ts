@@ -7,9 +7,8 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { type Fs, removeQuietly, writeTempFile } from './files';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
-
-export type Fs = typeof nodeFs;
 
 let sqlPromise: Promise<SqlJsStatic> | undefined;
 
@@ -134,16 +133,7 @@ export class StoreDb {
     this.fs.mkdirSync(this.dir, { recursive: true });
     const bakTmp = this.backup + '.tmp';
     try {
-      const fd = this.fs.openSync(this.tmp, 'w');
-      try {
-        let off = 0;
-        while (off < data.length) off += this.fs.writeSync(fd, data, off, data.length - off);
-        this.fs.fsyncSync(fd);
-      } catch (e) {
-        throw namePath(e, this.tmp);
-      } finally {
-        this.fs.closeSync(fd);
-      }
+      writeTempFile(this.fs, this.tmp, data, { fsync: true });
       // The current file becomes the last good copy — unless it is the damaged one open fell back
       // from: then the backup it was opened from stays.
       if (this.mainGood && this.fs.existsSync(this.file)) {
@@ -160,13 +150,8 @@ export class StoreDb {
       this.fs.renameSync(this.tmp, this.file);
     } catch (e) {
       // A failed save leaves the last saved files as they were and no partial temp file taking space.
-      for (const f of [this.tmp, bakTmp]) {
-        try {
-          this.fs.rmSync(f, { force: true });
-        } catch {
-          /* best effort */
-        }
-      }
+      removeQuietly(this.fs, this.tmp);
+      removeQuietly(this.fs, bakTmp);
       throw e;
     }
     this.mainGood = true;
@@ -174,12 +159,6 @@ export class StoreDb {
     this.lastSaveMs = performance.now() - t0;
     this.lastSaveBytes = data.length;
   }
-}
-
-/** Names the file on an fd-based error (Node's write/fsync errors carry no path). */
-function namePath(e: unknown, file: string): unknown {
-  if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, { path: file });
-  return e;
 }
 
 function fsyncDir(fs: Fs, dir: string): void {

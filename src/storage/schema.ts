@@ -1,5 +1,5 @@
 // Database schema and its migrations. A migration is added, never edited: version N turns a
-// version N-1 database into version N, and each has a fixture test (test/unit/schema.test.ts).
+// version N-1 database into version N (a database of each version is kept as a test fixture).
 //
 // Size matters: the whole database is exported on every save, so rows are small — paths and
 // content hashes are interned to integers, and a checkpoint's changed files are one packed BLOB
