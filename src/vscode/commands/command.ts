@@ -33,6 +33,8 @@ export interface CommandContext extends CommandServices {
 }
 
 export type Run = (inv: Invocation) => unknown;
+/** A group's commands: id → what it runs. */
+export type CommandTable = Partial<Record<CommandId, Run>>;
 
 const MESSAGES: Record<string, string> = {
   'not-found': 'It no longer exists',
