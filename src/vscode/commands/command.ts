@@ -3,7 +3,7 @@
 // invoked with an arguments object, so programmatic callers see their failures.
 import * as vscode from 'vscode';
 import type { EngineApi } from '../../core/engineApi';
-import type { RestoreTarget } from '../../core/types';
+import type { RestoreResult, RestoreTarget } from '../../core/types';
 import type { Capture } from '../capture';
 import type { EngineHost } from '../engineHost';
 import type { CommandId } from '../ids';
@@ -29,7 +29,7 @@ export interface CommandContext extends CommandServices {
   engine(): Promise<EngineApi>;
   resolve: Resolve;
   /** A restore that confirms and previews only when a person started it (no arguments object). */
-  restore(target: RestoreTarget, inv: Invocation): Promise<unknown>;
+  restore(target: RestoreTarget, inv: Invocation): Promise<RestoreResult | undefined>;
 }
 
 export type Run = (inv: Invocation) => unknown;

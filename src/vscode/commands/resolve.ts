@@ -52,7 +52,7 @@ export function raise(error: Error): never {
 }
 
 /** Keys that hold files in an arguments object (`{uris}`, `{uri}`, …), in the order they are looked at. */
-export const FILE_KEYS = ['uris', 'uri', 'paths', 'path', 'value'];
+const FILE_KEYS = ['uris', 'uri', 'paths', 'path', 'value'];
 
 /** File system paths from the first of `keys` that is set: URIs, `file://` strings or paths, one or a list. */
 export function filePaths(args: Args | undefined, keys: readonly string[] = FILE_KEYS): string[] {
@@ -111,7 +111,8 @@ export class Resolve {
   ): Promise<SessionChoice> {
     if (inv.node?.kind === 'session') return { id: inv.node.session.id, info: inv.node.session };
     if (inv.args) {
-      const id = str(inv.args, ...(options.keys ?? ['sessionId', 'id', 'value'])) ?? (options.orActive ? (await (await this.engine()).activeSession())?.id : undefined);
+      const given = str(inv.args, ...(options.keys ?? ['sessionId', 'id', 'value']));
+      const id = given ?? (options.orActive ? (await (await this.engine()).activeSession())?.id : undefined);
       return { id: id ?? raise(missing('sessionId')) };
     }
     const info = need(await pickSession(await this.engine(), { title, excludeActive: options.excludeActive }));
