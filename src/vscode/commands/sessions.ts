@@ -1,0 +1,129 @@
+// Commands on sessions: new, switch, rename, fork from a checkpoint, delete, export, import.
+import * as vscode from 'vscode';
+import { plural } from '../format';
+import { Commands } from '../ids';
+import { askText } from '../picks';
+import type { CommandContext, CommandTable } from './command';
+import { filePaths, missing, need, raise, str } from './resolve';
+
+export function sessionCommands(c: CommandContext) {
+  const { engine, resolve, log, tree } = c;
+
+  return {
+    [Commands.newSession]: async (inv) => {
+      const e = await engine();
+      let title = str(inv.args, 'title', 'value');
+      if (!inv.args) {
+        title = need(await askText({ title: 'New Session', prompt: 'Title of the new session (leave empty for a default title)', allowEmpty: true }));
+      }
+      const session = await e.newSession(title ? { title } : {});
+      if (!inv.args) vscode.window.setStatusBarMessage(`$(history) Session "${session.title}" started`, 4000);
+      return session;
+    },
+
+    [Commands.switchSession]: async (inv) => {
+      const e = await engine();
+      const { id } = await resolve.session(inv, 'Switch Session', { excludeActive: true });
+      await e.switchSession(id);
+      if (!inv.args) vscode.window.setStatusBarMessage('$(history) Switched session; files were not changed', 4000);
+      return undefined;
+    },
+
+    [Commands.renameSession]: async (inv) => {
+      const e = await engine();
+      // `value` is the new title here, not the session.
+      const { id, info } = await resolve.session(inv, 'Rename Session', { keys: ['sessionId', 'id'], orActive: true });
+      const title = inv.args
+        ? (str(inv.args, 'title', 'value') ?? raise(missing('title')))
+        : need(await askText({ title: 'Rename Session', prompt: 'New title of the session', value: info?.title }));
+      await e.renameSession(id, title);
+      return undefined;
+    },
+
+    [Commands.forkSession]: async (inv) => {
+      const e = await engine();
+      const checkpointId = await resolve.checkpoint(inv, 'Fork Session from Checkpoint');
+      let title = str(inv.args, 'title');
+      if (!inv.args) {
+        const from = inv.node?.kind === 'checkpoint' ? inv.node.session.title : ((await e.activeSession())?.title ?? 'session');
+        title = need(await askText({ title: 'Fork Session from Here', prompt: 'Title of the new session', value: `Fork of ${from}` }));
+      }
+      const session = await e.forkSession(checkpointId, title ? { title } : {});
+      if (!inv.args && !session.active) {
+        const choice = await vscode.window.showInformationMessage(`Session "${session.title}" forked. Switch to it? Files are not changed.`, 'Switch');
+        if (choice === 'Switch') await e.switchSession(session.id);
+      }
+      return session;
+    },
+
+    [Commands.deleteSession]: async (inv) => {
+      const e = await engine();
+      const { id, info } = await resolve.session(inv, 'Delete Session');
+      // Chosen by a person (tree node or pick): confirm first.
+      if (info) {
+        const choice = await vscode.window.showWarningMessage(
+          `Delete session "${info.title}"?`,
+          { modal: true, detail: `Its ${plural(info.checkpointCount, 'checkpoint')} and branches are deleted from the store. Files in the workspace are not touched.` },
+          'Delete',
+        );
+        if (choice !== 'Delete') return undefined;
+      }
+      await e.deleteSession(id);
+      return undefined;
+    },
+
+    [Commands.exportSession]: async (inv) => {
+      const e = await engine();
+      const { id, info } = await resolve.session(inv, 'Export Session', { keys: ['sessionId', 'id'], orActive: true });
+      let file = inv.args ? filePaths(inv.args, ['file', 'uri', 'path'])[0] : undefined;
+      if (!file) {
+        if (inv.args) throw missing('file');
+        const title = info?.title ?? 'session';
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const target = await vscode.window.showSaveDialog({
+          title: 'Export Session',
+          saveLabel: 'Export',
+          filters: { 'Session Tree export': ['stexport'] },
+          defaultUri: folder ? vscode.Uri.joinPath(folder, '..', `${title.replace(/[^\w.-]+/g, '-')}.stexport`) : undefined,
+        });
+        file = need(target).fsPath;
+      }
+      const to = file;
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: exporting the session…' },
+        () => e.exportSession(id, to),
+      );
+      log.info(`Exported ${plural(r.checkpoints, 'checkpoint')} and ${plural(r.snapshots, 'snapshot')} (${r.bytes} bytes) to ${r.file}`);
+      if (!inv.args) void vscode.window.showInformationMessage(`Exported ${plural(r.checkpoints, 'checkpoint')} to ${r.file}.`);
+      return r;
+    },
+
+    [Commands.importSession]: async (inv) => {
+      const e = await engine();
+      let file = inv.args ? filePaths(inv.args, ['file', 'uri', 'path', 'value'])[0] : undefined;
+      if (!file) {
+        if (inv.args) throw missing('file');
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Import Session',
+          openLabel: 'Import',
+          canSelectMany: false,
+          filters: { 'Session Tree export': ['stexport'], 'All files': ['*'] },
+        });
+        file = need(picked?.[0]).fsPath;
+      }
+      const from = file;
+      const title = str(inv.args, 'title');
+      const s = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: checking and importing the session…' },
+        () => e.importSession(from, title ? { title } : {}),
+      );
+      log.info(`Imported "${s.title}" (${plural(s.checkpointCount, 'checkpoint')}) from ${from}`);
+      tree.refreshNow();
+      if (!inv.args) {
+        const choice = await vscode.window.showInformationMessage(`Imported "${s.title}" with ${plural(s.checkpointCount, 'checkpoint')}. No file was changed.`, 'Switch to It');
+        if (choice === 'Switch to It') await e.switchSession(s.id);
+      }
+      return s;
+    },
+  } satisfies CommandTable;
+}
