@@ -111,6 +111,7 @@ export function checkpointCommands(c: CommandContext) {
     },
 
     [Commands.restoreFile]: async (inv) => {
+      await engine(); // a store that is not open is reported before anything else
       const node = inv.node;
       if (node?.kind === 'workingFile') {
         // Back to the head's version: discards this file's working change (kept in the safety checkpoint).
