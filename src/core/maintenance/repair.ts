@@ -1,7 +1,7 @@
 // Repair Store: keeps everything sound and reports what it cannot keep.
 import type { EngineContext } from '../context';
 import { DEFAULT_BRANCH, capital } from '../model';
-import { refreshPath } from '../scan/refresh';
+import { refreshPath } from '../scan/file';
 import { recomputePendingFull, startSessionAtCurrentState } from '../sessions';
 import { unsafePath } from '../restore/workspaceWrite';
 import { sha256 } from '../../storage/objects';

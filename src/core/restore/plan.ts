@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { EngineContext } from '../context';
 import { type Ver, sameVer } from '../model';
-import { refreshPath } from '../scan/refresh';
+import { refreshPath } from '../scan/file';
 import { EngineError, type PlanEntry, type RestorePlan, type RestoreTarget, type RootFolder } from '../types';
 import { lastRecord, type RestoreRecord } from './records';
 

@@ -8,7 +8,7 @@ import { HelperThread } from '../../storage/compressor';
 import type { EngineContext, Fs } from '../context';
 import { describeIoError } from '../ioErrors';
 import type { RootFolder } from '../types';
-import { refreshPath } from './refresh';
+import { refreshPath } from './file';
 
 /** In a scan with a helper thread, files are statted in batches of this many. */
 const STAT_BATCH = 1024;
