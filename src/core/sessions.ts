@@ -4,7 +4,7 @@
 import type { EngineContext } from './context';
 import { type Manifest, encodeManifest } from './encoding';
 import { ABSENT, type CpNode, DEFAULT_BRANCH, DEFAULT_LABELS, type Ver, sameVer } from './model';
-import { cleanName } from './names';
+import { cleanName, cleanTags } from './names';
 import { sealSafety } from './seal';
 import { EngineError, type SessionInfo } from './types';
 
@@ -22,8 +22,7 @@ export function renameSession(ctx: EngineContext, sessionId: string, title: stri
 
 export function setSessionTags(ctx: EngineContext, sessionId: string, tags: string[]): void {
   const s = ctx.history.session(sessionId);
-  if (!Array.isArray(tags)) throw new EngineError('invalid-argument', 'Tags must be a list of strings.');
-  ctx.history.setTags(s, [...new Set(tags.map((t) => cleanName(String(t), 'tag')))]);
+  ctx.history.setTags(s, cleanTags(tags));
 }
 
 /** Makes another session active without touching files; working changes are recomputed against its head. */

@@ -10,7 +10,8 @@
 // An import file is untrusted: `validateHeader` checks every field, every reference and that the
 // history is consistent (each change's "before" is the version its parent holds) before anything
 // is written, and every snapshot is decompressed with a size cap and checked against its hash.
-import { CHECKPOINT_SOURCES, type CheckpointSource, EngineError } from '../types';
+import { INFO_FIELDS, LIMITS, validateMeta } from '../names';
+import { CHECKPOINT_SOURCES, type CheckpointMeta, type CheckpointSource, EngineError } from '../types';
 
 export const EXPORT_MAGIC = Buffer.from('STEXPORT1\n');
 export const EXPORT_TRAILER = Buffer.from('STEXEND\n');
@@ -26,7 +27,10 @@ export const IMPORT_LIMITS = {
   objectBytes: 1024 * 1024 * 1024,
   checkpoints: 1_000_000,
   label: 10_000,
+  /** A checkpoint's info: its known fields (tools, prompt, …) within the API's limits (names.ts), and the rest in this much JSON. */
   info: 64 * 1024,
+  /** Every snapshot the file refers to, uncompressed, together: what one import may inflate and store. */
+  totalBytes: 8 * 1024 * 1024 * 1024,
 };
 
 export interface ExportVersion {
@@ -74,24 +78,58 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 
-/** A store key `<folder name>/<relative path>`: no empty, "." or ".." parts, no NUL. */
+/**
+ * A store key `<folder name>/<relative path>`: no empty, "." or ".." parts, no NUL — and, on every
+ * platform (an export made on one is imported on another), no backslash (a separator on Windows:
+ * `..\x` climbs out there), no drive letter (`C:`, also as a later part) and no part of only dots
+ * and spaces (Windows trims those: `.. ` is `..`).
+ */
 export function checkKey(key: unknown, where: string): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > 32_768) bad(`${where}: a file key is not text of a sane length`);
-  if (key.includes('\0')) bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} contains a NUL byte`);
+  const shown = JSON.stringify(key.slice(0, 80));
+  if (key.includes('\0')) bad(`${where}: the file key ${shown} contains a NUL byte`);
+  if (key.includes('\\')) bad(`${where}: the file key ${shown} contains a backslash (a folder separator on Windows, where it could escape the workspace folder)`);
   const parts = key.split('/');
-  if (parts.length < 2) bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} names no workspace folder`);
-  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
-    bad(`${where}: the file key ${JSON.stringify(key.slice(0, 80))} is not a plain path inside its workspace folder (it could escape it)`);
+  if (parts.length < 2) bad(`${where}: the file key ${shown} names no workspace folder`);
+  if (parts.some((p) => /^[A-Za-z]:/.test(p))) bad(`${where}: the file key ${shown} contains a drive letter (it could name a path outside the workspace on Windows)`);
+  if (parts.some((p) => p === '' || /^[. ]+$/.test(p))) {
+    bad(`${where}: the file key ${shown} is not a plain path inside its workspace folder (it could escape it)`);
   }
   return key;
+}
+
+/** What a restore may set on a file: permission bits only (no setuid, setgid or sticky bit, no file type). */
+export const MODE_BITS = 0o777;
+
+function checkMode(mode: unknown, where: string): number {
+  if (!isInt(mode, 0, 0o7777)) bad(`${where}: a file mode is not a permission number`);
+  if ((mode & ~MODE_BITS) !== 0) {
+    bad(`${where}: a file mode (0o${mode.toString(8)}) has special bits (setuid, setgid or sticky); only permission bits (0o777) can be imported`);
+  }
+  return mode;
+}
+
+/** A checkpoint's stored info: each known field as `createCheckpoint` would take it; anything else bounded. */
+function checkInfo(info: unknown, where: string): void {
+  if (!isObj(info)) bad(`${where} has metadata that is not an object`);
+  const known: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(info)) ((INFO_FIELDS as readonly string[]).includes(k) ? known : rest)[k] = v;
+  if (JSON.stringify(rest).length > IMPORT_LIMITS.info) bad(`${where} has too much metadata`);
+  try {
+    validateMeta(known as CheckpointMeta);
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    bad(`${where} has metadata Session Tree does not take: ${e.message.replace(/\.$/, '')}`);
+  }
 }
 
 function checkVersion(v: unknown, where: string, hashes: Set<string>): ExportVersion | null {
   if (v === null || v === undefined) return null;
   if (!isObj(v) || typeof v.hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.hash)) bad(`${where}: a file version has no valid content hash`);
-  if (!isInt(v.mode, 0, 0o7777)) bad(`${where}: a file mode is not a permission number`);
+  const mode = checkMode(v.mode, where);
   hashes.add(v.hash);
-  return { hash: v.hash, mode: v.mode };
+  return { hash: v.hash, mode };
 }
 
 /**
@@ -107,6 +145,7 @@ export function validateHeader(raw: unknown): { header: ExportHeader; hashes: Se
   }
   const s = raw.session;
   if (!isObj(s) || !isText(s.title, 200) || !Array.isArray(s.tags) || !s.tags.every((t) => isText(t, 200)) || !isInt(s.createdAt)) bad('the session is described wrongly');
+  if (s.tags.length > LIMITS.tags) bad(`the session has more than ${LIMITS.tags} tags`);
   if (!Array.isArray(raw.checkpoints) || raw.checkpoints.length === 0) bad('it has no checkpoints');
   if (raw.checkpoints.length > IMPORT_LIMITS.checkpoints) bad(`it has more than ${IMPORT_LIMITS.checkpoints} checkpoints`);
   const hashes = new Set<string>();
@@ -121,10 +160,7 @@ export function validateHeader(raw: unknown): { header: ExportHeader; hashes: Se
     if (typeof c.source !== 'string' || !(CHECKPOINT_SOURCES as string[]).includes(c.source) || (c.source === 'start') !== (i === 0)) bad(`${where} has an unknown or misplaced source`);
     if (!isText(c.label, IMPORT_LIMITS.label)) bad(`${where} has no valid label`);
     if (c.exitCode !== undefined && !isInt(c.exitCode, -(2 ** 31), 2 ** 31)) bad(`${where} has an invalid exit code`);
-    if (c.info !== undefined) {
-      if (!isObj(c.info)) bad(`${where} has metadata that is not an object`);
-      if (JSON.stringify(c.info).length > IMPORT_LIMITS.info) bad(`${where} has too much metadata`);
-    }
+    if (c.info !== undefined) checkInfo(c.info, where);
     if (!Array.isArray(c.changes)) bad(`${where} has no list of changes`);
     const seen = new Set<string>();
     const changes = c.changes.map((ch: unknown) => {

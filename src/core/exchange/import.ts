@@ -2,6 +2,8 @@
 // touched). The file is untrusted: everything in it is checked — format, every field, every file
 // key, the history's consistency, every snapshot against its hash with a size cap — before
 // anything is written to the store.
+import type * as nodeFs from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { withPath } from '../../storage/files';
@@ -11,9 +13,9 @@ import { type ChangeRecord, type Manifest, encodeManifest } from '../encoding';
 import { ioError } from '../ioErrors';
 import { DEFAULT_LABELS } from '../model';
 import { MAX_NAME, cleanBranchName, cleanName } from '../names';
-import { formatBytes } from '../tracking';
+import { DEFAULT_MAX_FILE_SIZE, formatBytes } from '../tracking';
 import { EngineError, type SessionInfo } from '../types';
-import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, IMPORT_LIMITS, RECORD_HEADER, validateHeader } from './format';
+import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, IMPORT_LIMITS, MODE_BITS, RECORD_HEADER, validateHeader } from './format';
 
 export function importSession(ctx: EngineContext, file: string, options: { title?: string }): SessionInfo {
   const { meta, history } = ctx;
@@ -21,12 +23,7 @@ export function importSession(ctx: EngineContext, file: string, options: { title
   const bad = (why: string): never => {
     throw new EngineError('invalid-argument', `${file} is not a valid Session Tree export: ${why}. Nothing was imported.`);
   };
-  let fd: number;
-  try {
-    fd = ctx.fs.openSync(file, 'r');
-  } catch (e) {
-    throw ioError(e, 'Could not import');
-  }
+  const fd = openRegular(ctx, file, bad);
   try {
     const read = (pos: number, len: number): Buffer => {
       const b = Buffer.alloc(len);
@@ -41,8 +38,9 @@ export function importSession(ctx: EngineContext, file: string, options: { title
     };
     let size: number;
     try {
+      // What was opened, not what the name pointed to a moment before: a regular file or nothing.
       const st = ctx.fs.fstatSync(fd);
-      if (!st.isFile()) bad('it is not a file');
+      if (!st.isFile()) bad(notRegular(st));
       size = st.size;
     } catch (e) {
       if (e instanceof EngineError) throw e;
@@ -70,7 +68,11 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       throw e;
     }
     const { header, hashes } = checked;
-    // Snapshot records: where each one is.
+    // Snapshot records: where each one is. Their claimed sizes are checked before anything is
+    // read or inflated: none larger than this workspace would track, not more than the file could
+    // hold compressed, and not too much together.
+    const maxFile = ctx.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    const perObject = Math.min(IMPORT_LIMITS.objectBytes, maxFile);
     const found = new Map<string, { offset: number; raw: number; stored: number; codec: number }>();
     for (let pos = EXPORT_MAGIC.length; pos < headerStart; ) {
       if (pos + RECORD_HEADER > headerStart) bad('a snapshot record is cut off');
@@ -80,8 +82,14 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       const stored = rh.readUInt32LE(36);
       const codec = rh[40];
       if (codec !== CODEC_RAW && codec !== CODEC_DEFLATE) bad(`snapshot ${hash.slice(0, 12)} is stored in an unknown way`);
-      if (raw > IMPORT_LIMITS.objectBytes) bad(`snapshot ${hash.slice(0, 12)} claims ${formatBytes(raw)}, more than the ${formatBytes(IMPORT_LIMITS.objectBytes)} accepted`);
+      if (raw > perObject) {
+        bad(raw > IMPORT_LIMITS.objectBytes || perObject === IMPORT_LIMITS.objectBytes
+          ? `snapshot ${hash.slice(0, 12)} claims ${formatBytes(raw)}, more than the ${formatBytes(IMPORT_LIMITS.objectBytes)} accepted`
+          : `snapshot ${hash.slice(0, 12)} is a file of ${formatBytes(raw)}, larger than the size limit of this workspace (${formatBytes(maxFile)}, the maxFileSize setting), so it would not be tracked here`);
+      }
       if (codec === CODEC_RAW && stored !== raw) bad(`snapshot ${hash.slice(0, 12)} has inconsistent sizes`);
+      // Deflate cannot shrink data by more than about 1:1032: a larger claim is a lie, refused before inflating.
+      if (codec === CODEC_DEFLATE && raw > stored * MAX_DEFLATE_RATIO + 64) bad(`snapshot ${hash.slice(0, 12)} claims more than its compressed bytes can hold`);
       if (pos + RECORD_HEADER + stored > headerStart) bad(`snapshot ${hash.slice(0, 12)} is cut off`);
       if (!found.has(hash)) found.set(hash, { offset: pos + RECORD_HEADER, raw, stored, codec });
       pos += RECORD_HEADER + stored;
@@ -98,10 +106,14 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       if (data.length !== loc.raw || sha256(data) !== h) bad(`snapshot ${h.slice(0, 12)} does not match its hash (the file is damaged or was altered)`);
       return data;
     };
+    let total = 0;
     for (const h of hashes) {
-      if (!found.has(h)) bad(`the snapshot ${h.slice(0, 12)} it refers to is not in the file`);
-      load(h); // checked now, stored below: nothing is written unless all of it is sound
+      const loc = found.get(h);
+      if (!loc) bad(`the snapshot ${h.slice(0, 12)} it refers to is not in the file`);
+      total += loc!.raw;
     }
+    if (total > IMPORT_LIMITS.totalBytes) bad(`its snapshots hold ${formatBytes(total)} together, more than the ${formatBytes(IMPORT_LIMITS.totalBytes)} one import accepts`);
+    for (const h of hashes) load(h); // checked now, stored below: nothing is written unless all of it is sound
     const branchNames = new Map<string, number>();
     for (const b of header.branches) {
       let n: string;
@@ -124,15 +136,16 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       header.checkpoints.forEach((c, i) => {
         let manifest: string | undefined;
         if (i === 0) {
-          const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [k, { hash: v.hash, mode: v.mode }]));
+          const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [k, { hash: v.hash, mode: v.mode & MODE_BITS }]));
           manifest = ctx.objects.put(encodeManifest(m));
           ctx.states.remember(manifest, m);
         }
+        // Modes were checked to be permission bits only; masked again here, where versions are made.
         const changes: ChangeRecord[] = c.changes
           .map((ch) => ({
             path: meta.pathId(ch.key),
-            beforeBlob: ch.before ? meta.blobId(ch.before.hash, found.get(ch.before.hash)!.raw) : 0, beforeMode: ch.before?.mode ?? 0,
-            afterBlob: ch.after ? meta.blobId(ch.after.hash, found.get(ch.after.hash)!.raw) : 0, afterMode: ch.after?.mode ?? 0,
+            beforeBlob: ch.before ? meta.blobId(ch.before.hash, found.get(ch.before.hash)!.raw) : 0, beforeMode: (ch.before?.mode ?? 0) & MODE_BITS,
+            afterBlob: ch.after ? meta.blobId(ch.after.hash, found.get(ch.after.hash)!.raw) : 0, afterMode: (ch.after?.mode ?? 0) & MODE_BITS,
             added: ch.added, removed: ch.removed, binary: ch.binary,
           }))
           .sort((a, b) => meta.keyOf(a.path).localeCompare(meta.keyOf(b.path)));
@@ -152,3 +165,32 @@ export function importSession(ctx: EngineContext, file: string, options: { title
   }
 }
 
+
+/** The most deflate can shrink data (zlib's limit is about 1:1032). */
+const MAX_DEFLATE_RATIO = 1100;
+
+/**
+ * Opens the import file for reading only if it is a regular file: a named pipe, socket, device or
+ * folder is refused without blocking (a pipe opened plainly waits for a writer forever) and
+ * without reading from it. The name is statted first (a device is never even opened), then opened
+ * non-blocking, and the caller checks the open descriptor again (the name may have been swapped).
+ */
+function openRegular(ctx: EngineContext, file: string, bad: (why: string) => never): number {
+  let st: nodeFs.Stats;
+  try {
+    st = ctx.fs.statSync(file);
+  } catch (e) {
+    throw ioError(e, 'Could not import');
+  }
+  if (!st.isFile()) bad(notRegular(st));
+  try {
+    return ctx.fs.openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    throw ioError(e, 'Could not import');
+  }
+}
+
+function notRegular(st: nodeFs.Stats): string {
+  const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'something other than a file';
+  return `it is ${kind}, not a file (only a regular file can be imported)`;
+}
