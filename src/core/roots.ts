@@ -12,10 +12,33 @@ export class Roots {
   readonly list: RootFolder[];
   /** Longest path first: the innermost folder that holds a path wins. */
   private readonly resolved: { root: RootFolder; path: string }[];
+  private readonly inner = new Map<string, Set<string>>();
 
   constructor(roots: RootFolder[]) {
     this.list = validateRoots(roots);
     this.resolved = this.list.map((r) => ({ root: r, path: path.resolve(r.path) })).sort((a, b) => b.path.length - a.path.length);
+  }
+
+  /**
+   * The paths of the other folders nested inside `root` (`ws/sub` inside `ws`): the inner folder
+   * owns its files, so a walk of `root` does not enter them.
+   */
+  innerOf(root: RootFolder): ReadonlySet<string> {
+    let inner = this.inner.get(root.name);
+    if (!inner) {
+      const base = path.resolve(root.path);
+      inner = new Set(this.resolved.filter((r) => within(base, r.path)).map((r) => r.path));
+      this.inner.set(root.name, inner);
+    }
+    return inner;
+  }
+
+  /** Whether `key` (of the open folder it names) is a path another, inner folder owns. */
+  shadowed(key: string): boolean {
+    const r = this.rootOfKey(key);
+    if (!r || this.innerOf(r.root).size === 0) return false;
+    const loc = this.locate(this.absOf(key));
+    return loc !== undefined && loc.root.name !== r.root.name;
   }
 
   /** Resolves an absolute path to its root and store key; undefined when outside every root. */
@@ -42,6 +65,10 @@ export class Roots {
     const r = this.rootOfKey(key);
     return r ? path.join(r.root.path, ...r.rel.split('/')) : '';
   }
+}
+
+function within(base: string, p: string): boolean {
+  return p.length > base.length && p.startsWith(base) && (p[base.length] === path.sep || base.endsWith(path.sep));
 }
 
 function validateRoots(roots: RootFolder[]): RootFolder[] {

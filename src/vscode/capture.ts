@@ -2,6 +2,7 @@
 // changes into checkpoints after editor saves go quiet and around terminal commands.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LIMITS } from '../core/names';
 import type { CheckpointMeta, CheckpointInfo } from '../core/types';
 import type { EngineHost } from './engineHost';
 import { Debouncer, Disposable, SerialQueue, delay } from './lifecycle';
@@ -185,7 +186,7 @@ export class Capture extends Disposable {
     const names = [...this.saved].map((p) => path.basename(p));
     const label =
       names.length === 0 ? 'Editor saves' : names.length === 1 ? `Saved ${names[0]}` : `Saved ${names[0]} and ${names.length - 1} more`;
-    return { source: 'editor', label };
+    return { source: 'editor', label: truncate(label, LIMITS.name) };
   }
 
   private async sealEditorSaves(): Promise<void> {
@@ -222,11 +223,12 @@ export class Capture extends Disposable {
     if (!engine) return;
     const command = e.execution.commandLine.value.trim();
     const cwd = terminalCwd(e);
+    // Within the engine's limits (names.ts): a very long command line is kept shortened, not refused.
     const meta: CheckpointMeta = {
       source: 'terminal',
       label: truncate(command || 'Terminal command', 120),
-      command,
-      ...(cwd ? { cwd } : {}),
+      command: command.length > LIMITS.command ? `${command.slice(0, LIMITS.command - 1)}…` : command,
+      ...(cwd && cwd.length <= LIMITS.cwd ? { cwd } : {}),
       ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
       durationMs: Date.now() - startedAt,
     };

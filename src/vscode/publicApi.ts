@@ -132,14 +132,18 @@ export function createApi(
     async createCheckpoint(options = {}) {
       const source = options.source ?? 'agent';
       const known = (CHECKPOINT_SOURCES as readonly string[]).includes(source);
+      // Passed through as given: the engine checks each field against its limit (core/names.ts)
+      // and refuses with a clear message (a list or an object is copied, anything else left for it to refuse).
+      const metadata = options.metadata;
+      const isObject = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata);
       const meta: core.CheckpointMeta = {
         source: known ? (source as core.CheckpointSource) : 'agent',
         ...(options.label !== undefined ? { label: options.label } : {}),
-        ...(options.tools !== undefined ? { tools: [...options.tools] } : {}),
+        ...(options.tools !== undefined ? { tools: Array.isArray(options.tools) ? [...options.tools] : options.tools } : {}),
         ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
-        ...(options.metadata !== undefined || !known
-          ? { metadata: { ...(options.metadata ?? {}), ...(known ? {} : { source }) } }
-          : {}),
+        ...(known
+          ? metadata !== undefined ? { metadata: isObject ? { ...metadata } : metadata } : {}
+          : { metadata: metadata === undefined || isObject ? { ...(metadata ?? {}), source } : metadata }),
       };
       const checkpoint = await capture.seal(meta, { settle: true });
       return checkpoint && toApiCheckpoint(checkpoint);

@@ -47,7 +47,8 @@ function refreshKnownUnder(ctx: EngineContext, prefix: string, force: boolean, s
     const key = ctx.meta.keyOf(p);
     if (seen?.has(p) || !key.startsWith(prefix)) continue;
     const r = ctx.roots.rootOfKey(key)!;
-    refreshPath(ctx, r.root, r.rel, key, force);
+    if (ctx.roots.shadowed(key)) ctx.mirror.markUntracked(p); // a nested folder owns it (kept by a store from before)
+    else refreshPath(ctx, r.root, r.rel, key, force);
   }
 }
 
@@ -74,7 +75,8 @@ export function fullScan(ctx: EngineContext): number {
       if (!ctx.fs.existsSync(path.join(loc.root.path, loc.rel))) mirror.write(p, undefined);
       continue;
     }
-    if (tracking.excludedWithAncestors(loc.root.path, loc.rel, false)) mirror.markUntracked(p);
+    // A path of a nested workspace folder, recorded under the outer one too by a store from before: the inner one owns it.
+    if (tracking.excludedWithAncestors(loc.root.path, loc.rel, false) || ctx.roots.shadowed(key)) mirror.markUntracked(p);
     else refreshPath(ctx, loc.root, loc.rel, key, false);
   }
   ctx.scan.rulesTrustedAt = tracking.generation;

@@ -43,6 +43,7 @@ export function walk(ctx: EngineContext, root: RootFolder, startRel: string, see
       jobs.push(helper.lstat(abss.slice(from, from + STAT_BATCH)));
     }
   };
+  const inner = ctx.roots.innerOf(root); // nested workspace folders: their files are theirs, not walked from here
   const stack = [startRel];
   while (stack.length) {
     const dirRel = stack.pop()!;
@@ -62,6 +63,7 @@ export function walk(ctx: EngineContext, root: RootFolder, startRel: string, see
     for (const ent of entries) {
       const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
       if (ent.isDirectory()) {
+        if (inner.size && inner.has(path.join(dirAbs, ent.name))) continue;
         if (!tracking.excluded(root.path, rel, true, dirRel)) stack.push(rel);
       } else if (ent.isFile()) {
         let id = -1;
