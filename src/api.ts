@@ -20,6 +20,7 @@ export interface SessionTreeApi {
 
   sessions(): Promise<SessionInfo[]>;
   activeSession(): Promise<SessionInfo | undefined>;
+  /** Titles: at most 200 characters. */
   newSession(options?: { title?: string }): Promise<SessionInfo>;
   /** Makes another session active; files are not touched. */
   switchSession(sessionId: string): Promise<void>;
@@ -31,12 +32,18 @@ export interface SessionTreeApi {
   /**
    * Seals the working changes into a checkpoint (source default `agent`); undefined when nothing
    * changed. Files announced with `willEdit` since the last checkpoint are re-read first.
+   * Past a limit the call is refused (error code `invalid-argument`, the message names the limit)
+   * and nothing is stored; see {@link LIMITS}.
    */
   createCheckpoint(options?: {
+    /** At most 200 characters (after trimming). */
     label?: string;
     source?: string;
+    /** At most 1,000 names, each at most 200 characters. */
     tools?: string[];
+    /** A preview of the prompt: at most 10,000 characters. */
     prompt?: string;
+    /** A JSON object of at most 65,536 characters as JSON (64 KiB). */
     metadata?: Record<string, unknown>;
   }): Promise<CheckpointInfo | undefined>;
 
@@ -44,7 +51,7 @@ export interface SessionTreeApi {
   rewind(checkpointId: string, options?: { before?: boolean }): Promise<RestoreResult>;
   /** Moves `count` checkpoints back along the active branch. */
   rollback(count: number): Promise<RestoreResult>;
-  /** `from`: a branch name or a checkpoint id (default: head). Files are not touched. */
+  /** `from`: a branch name or a checkpoint id (default: head). Files are not touched. Names: at most 200 characters. */
   createBranch(name: string, options?: { from?: string }): Promise<BranchInfo>;
   /** Restores the branch's head state and makes the branch active. */
   checkout(branch: string): Promise<RestoreResult>;
@@ -53,6 +60,30 @@ export interface SessionTreeApi {
   /** Returns to the state before the last rewind, rollback, checkout or file restore. */
   undoLastRestore(): Promise<RestoreResult>;
 }
+
+/**
+ * What Session Tree stores at most, per field (characters unless said otherwise). A call or a
+ * command past one is refused with error code `invalid-argument` and a message naming the limit;
+ * nothing is stored. (Terminal commands recorded by Session Tree itself are shortened instead.)
+ */
+export const LIMITS = {
+  /** Session title, each tag, branch name, checkpoint label. */
+  name: 200,
+  /** Tags on one session. */
+  tags: 100,
+  /** `createCheckpoint` `prompt` (a preview). */
+  prompt: 10_000,
+  /** A checkpoint's command line. */
+  command: 10_000,
+  /** The folder a command ran in. */
+  cwd: 32_767,
+  /** `createCheckpoint` `tools`: names per checkpoint. */
+  tools: 1_000,
+  /** Each tool name. */
+  toolName: 200,
+  /** `createCheckpoint` `metadata`, as JSON text (64 KiB). */
+  metadata: 65_536,
+} as const;
 
 export interface SessionInfo {
   id: string;

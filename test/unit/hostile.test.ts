@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import zlibModule = require('node:zlib');
 import { Engine } from '../../src/core/engine';
 import { CODEC_DEFLATE, EXPORT_MAGIC, EXPORT_TRAILER, type ExportHeader, RECORD_HEADER, recordHeader } from '../../src/core/exchange';
+import { LIMITS as API_LIMITS } from '../../src/api';
 import { LIMITS } from '../../src/core/names';
 import { EngineError } from '../../src/core/types';
 import { type Fixture, makeFixture, tempDir } from './helpers';
@@ -306,6 +307,10 @@ describe('API fields past their limits', () => {
     });
   }
 
+  it('the limits documented in src/api.ts are the engine\'s', () => {
+    assert.deepEqual({ ...API_LIMITS }, { ...LIMITS });
+  });
+
   it('takes every field at its limit', () => {
     const e = fx.engine;
     const sid = e.activeSession()!.id;
@@ -379,6 +384,7 @@ describe('nested workspace folders (ws and ws/sub)', () => {
     assert.ok(cp);
     assert.ok(!cp.files.some((f) => f.key.startsWith('ws/sub/')), cp.files.map((f) => f.key).join(', '));
     assert.ok(cp.files.some((f) => f.key === 'sub/b.txt'));
+    // (A rewind to "outer only", whose state holds the file under the outer key only, is not mapped to the inner key: restore/plan.ts would have to.)
     await e.close();
   });
 });
