@@ -365,6 +365,13 @@ describe('nested workspace folders (ws and ws/sub)', () => {
       assert.deepEqual(r.files.map((f) => f.key).sort(), ['sub/b.txt', 'sub/deep/c.txt', 'ws/a.txt']);
     }
     assert.equal(fs.readFileSync(path.join(sub, 'deep', 'c.txt'), 'utf8'), 'c2\n');
+    // A watcher reporting the inner folder itself, or a folder in it: still once, under the inner folder.
+    fs.writeFileSync(path.join(sub, 'deep', 'new.txt'), 'new\n');
+    e.notifyChanged([sub]);
+    fs.writeFileSync(path.join(sub, 'deep', 'new2.txt'), 'new\n');
+    e.notifyChanged([path.join(sub, 'deep')]);
+    assert.deepEqual(e.createCheckpoint({ label: 'new' })!.files.map((f) => f.key).sort(), ['sub/deep/new.txt', 'sub/deep/new2.txt']);
+    await e.restore({ kind: 'rewind', checkpointId: cp.id });
     assert.deepEqual(e.workingChanges(), []);
     assert.deepEqual(e.verify().problems, []);
     await e.close();

@@ -12,6 +12,12 @@ import { walk } from './walk';
 export function refreshAbs(ctx: EngineContext, abs: string, force: boolean): string | undefined {
   const loc = ctx.roots.locate(abs);
   if (!loc) return undefined;
+  // A nested workspace folder itself (`ws/sub` when `sub` is open too): its own files are its own.
+  const inner = ctx.roots.innerOf(loc.root).size ? ctx.roots.list.find((r) => r.path === path.resolve(abs)) : undefined;
+  if (inner) {
+    rescanUnder(ctx, inner, '');
+    return undefined;
+  }
   let st: nodeFs.Stats | undefined;
   try {
     st = ctx.fs.lstatSync(abs);
