@@ -262,6 +262,23 @@ describe('hostile imports', () => {
       writer.kill('SIGKILL');
     }
   });
+
+  it(mkfifo ? 'a pipe swapped in after the name was checked: refused from the open descriptor, without blocking' : 'swapped pipe: SKIPPED (no mkfifo on this system)', { skip: !mkfifo || process.platform === 'win32' }, async () => {
+    const fifo = path.join(dir, 'swapped.stexport');
+    execFileSync(mkfifo!, [fifo]);
+    // The name's stat looks like the good export's (as if swapped for a pipe right after it).
+    const lying = { ...fs, statSync: ((p: fs.PathLike, o?: fs.StatSyncOptions) => (p === fifo ? fs.statSync(exportFile) : fs.statSync(p, o))) as typeof fs.statSync };
+    const fx = await makeFixture({ 'mine.txt': 'mine\n' }, { fs: lying as typeof fs });
+    const writer: ChildProcess = spawn('sh', ['-c', 'sleep 3; echo x > "$0"', fifo], { stdio: 'ignore' });
+    try {
+      const t0 = Date.now();
+      refused(fx.engine, () => fx.engine.importSession(fifo), /it is a named pipe, not a file/);
+      assert.ok(Date.now() - t0 < 1000, `answered in ${Date.now() - t0} ms`);
+    } finally {
+      writer.kill('SIGKILL');
+      await fx.cleanup();
+    }
+  });
 });
 
 describe('API fields past their limits', () => {
