@@ -1,7 +1,8 @@
 // Import: a session from an export file, as a new session (not made active; no workspace file is
 // touched). The file is untrusted: everything in it is checked — format, every field, every file
 // key, the history's consistency, every snapshot against its hash with a size cap — before
-// anything is written to the store.
+// anything is written to the store. Only a regular file is read (never a pipe or a device), and a
+// snapshot's claimed size is checked against this workspace's size limit before it is inflated.
 import type * as nodeFs from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
@@ -164,7 +165,6 @@ export function importSession(ctx: EngineContext, file: string, options: { title
     ctx.fs.closeSync(fd);
   }
 }
-
 
 /** The most deflate can shrink data (zlib's limit is about 1:1032). */
 const MAX_DEFLATE_RATIO = 1100;
