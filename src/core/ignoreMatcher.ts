@@ -8,6 +8,7 @@
 // - a literal name (`name`, `**/name`, `name/`): a map from the name to the last such rule;
 // - a literal path (`/a/b`, `a/b`, `/a/`): a map from the path;
 // - an extension-like suffix (`*.log`, `*~`, `*.tmp/`): a map from the suffix;
+// - a name's beginning (`tmp-*`, `core.*/`): a map from the prefix;
 // - any other rule whose last segment is literal (`src/**/x.ts`, `a/*/b`): its own expression,
 //   tried only for paths with that last segment;
 // - the rest (`tmp-*`, `cache[0-9]/`, `/**`…): their expressions, several joined into one, tried
@@ -62,7 +63,7 @@ export function foldCase(s: string): string {
   return out;
 }
 
-type Kind = { kind: 'name' | 'path' | 'suffix' | 'last'; key: string; dirOnly: boolean } | { kind: 'rest' };
+type Kind = { kind: 'name' | 'path' | 'suffix' | 'prefix' | 'last'; key: string; dirOnly: boolean } | { kind: 'rest' };
 
 /** Which group a rule's pattern (as the package normalized it: no `!`, trailing spaces trimmed) goes to. */
 function classify(body: string): Kind {
@@ -84,6 +85,8 @@ function classify(body: string): Kind {
     return { kind: 'rest' };
   } else if (b[0] === '*' && b.length > 1 && !WILD.test(b.slice(1)) && !b.includes('/')) {
     return { kind: 'suffix', key: foldCase(b.slice(1)), dirOnly };
+  } else if (b[b.length - 1] === '*' && b.length > 1 && !WILD.test(b.slice(0, -1)) && !b.includes('/')) {
+    return { kind: 'prefix', key: foldCase(b.slice(0, -1)), dirOnly };
   }
   const last = b.slice(b.lastIndexOf('/') + 1);
   if (last !== '' && !WILD.test(last)) return { kind: 'last', key: foldCase(last), dirOnly: false };
@@ -119,6 +122,8 @@ export class GitignoreMatcher {
   private readonly paths = new LastIndex();
   private readonly suffixes = new LastIndex();
   private suffixLengths: number[] = [];
+  private readonly prefixes = new LastIndex();
+  private prefixLengths: number[] = [];
   private readonly byLast = new Map<string, Compiled[]>();
   private readonly blocks: Block[] = [];
   // The package as a whole, when its rules are not what this module expects (another version).
@@ -134,6 +139,7 @@ export class GitignoreMatcher {
     }
     this.ruleCount = rules.length;
     const lengths = new Set<number>();
+    const prefixLengths = new Set<number>();
     let pending: Compiled[] = [];
     const flush = () => {
       if (pending.length === 0) return;
@@ -155,6 +161,10 @@ export class GitignoreMatcher {
           this.suffixes.add(k.key, k.dirOnly, i);
           lengths.add(k.key.length);
           break;
+        case 'prefix':
+          this.prefixes.add(k.key, k.dirOnly, i);
+          prefixLengths.add(k.key.length);
+          break;
         case 'last': {
           let list = this.byLast.get(k.key);
           if (!list) this.byLast.set(k.key, (list = []));
@@ -169,6 +179,7 @@ export class GitignoreMatcher {
     flush();
     for (const list of this.byLast.values()) list.reverse(); // the last rule first
     this.suffixLengths = [...lengths].sort((a, b) => a - b);
+    this.prefixLengths = [...prefixLengths].sort((a, b) => a - b);
   }
 
   /**
@@ -189,6 +200,10 @@ export class GitignoreMatcher {
     for (const n of this.suffixLengths) {
       if (n > name.length) break;
       best = this.suffixes.get(name.slice(name.length - n), isDir, best);
+    }
+    for (const n of this.prefixLengths) {
+      if (n > name.length) break;
+      best = this.prefixes.get(name.slice(0, n), isDir, best);
     }
     const candidates = this.byLast.get(name);
     if (candidates) {
