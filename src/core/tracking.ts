@@ -1,8 +1,11 @@
 // Which files are tracked: not under `.git`, not excluded by the user's patterns or by a
 // `.gitignore` at any depth, not larger than the size limit, regular files only (symlinks are
 // neither tracked nor followed). `.gitignore` semantics come from the `ignore` package, the
-// matcher eslint and prettier use; a deeper `.gitignore` overrides a shallower one, as in git.
+// matcher eslint and prettier use, compiled for long files in `ignoreMatcher.ts`. They combine as
+// in git: a folder excluded excludes everything under it (no `!` brings a file back); otherwise the
+// deepest `.gitignore` with a rule about the path itself decides.
 import ignore, { type Ignore } from 'ignore';
+import { GitignoreMatcher } from './ignoreMatcher';
 import * as nodeFs from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -32,17 +35,17 @@ export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 export class Tracking {
   private readonly userIgnore: Ignore;
   // per root path → per directory (relative, '' for the root) → its .gitignore matcher (null: none)
-  private readonly cache = new Map<string, Map<string, Ignore | null>>();
+  private readonly cache = new Map<string, Map<string, GitignoreMatcher | null>>();
   // per root path → folder (relative) → why it or an ancestor is excluded (null: it is not)
   private readonly folderVerdicts = new Map<string, Map<string, string | null>>();
   // A matcher per distinct `.gitignore` text: re-reading an unchanged file after `invalidate` gets
-  // back the same matcher, with the answers it has cached (most of a rescan's rule checks).
-  private readonly byContent = new Map<string, Ignore>();
+  // back the same matcher, without compiling its rules again.
+  private readonly byContent = new Map<string, GitignoreMatcher>();
   private readonly hasUserRules: boolean;
   // per root path → folder (relative) → the `.gitignore` matchers that apply in it, deepest first
-  private readonly chains = new Map<string, Map<string, { dir: string; m: Ignore }[]>>();
+  private readonly chains = new Map<string, Map<string, { dir: string; m: GitignoreMatcher }[]>>();
   // the `.gitignore` text each matcher was made from
-  private readonly textOf = new WeakMap<Ignore, string>();
+  private readonly textOf = new WeakMap<GitignoreMatcher, string>();
   /** Bumped whenever cached rules are dropped: an answer given before may no longer hold. */
   generation = 0;
 
@@ -104,7 +107,7 @@ export class Tracking {
   }
 
   /** The matchers of a folder and its ancestors that have a `.gitignore`, deepest first. */
-  private chain(rootPath: string, dirRel: string): { dir: string; m: Ignore }[] {
+  private chain(rootPath: string, dirRel: string): { dir: string; m: GitignoreMatcher }[] {
     let perRoot = this.chains.get(rootPath);
     if (!perRoot) {
       perRoot = new Map();
@@ -120,7 +123,7 @@ export class Tracking {
     return c;
   }
 
-  private matcher(rootPath: string, dirRel: string): Ignore | null {
+  private matcher(rootPath: string, dirRel: string): GitignoreMatcher | null {
     let perRoot = this.cache.get(rootPath);
     if (!perRoot) {
       perRoot = new Map();
@@ -134,7 +137,7 @@ export class Tracking {
       m = this.byContent.get(text) ?? null;
       if (!m) {
         if (this.byContent.size >= 256) this.byContent.clear();
-        m = ignore({ allowRelativePaths: true }).add(text);
+        m = new GitignoreMatcher(text);
         this.byContent.set(text, m);
         this.textOf.set(m, text);
       }
@@ -160,7 +163,9 @@ export class Tracking {
     }
     const probe = isDir ? rel + '/' : rel;
     if (this.hasUserRules && this.userIgnore.ignores(probe)) return 'excluded by the sessionTree.exclude setting';
-    // Deepest .gitignore first: the first one with a rule about the path decides.
+    // Deepest .gitignore first: the first one with a rule about the path decides. The path's
+    // folders are not looked at here (see above): a folder `!`-ed by a deeper `.gitignore` stays
+    // included whatever a shallower one says about it, as in git.
     let parent = parentRel;
     if (parent === undefined) {
       const slash = rel.lastIndexOf('/');
@@ -168,9 +173,9 @@ export class Tracking {
     }
     for (const { dir, m } of this.chain(rootPath, parent)) {
       const sub = dir === '' ? probe : probe.slice(dir.length + 1);
-      const r = m.test(sub);
-      if (r.ignored) return `excluded by ${dir === '' ? '' : dir + '/'}.gitignore`;
-      if (r.unignored) return undefined;
+      const v = m.test(sub);
+      if (v === 'ignored') return `excluded by ${dir === '' ? '' : dir + '/'}.gitignore`;
+      if (v === 'unignored') return undefined;
     }
     return undefined;
   }
