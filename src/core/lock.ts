@@ -243,6 +243,7 @@ export class StoreLock {
 
   /** Takes the lock again in a re-created store folder; false when another engine has it there. */
   retake(): boolean {
+    if (this.held && this.beat(true) === 'ok') return true; // the lock file is still there and ours
     this.held = false;
     heldLocks.delete(path.resolve(this.file));
     const before = { readOnly: this.ctx.readOnly, reason: this.ctx.readOnlyReason };
