@@ -13,7 +13,7 @@
 // record (cut off at open). Nothing refers to an object before `flush()` has made it durable.
 import * as path from 'node:path';
 import { type Fs, withPath, writeAll } from './files';
-import { CREATE_NEW, type FileId, OPEN_APPEND, OPEN_READ, OPEN_RW, pathId, realFolder, sameId } from './storeFiles';
+import { CREATE_NEW, type FileId, OPEN_APPEND, OPEN_READ, OPEN_RW, changedUnder, notRegular, pathId, realFolder } from './storeFiles';
 import { HEADER, type Header, parseHeader } from './record';
 
 const MAX_PACK = 1 << 30;
@@ -82,27 +82,7 @@ export class PackFiles {
    * or index whose path no longer names the file its descriptor has open. Undefined when all is in place.
    */
   changedUnder(): string | undefined {
-    const id = (p: string) => pathId(this.fs, p);
-    if (this.dirId) {
-      const now = id(this.dir);
-      if (!now) return `the snapshot folder ${this.dir} was removed`;
-      if (!sameId(now, this.dirId)) return `the snapshot folder ${this.dir} was replaced`;
-    }
-    for (const p of this.all) {
-      for (const [fd, file] of [[p.fd, p.file], [p.idxFd, p.idxFile]] as const) {
-        if (fd < 0) continue;
-        const now = id(file);
-        let open: FileId;
-        try {
-          open = this.fs.fstatSync(fd);
-        } catch {
-          continue;
-        }
-        if (!now) return `the snapshot file ${file} was removed`;
-        if (!sameId(now, open)) return `the snapshot file ${file} was replaced`;
-      }
-    }
-    return undefined;
+    return changedUnder(this.fs, 'snapshot', this.dir, this.dirId, this.all.flatMap((p) => [[p.fd, p.file], [p.idxFd, p.idxFile]] as [number, string][]));
   }
 
   /**
@@ -126,14 +106,7 @@ export class PackFiles {
 
   /** Closes packs set aside by `startOver` without removing anything (their paths are not theirs any more). */
   closeDetached(old: DetachedPacks): void {
-    for (const p of old.packs) {
-      try {
-        this.fs.closeSync(p.fd);
-        if (p.idxFd >= 0) this.fs.closeSync(p.idxFd);
-      } catch {
-        /* already closed */
-      }
-    }
+    this.closeAll(old.packs);
   }
 
   /**
@@ -155,13 +128,7 @@ export class PackFiles {
       .sort((a, b) => a - b);
     for (const id of ids) {
       const { file, idxFile } = this.packPaths(id);
-      const link = [file, idxFile].find((f) => {
-        try {
-          return !this.fs.lstatSync(f).isFile();
-        } catch {
-          return false;
-        }
-      });
+      const link = notRegular(this.fs, [file, idxFile]);
       if (link) {
         this.diagnostics.push(`Snapshot file ${path.basename(link)} is not a regular file (a link?); it was not opened, and nothing was written through it.`);
         continue;
@@ -453,7 +420,13 @@ export class PackFiles {
 
   /** Closes every pack (nothing is written). */
   close(): void {
-    for (const p of this.all) {
+    this.closeAll(this.all);
+    this.all.length = 0;
+    this.current = undefined;
+  }
+
+  private closeAll(packs: Pack[]): void {
+    for (const p of packs) {
       try {
         this.fs.closeSync(p.fd);
         if (p.idxFd >= 0) this.fs.closeSync(p.idxFd);
@@ -461,7 +434,5 @@ export class PackFiles {
         /* already closed */
       }
     }
-    this.all.length = 0;
-    this.current = undefined;
   }
 }

@@ -40,3 +40,39 @@ export function realFolder(fs: Fs, dir: string, what: string): FileId {
   }
   return { dev: st.dev, ino: st.ino };
 }
+
+/**
+ * What was removed or replaced since it was opened: the folder (against `dirId`), or a file whose
+ * path no longer names the file its descriptor has open (fstat of the fd against lstat of the path).
+ */
+export function changedUnder(fs: Fs, what: string, dir: string, dirId: FileId | undefined, files: [fd: number, file: string][]): string | undefined {
+  if (dirId) {
+    const now = pathId(fs, dir);
+    if (!now) return `the ${what} folder ${dir} was removed`;
+    if (!sameId(now, dirId)) return `the ${what} folder ${dir} was replaced`;
+  }
+  for (const [fd, file] of files) {
+    if (fd < 0) continue;
+    let open: FileId;
+    try {
+      open = fs.fstatSync(fd);
+    } catch {
+      continue;
+    }
+    const now = pathId(fs, file);
+    if (!now) return `the ${what} file ${file} was removed`;
+    if (!sameId(now, open)) return `the ${what} file ${file} was replaced`;
+  }
+  return undefined;
+}
+
+/** The first of `files` that is there but is not a regular file (a link, say), if any. */
+export function notRegular(fs: Fs, files: string[]): string | undefined {
+  return files.find((f) => {
+    try {
+      return !fs.lstatSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
