@@ -8,6 +8,7 @@ import { ContextKeys, Commands, type ExtensionState } from './ids';
 import { Disposable } from './lifecycle';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
+import { sharedStoreDir } from './storeFolder';
 
 /** What `startEngine` (src/host/client.ts) takes. */
 export interface EngineStartOptions {
@@ -97,6 +98,12 @@ export class EngineHost extends Disposable {
     return this._report;
   }
 
+  /** This workspace's store folder (shared by every window on the workspace: see storeFolder.ts). */
+  private get storeDir(): string | undefined {
+    const storage = this.context.storageUri;
+    return storage && sharedStoreDir(storage.fsPath);
+  }
+
   /** Set while the open store is read-only: why, and whether another window holds it. */
   get readOnly(): ReadOnlyState | undefined {
     return this._readOnly;
@@ -126,7 +133,7 @@ export class EngineHost extends Disposable {
   /** Locked out: looks every few seconds whether the lock is free (or stale), then reopens writable. */
   private pollLock(): void {
     this.stopLockPoll();
-    const dir = this.context.storageUri?.fsPath;
+    const dir = this.storeDir;
     if (!dir) return;
     this.lockPoll = setInterval(() => {
       if (!this._readOnly?.lockedOut || this.opening) return;
@@ -204,7 +211,7 @@ export class EngineHost extends Disposable {
     let engine: StartedEngine;
     try {
       engine = this.startEngine({
-        storageDir: storage.fsPath,
+        storageDir: sharedStoreDir(storage.fsPath),
         roots: rootFolders(folders),
         exclude: options.exclude,
         maxFileSize: options.maxFileSize,
@@ -234,7 +241,7 @@ export class EngineHost extends Disposable {
   }
 
   private async open(engine: EngineApi): Promise<EngineApi> {
-    this.log.info(`Opening the store in ${this.context.storageUri?.fsPath ?? '?'}`);
+    this.log.info(`Opening the store in ${this.storeDir ?? '?'}`);
     const started = Date.now();
     try {
       // The tree paints from what was saved; the scan for changes made while closed follows
