@@ -196,6 +196,11 @@ export class StoreLock {
     }
     let moved = '';
     try {
+      // Not a regular file (a link planted as the lock): never an opener's lock, and never read through.
+      if (!fs.lstatSync(aside).isFile()) {
+        fs.rmSync(aside, { force: true });
+        return true;
+      }
       moved = fs.readFileSync(aside, 'utf8');
     } catch {
       moved = '';

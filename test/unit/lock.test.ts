@@ -13,6 +13,7 @@ import { Engine, type EngineOptions } from '../../src/core/engine';
 import type { EngineEvent } from '../../src/core/engineApi';
 import { LOCK_FILE, lockAvailable } from '../../src/core/lock';
 import { EngineError } from '../../src/core/types';
+import { sharedStoreDir } from '../../src/vscode/storeFolder';
 import { type Fixture, makeFixture, tempDir } from './helpers';
 
 const ENGINE_JS = path.join(__dirname, '../../src/core/engine.js');
@@ -124,6 +125,24 @@ describe('store lock: stale locks', () => {
       assert.match(fs.readFileSync(lockOf(fx), 'utf8'), new RegExp(`"pid":${process.pid}`));
     } finally {
       await fx.cleanup();
+    }
+  });
+
+  it('a lock planted as a link to an outside file: taken, and the outside file is untouched', async () => {
+    const fx = await makeFixture({ 'a.txt': 'a0\n' });
+    const outside = tempDir('st-lock-outside-');
+    try {
+      await fx.engine.close();
+      const victim = path.join(outside, 'victim');
+      fs.writeFileSync(victim, JSON.stringify({ pid: process.pid, id: 'not a lock' }));
+      fs.symlinkSync(victim, lockOf(fx));
+      await fx.engine.open();
+      assert.equal(fx.engine.readOnly, false);
+      assert.ok(fs.lstatSync(lockOf(fx)).isFile(), 'a lock of its own in place of the link');
+      assert.equal(fs.readFileSync(victim, 'utf8'), JSON.stringify({ pid: process.pid, id: 'not a lock' }));
+    } finally {
+      await fx.cleanup();
+      fs.rmSync(outside, { recursive: true, force: true });
     }
   });
 
@@ -398,6 +417,25 @@ describe('store files planted as links', () => {
     } finally {
       await fx.cleanup();
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the store folder of a second VS Code window', () => {
+  it('a window given `<id>-1` workspace storage uses the store in `<id>` (one store per workspace)', () => {
+    const root = tempDir('st-lock-ws-storage-');
+    try {
+      fs.mkdirSync(path.join(root, 'abc123', 'ext'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'abc123-1'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'lone-2'), { recursive: true });
+      assert.equal(sharedStoreDir(path.join(root, 'abc123-1', 'ext')), path.join(root, 'abc123', 'ext'));
+      assert.equal(sharedStoreDir(path.join(root, 'abc123', 'ext')), path.join(root, 'abc123', 'ext'));
+      assert.equal(sharedStoreDir(path.join(root, 'lone-2', 'ext')), path.join(root, 'lone-2', 'ext'), 'no first window folder: its own');
+      fs.symlinkSync(path.join(root, 'abc123'), path.join(root, 'linked'));
+      fs.mkdirSync(path.join(root, 'linked-1'));
+      assert.equal(sharedStoreDir(path.join(root, 'linked-1', 'ext')), path.join(root, 'linked-1', 'ext'), 'never through a link');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
