@@ -139,6 +139,13 @@ export class StoreLock {
         return;
       }
       if (now.state === 'free') continue;
+      if (now.state === 'held' && now.holder.id === this.id) {
+        // Ours after all (a racing opener held it aside while this one confirmed).
+        heldLocks.add(path.resolve(this.file));
+        this.held = true;
+        this.lastBeat = Date.now();
+        return;
+      }
       if (now.state === 'held') {
         this.readOnly(describeHolder(now.holder, now.sameProcess));
         return;
