@@ -31,10 +31,11 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
 
   const tree = new SessionsTreeProvider(host, log);
   subs.push(tree);
-  subs.push(vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true }));
+  const sessionsView = vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true });
+  subs.push(sessionsView);
   const results = new ResultsView(host, log);
   subs.push(results);
-  subs.push(new StatusBar(host, log));
+  subs.push(new StatusBar(host, log, sessionsView));
 
   const restorer = new Restorer(host, capture, results, log);
   const titles = new Map<string, string>(

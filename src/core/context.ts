@@ -37,6 +37,10 @@ export interface EngineOptions extends TrackingOptions {
   helperThreads?: boolean;
   /** Time a file's mtime must be older than the scan for its stat to be trusted (coarse clocks). */
   racyWindowMs?: number;
+  /** How often the store lock's holder touches it (ms; see lock.ts). */
+  lockHeartbeatMs?: number;
+  /** A lock whose heartbeat is older than this is stale, whatever its pid (ms). */
+  lockStaleMs?: number;
 }
 
 /** Errors from saving the database after a change was already made in memory (see `mutate`). */
@@ -92,6 +96,11 @@ export class EngineContext {
   journalAwaitingSave = false;
   /** Removes the restore journal (set by the restore module). */
   removeJournal: () => void = () => undefined;
+  /**
+   * Runs before every save (set by the lifecycle): the store lock is still this engine's, and the
+   * store folder and packs are still the ones opened (else a sound new store is started).
+   */
+  beforeSave: () => void = () => undefined;
 
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
@@ -249,6 +258,8 @@ export class EngineContext {
     if (this.readOnly || !this.opened) return;
     this.cancelSave();
     try {
+      this.beforeSave();
+      if (this.readOnly) throw new EngineError('read-only-store', `The change was not saved: the store is read-only now: ${this.readOnlyReason}.`);
       this.openedObjects?.flush(); // not opened yet (a deferred open): nothing stored since
       this.storeDb.save(this.meta.db);
     } catch (e) {

@@ -20,7 +20,13 @@ export type EngineEvent =
   | { type: 'changed' } // anything in sessions, branches, checkpoints or working changes
   | { type: 'checkpoint'; id: string }
   | { type: 'progress'; progress: ScanProgress }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /**
+   * The store's state changed while open: it became read-only (`reason`: why; `lockedOut`: because
+   * another engine holds the lock, so it may be taken over when that one closes), or its folder was
+   * removed or replaced and recording went on in a new one (`notice`: what happened, for the user).
+   */
+  | { type: 'store'; readOnly: boolean; reason: string; lockedOut: boolean; notice?: string };
 
 export interface CheckpointQuery {
   sessionId?: string;

@@ -5,6 +5,8 @@ import { StoreDb, loadSqlJs } from '../storage/db';
 import { type EngineContext, isSaveFailure } from './context';
 import { ioError, describeIoError } from './ioErrors';
 import type { StoreLock } from './lock';
+import { realFolder } from '../storage/storeFiles';
+import { StoreWatch } from './storeWatch';
 import { DEFAULT_LABELS } from './model';
 import { recoverJournal, removeJournal } from './restore/journal';
 import { fullScan } from './scan/refresh';
@@ -18,6 +20,9 @@ import { EngineError, type OpenReport } from './types';
 
 const emptyReport = (): OpenReport => ({ diagnostics: [], usedBackup: false, scanned: 0, tracked: 0 });
 
+/** The watch of each open store (heartbeat, folder and packs in place), by its lock. */
+const watches = new WeakMap<StoreLock, StoreWatch>();
+
 export async function open(ctx: EngineContext, lock: StoreLock, options: { deferScan?: boolean }): Promise<OpenReport> {
   if (ctx.opened) throw new EngineError('invalid-argument', 'The store is already open.');
   ctx.readOnly = false;
@@ -25,7 +30,7 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
   const SQL = await loadSqlJs(ctx.options.wasmPath);
   try {
     ctx.fs.mkdirSync(ctx.storageDir, { recursive: true });
-    if (!ctx.fs.statSync(ctx.storageDir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', path: ctx.storageDir });
+    realFolder(ctx.fs, ctx.storageDir, 'the store folder'); // never a link: the store is not opened through one
   } catch (e) {
     throw ioError(e, 'Could not open the Session Tree store');
   }
@@ -74,9 +79,15 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
   ctx.mirror.loadPending();
   if (!defer) ctx.meta.load();
   ctx.opened = true;
+  const watch = new StoreWatch(ctx, lock);
+  watches.set(lock, watch);
+  ctx.beforeSave = () => void watch.check();
+  watch.start();
   const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
   if (ctx.readOnly) {
     report.tracked = ctx.mirror.entries.size;
+    report.readOnlyReason = ctx.readOnlyReason;
+    if (lock.lockedOut) report.lockedOut = true;
     return report;
   }
   if (defer) {
@@ -104,6 +115,7 @@ function runStartup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Op
       ctx.startupDue = false;
       ctx.opened = false;
       ctx.meta.db.close();
+      unwatch(ctx, lock);
       lock.release();
       throw ioError(e, 'Could not open the snapshot store');
     }
@@ -157,6 +169,7 @@ function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenR
         /* closing after a failure: its error is the one to report */
       }
       ctx.meta.db.close();
+      unwatch(ctx, lock);
       lock.release();
       throw ioError(e, 'Could not open the Session Tree store');
     }
@@ -168,12 +181,19 @@ function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenR
   return report;
 }
 
+function unwatch(ctx: EngineContext, lock: StoreLock): void {
+  watches.get(lock)?.stop();
+  watches.delete(lock);
+  ctx.beforeSave = () => undefined;
+}
+
 export function close(ctx: EngineContext, lock: StoreLock): void {
   if (!ctx.opened) return;
   ctx.cancelSave();
   try {
     if (!ctx.readOnly) ctx.saveNow();
   } finally {
+    unwatch(ctx, lock);
     lock.release();
   }
   ctx.openedObjects?.close();

@@ -177,6 +177,10 @@ export interface OpenReport {
   /** Files scanned at open. */
   scanned: number;
   tracked: number;
+  /** Set when the store opened read-only: why, in plain words. */
+  readOnlyReason?: string;
+  /** The store is read-only because another engine holds its lock (it can be taken over once that one closes). */
+  lockedOut?: boolean;
 }
 
 export interface ScanProgress {

@@ -58,6 +58,8 @@ export class StoreDb {
     const tryLoad = (file: string): Database | string => {
       let bytes: Buffer;
       try {
+        // Never read through a link: a database planted as one is not this store's.
+        if (this.fs.lstatSync(file).isSymbolicLink()) return 'a symbolic link (not opened)';
         bytes = this.fs.readFileSync(file);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
@@ -126,6 +128,14 @@ export class StoreDb {
     return { db, usedBackup, created, diagnostics, unreadable };
   }
 
+  /**
+   * `state.db` is no longer known to be a file this process wrote (the folder was replaced under
+   * the store): the next save does not keep it as the last good copy.
+   */
+  lostFile(): void {
+    this.mainGood = false;
+  }
+
   /** Writes the whole database atomically. */
   save(db: Database): void {
     const t0 = performance.now();
@@ -133,6 +143,8 @@ export class StoreDb {
     this.fs.mkdirSync(this.dir, { recursive: true });
     const bakTmp = this.backup + '.tmp';
     try {
+      // A temp name planted as a link is removed (the link itself), never written through.
+      removeQuietly(this.fs, this.tmp);
       writeTempFile(this.fs, this.tmp, data, { fsync: true });
       // The current file becomes the last good copy — unless it is the damaged one open fell back
       // from: then the backup it was opened from stays.

@@ -9,7 +9,7 @@ import { WriteBatch } from './batch';
 import { ObjectCache } from './cache';
 import { DELTA_MAX_BASE, DELTA_MIN, MAX_DEPTH, decodeRecord, encodeDelta, inflatePrefix, prefixCut } from './codec';
 import type { Fs } from './files';
-import { type Pack, PackFiles } from './packfile';
+import { type DetachedPacks, type Pack, PackFiles } from './packfile';
 import { CODEC_DELTA, CODEC_GROUP, CODEC_MEMBER, HEADER, type Header, MEMBER_REF, deltaBase, makeHeader, parseHeader, refGroupAt, sha256 } from './record';
 
 export type { Fs } from './files';
@@ -343,24 +343,29 @@ export class ObjectStore {
     }
   }
 
-  /**
-   * Rewrites the packs keeping only `live` objects. The new pack is complete and durable before
-   * any old pack is removed, so a crash midway leaves duplicates, never losses.
-   */
-  gc(live: (hash: string) => boolean): { removed: number; freedBytes: number } {
-    this.flush();
-    const dead = [...this.index.keys()].filter((h) => !live(h));
-    if (dead.length === 0) return { removed: 0, freedBytes: 0 };
-    const before = this.diskSize();
-    // Bases before their deltas, so a delta whose base lives on stays a delta.
-    const keep = [...this.index.entries()]
+  /** Every `live` object's bytes (and the base it stays a delta on), bases before their deltas. */
+  private collect(live: (hash: string) => boolean, onUnreadable?: (hash: string) => void): (readonly [string, Buffer, string | undefined])[] {
+    const out: (readonly [string, Buffer, string | undefined])[] = [];
+    const order = [...this.index.entries()]
       .filter(([h]) => live(h))
-      .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].pack - b[1].pack || a[1].offset - b[1].offset)
-      .map(([h]) => {
-        const base = this.baseOf(h);
-        return [h, this.get(h, true), base !== undefined && live(base) ? base : undefined] as const;
-      });
-    const old = this.packs.detach();
+      .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].pack - b[1].pack || a[1].offset - b[1].offset);
+    for (const [h] of order) {
+      let data: Buffer;
+      try {
+        data = this.get(h, true);
+      } catch (e) {
+        if (!onUnreadable) throw e;
+        onUnreadable(h);
+        continue;
+      }
+      const base = this.baseOf(h);
+      out.push([h, data, base !== undefined && live(base) ? base : undefined] as const);
+    }
+    return out;
+  }
+
+  /** Stores `keep` into fresh packs (after `packs.detach()` or `startOver()`); on failure back to `old`. */
+  private rewrite(keep: (readonly [string, Buffer, string | undefined])[], old: DetachedPacks): void {
     const oldIndex = new Map(this.index);
     this.index.clear();
     this.groupCache.clear();
@@ -376,8 +381,42 @@ export class ObjectStore {
       this.groupCache.clear();
       throw e;
     }
+  }
+
+  /**
+   * Rewrites the packs keeping only `live` objects. The new pack is complete and durable before
+   * any old pack is removed, so a crash midway leaves duplicates, never losses.
+   */
+  gc(live: (hash: string) => boolean): { removed: number; freedBytes: number } {
+    this.flush();
+    const dead = [...this.index.keys()].filter((h) => !live(h));
+    if (dead.length === 0) return { removed: 0, freedBytes: 0 };
+    const before = this.diskSize();
+    const keep = this.collect(live);
+    const old = this.packs.detach();
+    this.rewrite(keep, old);
     this.packs.remove(old);
     return { removed: dead.length, freedBytes: Math.max(0, before - this.diskSize()) };
+  }
+
+  /** What was removed or replaced under the open packs (see `PackFiles.changedUnder`), or undefined. */
+  changedUnder(): string | undefined {
+    return this.packs.changedUnder();
+  }
+
+  /**
+   * The folder or packs were removed or replaced under the store: every object still readable
+   * through the open descriptors is written again into new packs in a re-created folder, and made
+   * durable. Returns how many were copied and which could not be read.
+   */
+  rehome(): { copied: number; lost: string[] } {
+    this.writeOut(); // what waits in the batch reaches the old pack first: read back below with the rest
+    const lost: string[] = [];
+    const keep = this.collect(() => true, (h) => lost.push(h));
+    const old = this.packs.startOver();
+    this.rewrite(keep, old);
+    this.packs.closeDetached(old);
+    return { copied: keep.length, lost };
   }
 
   close(): void {

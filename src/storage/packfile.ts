@@ -13,9 +13,11 @@
 // record (cut off at open). Nothing refers to an object before `flush()` has made it durable.
 import * as path from 'node:path';
 import { type Fs, withPath, writeAll } from './files';
+import { CREATE_NEW, type FileId, OPEN_APPEND, OPEN_READ, OPEN_RW, changedUnder, notRegular, pathId, realFolder } from './storeFiles';
 import { HEADER, type Header, parseHeader } from './record';
 
 const MAX_PACK = 1 << 30;
+
 /** Buffered records are written out once they add up to this much. */
 const WRITE_CHUNK = 1 << 20;
 
@@ -62,7 +64,49 @@ export class PackFiles {
     private readonly readOnly: boolean,
     private readonly onWriteFailed: (pack: Pack, hashes: string[], error: unknown) => void,
   ) {
-    if (!readOnly) fs.mkdirSync(dir, { recursive: true });
+    this.dirId = this.makeDir();
+  }
+
+  /** The folder's identity when it was opened (undefined: it did not exist, read-only). */
+  private dirId: FileId | undefined;
+
+  /** Creates the folder (unless read-only) and checks it is a real folder, not a link. */
+  private makeDir(): FileId | undefined {
+    if (!this.readOnly) this.fs.mkdirSync(this.dir, { recursive: true });
+    else if (!pathId(this.fs, this.dir)) return undefined;
+    return realFolder(this.fs, this.dir, 'the snapshot folder');
+  }
+
+  /**
+   * What was removed or replaced under the open packs since they were opened: the folder, or a pack
+   * or index whose path no longer names the file its descriptor has open. Undefined when all is in place.
+   */
+  changedUnder(): string | undefined {
+    return changedUnder(this.fs, 'snapshot', this.dir, this.dirId, this.all.flatMap((p) => [[p.fd, p.file], [p.idxFd, p.idxFile]] as [number, string][]));
+  }
+
+  /**
+   * Sets every pack aside (still open, for reading) and starts over in a re-created folder: the
+   * records appended next go to new packs there, named after every pack the folder holds now.
+   */
+  startOver(): DetachedPacks {
+    this.write();
+    const old = this.detach();
+    this.dirId = this.makeDir();
+    try {
+      for (const n of this.fs.readdirSync(this.dir)) {
+        const m = /^pack-(\d{6})\.(pack|idx)$/.exec(n);
+        if (m) this.lastPackId = Math.max(this.lastPackId, Number(m[1]));
+      }
+    } catch {
+      /* an empty new folder */
+    }
+    return old;
+  }
+
+  /** Closes packs set aside by `startOver` without removing anything (their paths are not theirs any more). */
+  closeDetached(old: DetachedPacks): void {
+    this.closeAll(old.packs);
   }
 
   /**
@@ -82,12 +126,19 @@ export class PackFiles {
       .filter((m): m is RegExpExecArray => !!m)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
-    for (const id of ids) this.loadPack(id, found, valid);
-    this.lastPackId = ids.length ? ids[ids.length - 1] : 0;
-    if (ids.length > 0) {
-      const last = this.all[this.all.length - 1];
-      if (last.size < MAX_PACK) this.current = last;
+    for (const id of ids) {
+      const { file, idxFile } = this.packPaths(id);
+      const link = notRegular(this.fs, [file, idxFile]);
+      if (link) {
+        this.diagnostics.push(`Snapshot file ${path.basename(link)} is not a regular file (a link?); it was not opened, and nothing was written through it.`);
+        continue;
+      }
+      this.loadPack(id, found, valid);
     }
+    this.lastPackId = ids.length ? ids[ids.length - 1] : 0;
+    const last = this.all[this.all.length - 1];
+    // Appended to only when it is the newest name (not when a newer one was refused above).
+    if (last && last.id === this.lastPackId && last.size < MAX_PACK) this.current = last;
   }
 
   private packPaths(id: number): { file: string; idxFile: string } {
@@ -97,13 +148,16 @@ export class PackFiles {
 
   private loadPack(id: number, found: RecordVisitor, valid: RecordCheck): void {
     const { file, idxFile } = this.packPaths(id);
-    const flags = this.readOnly ? 'r' : 'r+';
-    const fd = this.fs.openSync(file, flags);
+    const fd = this.fs.openSync(file, this.readOnly ? OPEN_READ : OPEN_RW);
     let idxFd: number;
     try {
-      idxFd = this.fs.openSync(idxFile, this.readOnly ? 'r' : 'a+');
-    } catch {
-      idxFd = this.readOnly ? -1 : this.fs.openSync(idxFile, 'a+');
+      idxFd = this.fs.openSync(idxFile, this.readOnly ? OPEN_READ : OPEN_APPEND);
+    } catch (e) {
+      if (this.readOnly) idxFd = -1;
+      else {
+        this.fs.closeSync(fd);
+        throw e;
+      }
     }
     let size = this.fs.fstatSync(fd).size;
     const pack: Pack = { id, file, idxFile, fd, idxFd, size };
@@ -240,10 +294,31 @@ export class PackFiles {
   reserve(extra: number): Pack {
     if (this.current && this.current.size + this.bufferSize + extra <= MAX_PACK) return this.current;
     this.write();
-    const id = ++this.lastPackId;
-    const { file, idxFile } = this.packPaths(id);
-    const fd = this.fs.openSync(file, 'a+');
-    const idxFd = this.fs.openSync(idxFile, 'a+');
+    // New names only, created exclusively: never appended to a file someone else put there.
+    let id: number;
+    let fd: number;
+    let idxFd: number;
+    let paths: { file: string; idxFile: string };
+    for (;;) {
+      id = ++this.lastPackId;
+      paths = this.packPaths(id);
+      try {
+        fd = this.fs.openSync(paths.file, CREATE_NEW);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      try {
+        idxFd = this.fs.openSync(paths.idxFile, CREATE_NEW);
+      } catch (e) {
+        this.fs.closeSync(fd);
+        this.fs.rmSync(paths.file, { force: true });
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      break;
+    }
+    const { file, idxFile } = paths;
     const pack: Pack = { id, file, idxFile, fd, idxFd, size: 0 };
     this.all.push(pack);
     this.current = pack;
@@ -345,7 +420,13 @@ export class PackFiles {
 
   /** Closes every pack (nothing is written). */
   close(): void {
-    for (const p of this.all) {
+    this.closeAll(this.all);
+    this.all.length = 0;
+    this.current = undefined;
+  }
+
+  private closeAll(packs: Pack[]): void {
+    for (const p of packs) {
       try {
         this.fs.closeSync(p.fd);
         if (p.idxFd >= 0) this.fs.closeSync(p.idxFd);
@@ -353,7 +434,5 @@ export class PackFiles {
         /* already closed */
       }
     }
-    this.all.length = 0;
-    this.current = undefined;
   }
 }

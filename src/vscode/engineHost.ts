@@ -1,11 +1,14 @@
+import * as nodeFs from 'node:fs';
 import * as vscode from 'vscode';
 import type { EngineApi, EngineEvent, SavePolicy } from '../core/engineApi';
+import { lockAvailable } from '../core/lock';
 import type { OpenReport, RootFolder, ScanProgress } from '../core/types';
 import { setContext } from './contextKeys';
 import { ContextKeys, Commands, type ExtensionState } from './ids';
 import { Disposable } from './lifecycle';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
+import { sharedStoreDir } from './storeFolder';
 
 /** What `startEngine` (src/host/client.ts) takes. */
 export interface EngineStartOptions {
@@ -20,6 +23,15 @@ export interface EngineStartOptions {
 /** The engine as started; `terminate` stops its worker thread after `close`. */
 export type StartedEngine = EngineApi & { terminate?(): Promise<void> };
 export type StartEngine = (options: EngineStartOptions) => StartedEngine;
+
+/** Why this window's store is read-only; `lockedOut`: another window holds it (this one takes over when it closes). */
+export interface ReadOnlyState {
+  reason: string;
+  lockedOut: boolean;
+}
+
+/** How often a window locked out of its store looks whether the other window let go of it (ms). */
+export const LOCK_POLL_MS = 3000;
 
 export class NoFolderError extends Error {
   readonly code = 'no-folder';
@@ -49,6 +61,13 @@ export class EngineHost extends Disposable {
   private readonly stateEmitter = this.register(new vscode.EventEmitter<ExtensionState>());
   readonly onDidChangeState = this.stateEmitter.event;
   private progressListener: ((p: ScanProgress) => void) | undefined;
+  private _readOnly: ReadOnlyState | undefined;
+  private readonly readOnlyEmitter = this.register(new vscode.EventEmitter<ReadOnlyState | undefined>());
+  /** The store became read-only (or writable again), with why. */
+  readonly onDidChangeReadOnly = this.readOnlyEmitter.event;
+  private lockPoll: NodeJS.Timeout | undefined;
+  /** The read-only message was shown in this window (once); a takeover is announced after it. */
+  private toldReadOnly = false;
 
   /** Settles once the first engine is open (or there is nothing to open). */
   readonly ready: Promise<void>;
@@ -77,6 +96,56 @@ export class EngineHost extends Disposable {
 
   get report(): OpenReport | undefined {
     return this._report;
+  }
+
+  /** This workspace's store folder (shared by every window on the workspace: see storeFolder.ts). */
+  private get storeDir(): string | undefined {
+    const storage = this.context.storageUri;
+    return storage && sharedStoreDir(storage.fsPath);
+  }
+
+  /** Set while the open store is read-only: why, and whether another window holds it. */
+  get readOnly(): ReadOnlyState | undefined {
+    return this._readOnly;
+  }
+
+  private setReadOnly(state: ReadOnlyState | undefined): void {
+    const was = this._readOnly;
+    if (was?.reason === state?.reason && was?.lockedOut === state?.lockedOut) return;
+    this._readOnly = state;
+    setContext(ContextKeys.readOnly, !!state);
+    this.readOnlyEmitter.fire(state);
+    if (state?.lockedOut) this.pollLock();
+    else this.stopLockPoll();
+    if (state) {
+      this.log.warn(`The store is read-only in this window: ${state.reason}.`);
+      if (!this.toldReadOnly) {
+        this.toldReadOnly = true;
+        const then = state.lockedOut ? ' This window starts recording by itself once that window closes.' : '';
+        void vscode.window.showInformationMessage(`Session Tree is read-only in this window: ${state.reason}.${then}`);
+      }
+    } else if (was?.lockedOut) {
+      this.log.info('The other window let go of the store: this window records changes now.');
+      void vscode.window.showInformationMessage('Session Tree records changes in this window now (the other window closed this workspace\'s store).');
+    }
+  }
+
+  /** Locked out: looks every few seconds whether the lock is free (or stale), then reopens writable. */
+  private pollLock(): void {
+    this.stopLockPoll();
+    const dir = this.storeDir;
+    if (!dir) return;
+    this.lockPoll = setInterval(() => {
+      if (!this._readOnly?.lockedOut || this.opening) return;
+      if (!lockAvailable(nodeFs, dir)) return;
+      this.stopLockPoll();
+      void this.restart('the other window closed this workspace\'s store');
+    }, LOCK_POLL_MS);
+  }
+
+  private stopLockPoll(): void {
+    if (this.lockPoll) clearInterval(this.lockPoll);
+    this.lockPoll = undefined;
   }
 
   /** The open engine, if there is one now (no waiting). */
@@ -142,7 +211,7 @@ export class EngineHost extends Disposable {
     let engine: StartedEngine;
     try {
       engine = this.startEngine({
-        storageDir: storage.fsPath,
+        storageDir: sharedStoreDir(storage.fsPath),
         roots: rootFolders(folders),
         exclude: options.exclude,
         maxFileSize: options.maxFileSize,
@@ -172,13 +241,14 @@ export class EngineHost extends Disposable {
   }
 
   private async open(engine: EngineApi): Promise<EngineApi> {
-    this.log.info(`Opening the store in ${this.context.storageUri?.fsPath ?? '?'}`);
+    this.log.info(`Opening the store in ${this.storeDir ?? '?'}`);
     const started = Date.now();
     try {
       // The tree paints from what was saved; the scan for changes made while closed follows
       // (commands wait for it: `get` awaits the whole start).
       const opened = await engine.open({ deferScan: true });
       if (engine !== this.engine) return engine;
+      this.setReadOnly(opened.readOnlyReason ? { reason: opened.readOnlyReason, lockedOut: opened.lockedOut === true } : undefined);
       this.setState('ready');
       await this.refreshState();
       this.changeEmitter.fire();
@@ -266,6 +336,14 @@ export class EngineHost extends Disposable {
       case 'progress':
         this.progressListener?.(event.progress);
         break;
+      case 'store':
+        if (event.readOnly) this.setReadOnly({ reason: event.reason, lockedOut: event.lockedOut });
+        if (event.notice) {
+          void vscode.window
+            .showWarningMessage(`Session Tree: ${event.notice}`, 'Show Log')
+            .then((choice) => choice && vscode.commands.executeCommand(Commands.showLog));
+        }
+        break;
       case 'log':
         if (event.level === 'error') this.log.error(`engine: ${event.message}`);
         else if (event.level === 'warn') this.log.warn(`engine: ${event.message}`);
@@ -308,6 +386,7 @@ export class EngineHost extends Disposable {
   }
 
   override dispose(): void {
+    this.stopLockPoll();
     void this.close();
     super.dispose();
   }

@@ -49,6 +49,8 @@ export const ContextKeys = {
   state: 'sessionTree.state',
   hasRestore: 'sessionTree.hasRestore',
   canUndo: 'sessionTree.canUndo',
+  /** true while this window's store is read-only (another window has it, or it cannot be written) */
+  readOnly: 'sessionTree.readOnly',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';

@@ -4,7 +4,10 @@ import { Commands } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
 
-/** Current session and branch; a click opens the checkout quick pick. */
+/**
+ * Current session and branch; a click opens the checkout quick pick. While the store is read-only
+ * in this window it says so (a lock, the reason in the tooltip and as the Sessions view's message).
+ */
 export class StatusBar extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('sessionTree.status', vscode.StatusBarAlignment.Left, 0));
   private readonly updater = this.register(new Debouncer(() => 200, () => void this.update()));
@@ -12,12 +15,25 @@ export class StatusBar extends Disposable {
   constructor(
     private readonly host: EngineHost,
     private readonly log: Log,
+    private readonly view?: vscode.TreeView<unknown>,
   ) {
     super();
     this.item.name = 'Session Tree';
     this.register(host.onDidChange(() => this.updater.schedule()));
     this.register(host.onDidChangeState(() => void this.update()));
+    this.register(host.onDidChangeReadOnly(() => void this.update()));
     void this.update();
+  }
+
+  /** The read-only reason as the status bar's and the Sessions view's words, or undefined. */
+  private readOnlyWords(): { tooltip: string; message: string } | undefined {
+    const ro = this.host.readOnly;
+    if (!ro) return undefined;
+    const then = ro.lockedOut ? ' It starts recording here by itself once that window closes.' : '';
+    return {
+      tooltip: `Session Tree is read-only in this window: ${ro.reason}. Changes are not recorded here.${then}`,
+      message: `Read-only: ${ro.reason}.${then}`,
+    };
   }
 
   private async update(): Promise<void> {
@@ -42,9 +58,15 @@ export class StatusBar extends Disposable {
     }
     const engine = this.host.current;
     if (!engine) return;
+    const readOnly = this.readOnlyWords();
+    if (this.view) this.view.message = readOnly?.message;
     try {
       const session = await engine.activeSession();
-      if (!session) {
+      if (readOnly) {
+        this.item.text = `$(lock) ${session ? `${session.title} $(git-branch) ${session.activeBranch} · ` : ''}read-only`;
+        this.item.tooltip = readOnly.tooltip;
+        this.item.command = Commands.showLog;
+      } else if (!session) {
         this.item.text = '$(history) No session';
         this.item.tooltip = 'Session Tree: no session yet. Click to start one.';
         this.item.command = Commands.newSession;

@@ -6,6 +6,7 @@ import { rewindAndUndo } from './03-rewind-and-undo';
 import { branchesAndRollback } from './04-branches-and-rollback';
 import { outsideAndTerminal } from './05-outside-and-terminal';
 import { unsavedBuffer } from './06-unsaved-buffer';
+import { secondWindow } from './07-second-window';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -14,4 +15,5 @@ export const scenarios: Scenario[] = [
   branchesAndRollback,
   outsideAndTerminal,
   unsavedBuffer,
+  secondWindow,
 ];
