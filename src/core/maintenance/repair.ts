@@ -44,8 +44,10 @@ export function repair(ctx: EngineContext): RepairReport {
       if (!loc) continue;
       let data: Buffer;
       try {
-        // A regular file inside the workspace only: never through a link, never a pipe.
-        const r = readRegular(ctx, loc.root, loc.rel, ctx.roots.absOf(key));
+        // A regular file inside the workspace only: never through a link, never a pipe (its lstat first).
+        const abs = ctx.roots.absOf(key);
+        if (!ctx.fs.lstatSync(abs).isFile()) continue;
+        const r = readRegular(ctx, loc.root, loc.rel, abs);
         if (!r) continue;
         data = Buffer.from(r.data);
       } catch {
