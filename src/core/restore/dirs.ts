@@ -150,6 +150,7 @@ export class DirChain {
         if (e instanceof UnsafePathError) throw e;
         const c = code(e);
         if (c === 'ENOENT' && create && attempt === 0) {
+          this.verify();
           try {
             this.fs.mkdirSync(p);
           } catch (m) {

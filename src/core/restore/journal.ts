@@ -55,6 +55,7 @@ export function recoverJournal(ctx: EngineContext): string | undefined {
   }
   // Only files inside the open workspace folders, never through a symbolic link, are touched: the
   // same workspace write as a restore (folders pinned and re-checked before each operation).
+  const total = j.entries.length;
   const outside: string[] = [];
   j.entries = j.entries.filter((e) => {
     const loc = ctx.roots.locate(e.path);
@@ -118,7 +119,7 @@ export function recoverJournal(ctx: EngineContext): string | undefined {
   }
   removeJournal(ctx);
   return (
-    `A restore was interrupted (${j.entries.length + outside.length} files); it was undone: ${putBack} file${putBack === 1 ? '' : 's'} put back.` +
+    `A restore was interrupted (${total} files); it was undone: ${putBack} file${putBack === 1 ? '' : 's'} put back.` +
     (left.length ? ` Left as found (changed by something else): ${left.join(', ')}.` : '') +
     (outside.length ? ` Left alone (outside the open workspace folders, or behind a symbolic link): ${outside.join(', ')}.` : '')
   );

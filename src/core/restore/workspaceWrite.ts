@@ -96,8 +96,10 @@ export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array,
   // A name taken (planted, or by chance): another name, never the file that is there.
   for (let attempt = 0; !st; attempt++) {
     tmp = chain.at(tempNameFor(name, token));
+    chain.verify();
     try {
-      st = writeTempFile(fs, tmp, data, { mode, exclusive: true });
+      // Permission bits only: a restore never sets setuid, setgid or sticky bits.
+      st = writeTempFile(fs, tmp, data, { mode: mode & 0o777, exclusive: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 4) throw e;
     }
