@@ -349,4 +349,35 @@ describe('outside: another writer between the check and the rename', () => {
       await fx.cleanup();
     }
   });
+
+  for (const kind of ['write', 'removal'] as const) {
+    it(`an in-place write landing after the last re-check, right as the ${kind} happens, is put back: skipped with the reason, no byte lost`, async () => {
+      const px = proxyFs();
+      const files: Record<string, string> = kind === 'write' ? { 'a.txt': 'a1\n' } : {};
+      const fx = await makeFixture({ ...files, 'b.txt': 'b1\n' }, { fs: px.fs });
+      try {
+        const root = fx.engine.activeSession()!.rootId;
+        fx.commit({ 'a.txt': 'a2\n', 'b.txt': 'b2\n' });
+        let armed = true;
+        px.onCall = (call) => {
+          // The very rename that replaces a.txt (or the unlink that removes it): the agent's write lands just before it.
+          const renamesA = kind === 'write' ? call.op === 'renameSync' && call.paths[1] === fx.abs('a.txt') : call.op === 'unlinkSync' && call.paths[0] === fx.abs('a.txt');
+          if (armed && renamesA) {
+            armed = false;
+            fs.appendFileSync(fx.abs('a.txt'), 'agent bytes, in place\n');
+          }
+        };
+        const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
+        assert.equal(armed, false, 'the hook fired');
+        const a = byKey(r.files, 'ws/a.txt');
+        assert.equal(a.status, 'skipped', a.reason);
+        assert.match(a.reason!, /changed by another program while it was being restored/);
+        assert.equal(fx.read('a.txt')!.toString(), 'a2\nagent bytes, in place\n');
+        assert.equal(byKey(r.files, 'ws/b.txt').status, 'restored');
+        assert.deepEqual(tempsUnder(fx.ws), []);
+      } finally {
+        await fx.cleanup();
+      }
+    });
+  }
 });

@@ -8,13 +8,12 @@ import { describeIoError } from '../ioErrors';
 import { ABSENT, type Ver, sameVer } from '../model';
 import type { RestoreFileResult } from '../types';
 import type { Planned } from './plan';
-import { type DirChain, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
+import { CHANGED_DURING, type DirChain, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
 
 const CHANGED = 'the file changed on disk after the restore was planned; it was left as it is';
 // Chosen over keeping the displaced bytes: the safety checkpoint is sealed and saved before the
 // first write, so bytes landing later could only join it by rewriting it; left in place they are
 // not lost, the reason says why, and the restore can simply be run again.
-const CHANGED_DURING = 'the file was changed by another program while it was being restored; it was left as it is, with that change';
 
 /** Writes or removes one file. `token`: this restore's (its temp names carry it). */
 export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned, token: string): RestoreFileResult {
@@ -75,7 +74,7 @@ export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned
       }
       const why = recheck();
       if (why) throw new UnsafePathError(why, true);
-      removeIn(fs, chain, name);
+      removeIn(fs, chain, name, token, st);
       pruneEmpty(fs, chain, o.folders);
       mirror.write(p, undefined);
       res.status = 'removed';

@@ -85,6 +85,7 @@ export function recoverJournal(ctx: EngineContext): string | undefined {
     removeJournal(ctx);
     return undefined;
   }
+  const token = typeof j.token === 'string' && /^[0-9a-f]{12}$/.test(j.token) ? j.token : newToken();
   let putBack = 0;
   const left: string[] = [];
   for (const e of j.entries) {
@@ -101,10 +102,10 @@ export function recoverJournal(ctx: EngineContext): string | undefined {
         if (!e.before) {
           const why = recheck();
           if (why) throw new UnsafePathError(why, true);
-          removeIn(fs, chain, name);
+          removeIn(fs, chain, name, token, st);
           pruneEmpty(fs, chain, folders);
         } else {
-          writeIn(fs, chain, name, ctx.objects.get(e.before.hash), e.before.mode, j.token && /^[0-9a-f]{12}$/.test(j.token) ? j.token : newToken(), recheck);
+          writeIn(fs, chain, name, ctx.objects.get(e.before.hash), e.before.mode, token, recheck);
         }
         return 'put back';
       });

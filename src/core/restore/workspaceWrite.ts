@@ -6,6 +6,7 @@
 // `UnsafePathError` with the reason.
 import { randomBytes } from 'node:crypto';
 import type * as nodeFs from 'node:fs';
+import * as path from 'node:path';
 import { removeQuietly, writeTempFile } from '../../storage/files';
 import type { Fs } from '../context';
 import { TEMP_SUFFIX, isTempName, tempNameFor } from '../tracking';
@@ -104,22 +105,96 @@ export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array,
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 4) throw e;
     }
   }
+  const target = chain.at(name);
+  let kept: { path: string; st: nodeFs.Stats } | undefined;
   try {
     const why = recheck?.();
     if (why) throw new UnsafePathError(why, true);
     chain.verify();
-    fs.renameSync(tmp, chain.at(name));
+    // The file being replaced keeps a second name (a hard link) across the rename: an in-place
+    // write by another program landing between the re-check and the rename is seen there, and
+    // that file is put back. Where hard links are not possible, the plain rename.
+    const before = lstatIn(fs, chain, name);
+    if (before?.isFile()) kept = keepAside(fs, chain, name, token, before);
+    fs.renameSync(tmp, target);
   } catch (e) {
     removeQuietly(fs, tmp);
+    if (kept) removeQuietly(fs, kept.path);
     throw e;
+  }
+  if (kept) {
+    let now: nodeFs.Stats | undefined;
+    try {
+      now = fs.lstatSync(kept.path);
+    } catch {
+      now = undefined;
+    }
+    if (!sameContentStat(now, kept.st)) {
+      // Written meanwhile: its bytes are not ours to destroy. Put back over our copy (stored).
+      fs.renameSync(kept.path, target);
+      throw new UnsafePathError(CHANGED_DURING, true);
+    }
+    removeQuietly(fs, kept.path);
   }
   return st;
 }
 
-/** Removes `name` from the chain's folder, the folders re-checked first. */
-export function removeIn(fs: Fs, chain: DirChain, name: string): void {
+/** Why a restore leaves a file that another program wrote while it ran. */
+export const CHANGED_DURING = 'the file was changed by another program while it was being restored; it was left as it is, with that change';
+
+/** Same inode with the same size and modification time (a link or rename changes only the change time). */
+function sameContentStat(a: nodeFs.Stats | undefined, b: nodeFs.Stats): boolean {
+  return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** A hard link to `name` under a temp name; undefined when the file system has none, or the file changed first. */
+function keepAside(fs: Fs, chain: DirChain, name: string, token: string, expect: nodeFs.Stats): { path: string; st: nodeFs.Stats } | undefined {
+  const p = chain.at(tempNameFor(name, token));
+  try {
+    fs.linkSync(chain.at(name), p);
+  } catch {
+    return undefined;
+  }
+  const st = fs.lstatSync(p);
+  if (!sameContentStat(st, expect)) {
+    removeQuietly(fs, p);
+    throw new UnsafePathError(CHANGED_DURING, true);
+  }
+  return { path: p, st };
+}
+
+/**
+ * Removes `name` from the chain's folder, the folders re-checked first. With `expect` (its lstat
+ * at the re-check) it keeps a second name (a hard link) across the removal: written meanwhile by
+ * another program, it is put back and the removal skipped.
+ */
+export function removeIn(fs: Fs, chain: DirChain, name: string, token: string, expect?: nodeFs.Stats): void {
   chain.verify();
-  fs.unlinkSync(chain.at(name));
+  const kept = expect ? keepAside(fs, chain, name, token, expect) : undefined;
+  try {
+    fs.unlinkSync(chain.at(name));
+  } catch (e) {
+    if (kept) removeQuietly(fs, kept.path);
+    throw e;
+  }
+  if (!kept) return;
+  let now: nodeFs.Stats | undefined;
+  try {
+    now = fs.lstatSync(kept.path);
+  } catch {
+    now = undefined;
+  }
+  if (now && !sameContentStat(now, kept.st)) {
+    // Never over something that appeared meanwhile (a link fails where a name is taken).
+    try {
+      fs.linkSync(kept.path, chain.at(name));
+    } catch {
+      throw new UnsafePathError(`${CHANGED_DURING}; its content is kept beside it as ${path.basename(kept.path)}`, true);
+    }
+    removeQuietly(fs, kept.path);
+    throw new UnsafePathError(CHANGED_DURING, true);
+  }
+  removeQuietly(fs, kept.path);
 }
 
 /** Removes the folders of the chain that a removal left empty, innermost first, never the workspace folder itself. */
