@@ -4,6 +4,7 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineContext } from './context';
+import { behindLink } from './scan/file';
 import { fullScan, refreshAbs } from './scan/refresh';
 
 /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
@@ -48,6 +49,7 @@ export function trackingStatus(ctx: EngineContext, abs: string): { tracked: bool
     st = undefined;
   }
   if (st?.isSymbolicLink()) return { tracked: false, reason: 'a symbolic link' };
+  if (behindLink(ctx.fs, loc.root.path, loc.rel)) return { tracked: false, reason: 'behind a linked folder (links are not followed)' };
   if (st && !st.isFile() && !st.isDirectory()) return { tracked: false, reason: 'not a regular file' };
   const why = ctx.tracking.excludedWithAncestors(loc.root.path, loc.rel, !!st?.isDirectory()) ?? (st ? ctx.tracking.tooLarge(st.size) : undefined);
   return why ? { tracked: false, reason: why } : { tracked: true };

@@ -7,23 +7,29 @@
 import ignore, { type Ignore } from 'ignore';
 import { GitignoreMatcher } from './ignoreMatcher';
 import * as nodeFs from 'node:fs';
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 
 type Fs = typeof nodeFs;
 
-/** Temp files written by restores; never tracked. */
+/** Temp files written by restores end so; only names of `tempNameFor`'s shape are never tracked. */
 export const TEMP_SUFFIX = '.st-tmp';
 
+/** The random tail of a temp name: a restore's token (12 hex digits) and a per-file part (8). */
+const TEMP_NAME = /^\..*\.[0-9a-f]{20}\.st-tmp$/;
+
 /**
- * The temp file a restore writes before renaming it over `abs`: beside it, named after it — or,
- * when that name would be too long for the file system (255 bytes), after a hash of it.
+ * The name of a temp file a restore writes beside `base` before renaming it over it:
+ * `.<base>.<token><8 random hex>.st-tmp`, unpredictable, at most 255 bytes (a long `base` is left
+ * out). It is created exclusively, never through a link; a user's own `x.st-tmp` is a plain file.
  */
-export function tempPathFor(abs: string): string {
-  const base = path.basename(abs);
-  if (Buffer.byteLength(base) + TEMP_SUFFIX.length <= 255) return abs + TEMP_SUFFIX;
-  return path.join(path.dirname(abs), `.${createHash('sha256').update(base).digest('hex').slice(0, 24)}${TEMP_SUFFIX}`);
+export function tempNameFor(base: string, token: string): string {
+  const tail = `.${token}${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  return Buffer.byteLength(base) + tail.length + 1 <= 255 ? `.${base}${tail}` : `.st${tail}`;
 }
+
+/** Whether a file name has the shape of a restore's temp file (never tracked). */
+export const isTempName = (name: string): boolean => TEMP_NAME.test(name);
 
 export interface TrackingRules {
   exclude: string[];
@@ -156,7 +162,7 @@ export class Tracking {
   excluded(rootPath: string, rel: string, isDir: boolean, parentRel?: string): string | undefined {
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     if (name === '.git') return 'a .git folder';
-    if (!isDir && name.endsWith(TEMP_SUFFIX)) return 'a Session Tree temporary file';
+    if (!isDir && isTempName(name)) return 'a Session Tree temporary file';
     if (isDir && this.never.length > 0) {
       const abs = path.join(rootPath, rel);
       if (this.never.some((n) => abs === n)) return 'the Session Tree store';

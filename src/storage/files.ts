@@ -1,7 +1,7 @@
 // Whole-file writes, shared by the store (database, packs) and the engine (restores, the journal,
 // exports): the write-all loop, the temp-file-then-rename and the naming of fd errors live here
 // once, so a change to how a file is written safely (say, exclusive creation) lands in one place.
-import type * as nodeFs from 'node:fs';
+import * as nodeFs from 'node:fs';
 
 export type Fs = typeof nodeFs;
 
@@ -23,6 +23,17 @@ export interface TempFileOptions {
   mode?: number;
   /** fsync the file before it is closed. */
   fsync?: boolean;
+  /**
+   * Create it exclusively and never through a link (O_CREAT | O_EXCL | O_NOFOLLOW): an existing
+   * file or link of that name fails the call (EEXIST) and is left untouched.
+   */
+  exclusive?: boolean;
+}
+
+/** Opens a new file for writing: created exclusively, the last component never followed. */
+export function createExclusive(fs: Fs, file: string, mode = 0o666): number {
+  const c = (fs.constants ?? {}) as typeof nodeFs.constants;
+  return fs.openSync(file, c.O_WRONLY | c.O_CREAT | c.O_EXCL | (c.O_NOFOLLOW ?? 0), mode);
 }
 
 /**
@@ -32,8 +43,16 @@ export interface TempFileOptions {
  * after `tmp`, is thrown.
  */
 export function writeTempFile(fs: Fs, tmp: string, content: Uint8Array | ((fd: number) => void), options: TempFileOptions = {}): nodeFs.Stats {
+  let fd: number;
   try {
-    const fd = options.mode === undefined ? fs.openSync(tmp, 'w') : fs.openSync(tmp, 'w', options.mode);
+    if (options.exclusive) fd = createExclusive(fs, tmp, options.mode);
+    else fd = options.mode === undefined ? fs.openSync(tmp, 'w') : fs.openSync(tmp, 'w', options.mode);
+  } catch (e) {
+    // Nothing of ours is there to remove (an exclusive create leaves what was there alone).
+    if (!options.exclusive) removeQuietly(fs, tmp);
+    throw withPath(e, tmp);
+  }
+  try {
     try {
       if (typeof content === 'function') content(fd);
       else writeAll(fs, fd, content);

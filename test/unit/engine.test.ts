@@ -347,24 +347,26 @@ describe('engine: restores', () => {
   });
 
   it('undoes a restore interrupted by a crash at the next open (journal)', async () => {
-    const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' });
+    const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1', 'b.txt.st-tmp': 'user data' });
     try {
       const root = fx.engine.activeSession()!.rootId;
       fx.commit({ 'a.txt': 'a2', 'b.txt': 'b2' });
       // Simulate a crash after the journal was written and one file was rewritten: the process
       // dies before the restore is recorded, so the journal is what the next open finds.
       const plan = fx.engine.plan({ kind: 'rewind', checkpointId: root });
-      const journal = { id: 999, entries: plan.entries.map((e) => ({ path: e.path, before: e.current, after: e.target })) };
+      const journal = { id: 999, token: 'abcdef012345', entries: plan.entries.map((e) => ({ path: e.path, before: e.current, after: e.target })) };
       await fx.engine.close();
       fs.writeFileSync(path.join(fx.store, 'restore.journal'), JSON.stringify(journal));
       fx.write('a.txt', 'a1');
-      fs.writeFileSync(fx.abs('b.txt') + '.st-tmp', 'half');
+      // The restore's own temp file (its token in the name) and a user's file that looks like one.
+      fs.writeFileSync(fx.abs('.b.txt.abcdef01234599aa77bb.st-tmp'), 'half');
       fx.engine = new Engine({ storageDir: fx.store, roots: [{ name: 'ws', path: fx.ws }], racyWindowMs: 0 });
       const report = await fx.engine.open();
       assert.match(report.recoveredRestore!, /interrupted.*undone: 1 file put back/);
       assert.equal(fx.read('a.txt')!.toString(), 'a2');
       assert.equal(fx.read('b.txt')!.toString(), 'b2');
-      assert.equal(fs.existsSync(fx.abs('b.txt') + '.st-tmp'), false);
+      assert.equal(fs.existsSync(fx.abs('.b.txt.abcdef01234599aa77bb.st-tmp')), false);
+      assert.equal(fs.readFileSync(fx.abs('b.txt') + '.st-tmp', 'utf8'), 'user data', "a user's file is never removed because its name looks like ours");
       assert.equal(report.externalCheckpointId, undefined, 'the workspace is back where the store says it is');
     } finally {
       await fx.cleanup();
@@ -474,6 +476,12 @@ describe('engine: before-edit capture', () => {
         if (deny && String(p).endsWith('a.txt')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
         return (realFs.readFileSync as (p: fs.PathOrFileDescriptor, o?: unknown) => Buffer)(p, o);
       }) as typeof fs.readFileSync,
+      // Workspace files are read through a descriptor opened without following links.
+      openSync: ((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+        const reading = flags === undefined || flags === 'r' || (typeof flags === 'number' && (flags & (realFs.constants.O_WRONLY | realFs.constants.O_RDWR)) === 0);
+        if (deny && reading && String(p).endsWith('a.txt')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        return realFs.openSync(p, flags ?? 'r', mode);
+      }) as typeof fs.openSync,
     };
     const fx = await makeFixture({ 'a.txt': 'a1', 'b.txt': 'b1' }, { fs: faulty as typeof fs });
     try {

@@ -67,7 +67,7 @@ function pathArg(v: unknown): string | undefined {
 }
 
 const FD_CALLS = new Set([
-  'writeSync', 'readSync', 'fsyncSync', 'fdatasyncSync', 'ftruncateSync', 'fstatSync', 'closeSync', 'fchmodSync', 'futimesSync', 'writevSync', 'readvSync',
+  'readFileSync', 'writeSync', 'readSync', 'fsyncSync', 'fdatasyncSync', 'ftruncateSync', 'fstatSync', 'closeSync', 'fchmodSync', 'futimesSync', 'writevSync', 'readvSync',
 ]);
 const TWO_PATHS = new Set(['renameSync', 'linkSync', 'copyFileSync', 'symlinkSync', 'cpSync']);
 
@@ -111,6 +111,15 @@ export function proxyFs(base: Fs = realFs): ProxyFs {
       typeof rule.path === 'string' ? p.includes(rule.path) : rule.path instanceof RegExp ? rule.path.test(p) : (rule.path as (p: string) => boolean)(p),
     );
   };
+  // A path through a pinned folder (/proc/self/fd/N/name) is named by the path N was opened with.
+  const logical = (p: string | undefined): string | undefined => {
+    const m = p ? /^\/proc\/self\/fd\/(\d+)(\/.*)?$/.exec(p) : null;
+    const o = m ? fdPaths.get(Number(m[1])) : undefined;
+    return o ? path.join(o.path, m![2] ?? '') : p;
+  };
+  const O = realFs.constants;
+  const flagsOf = (v: unknown): string =>
+    typeof v === 'string' ? v : v === undefined ? 'r' : typeof v === 'number' ? ((v & (O.O_WRONLY | O.O_RDWR)) !== 0 ? ((v & O.O_EXCL) !== 0 ? 'wx' : 'w') : 'r') : String(v);
   const wrapped: Record<string, unknown> = {};
   for (const key of Object.keys(base)) {
     const orig = (base as unknown as Record<string, unknown>)[key];
@@ -125,14 +134,14 @@ export function proxyFs(base: Fs = realFs): ProxyFs {
         const o = fdPaths.get(args[0]);
         if (o) call.paths.push(o.path);
       } else {
-        const p = pathArg(args[0]);
+        const p = logical(pathArg(args[0]));
         if (p) call.paths.push(p);
         if (TWO_PATHS.has(key)) {
-          const q = pathArg(args[1]);
+          const q = logical(pathArg(args[1]));
           if (q) call.paths.push(q);
         }
       }
-      if (key === 'openSync') call.flags = typeof args[1] === 'string' ? args[1] : args[1] === undefined ? 'r' : String(args[1]);
+      if (key === 'openSync') call.flags = flagsOf(args[1]);
       if (key === 'writeFileSync' || key === 'appendFileSync') {
         const o = args[2] as { flag?: string } | string | undefined;
         call.flags = typeof o === 'object' && o?.flag ? o.flag : key === 'appendFileSync' ? 'a' : 'w';

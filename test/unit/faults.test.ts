@@ -94,6 +94,8 @@ async function expectError(p: unknown, code: string, ...patterns: RegExp[]): Pro
 
 const ws = (r: Rig, rel: string) => r.fx.abs(rel).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const onPath = (suffix: string) => (p: string) => p.endsWith(suffix);
+/** A restore's temp file for `name`: `.<name>.<random>.st-tmp` beside it. */
+const onTemp = (name: string) => (p: string) => path.basename(p).startsWith(`.${name}.`) && /\.[0-9a-f]{20}\.st-tmp$/.test(p);
 
 describe('faults: permission denied', () => {
   it('on read during a scan: the file keeps its last version, the warning names it, the next scan catches up', async () => {
@@ -161,7 +163,7 @@ describe('faults: permission denied', () => {
   it('on write of a restored file: it fails naming the file and cause, keeps its content, no temp file is left, undo works', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'writeSync', path: onPath('a.txt.st-tmp'), code: 'EACCES' });
+      r.px.fail({ op: 'writeSync', path: onTemp('a.txt'), code: 'EACCES' });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       const a = res.files.find((f) => f.key === 'ws/a.txt')!;
       assert.equal(a.status, 'failed');
@@ -181,7 +183,7 @@ describe('faults: permission denied', () => {
   it('on replacing a file (rename): fails with the cause and the temp file is removed', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'renameSync', path: onPath('b.txt.st-tmp'), code: 'EPERM' });
+      r.px.fail({ op: 'renameSync', path: onTemp('b.txt'), code: 'EPERM' });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       const b = res.files.find((f) => f.key === 'ws/b.txt')!;
       assert.equal(b.status, 'failed');
@@ -197,7 +199,7 @@ describe('faults: permission denied', () => {
   it('on setting the mode of a restored file: fails, the temp file is removed, the file keeps its content', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'fchmodSync', path: onPath('a.txt.st-tmp'), code: 'EPERM' });
+      r.px.fail({ op: 'fchmodSync', path: onTemp('a.txt'), code: 'EPERM' });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       assert.equal(res.files.find((f) => f.key === 'ws/a.txt')!.status, 'failed');
       assert.equal(text(r, 'a.txt'), 'a2\n');
@@ -388,7 +390,7 @@ describe('faults: disk full', () => {
   it('on a restored file: that file fails, its old content stays, the others are restored', async () => {
     const r = await rig();
     try {
-      r.px.fail({ op: 'writeSync', path: onPath('a.txt.st-tmp'), code: 'ENOSPC', partial: true });
+      r.px.fail({ op: 'writeSync', path: onTemp('a.txt'), code: 'ENOSPC', partial: true });
       const res = await r.fx.engine.restore({ kind: 'rewind', checkpointId: r.root });
       const a = res.files.find((f) => f.key === 'ws/a.txt')!;
       assert.equal(a.status, 'failed');

@@ -1,9 +1,8 @@
 // Repair Store: keeps everything sound and reports what it cannot keep.
 import type { EngineContext } from '../context';
 import { DEFAULT_BRANCH, capital } from '../model';
-import { refreshPath } from '../scan/file';
+import { readRegular, refreshPath } from '../scan/file';
 import { recomputePendingFull, startSessionAtCurrentState } from '../sessions';
-import { unsafePath } from '../restore/workspaceWrite';
 import { sha256 } from '../../storage/objects';
 import type { RepairReport } from '../types';
 import { inspect } from './inspect';
@@ -42,12 +41,15 @@ export function repair(ctx: EngineContext): RepairReport {
     for (const p of f.mirrorMissing) candidates.add(meta.keyOf(p));
     for (const key of candidates) {
       const loc = ctx.roots.rootOfKey(key);
-      if (!loc || unsafePath(ctx.fs, loc.root, loc.rel, false)) continue;
+      if (!loc) continue;
       let data: Buffer;
       try {
+        // A regular file inside the workspace only: never through a link, never a pipe (its lstat first).
         const abs = ctx.roots.absOf(key);
         if (!ctx.fs.lstatSync(abs).isFile()) continue;
-        data = ctx.fs.readFileSync(abs);
+        const r = readRegular(ctx, loc.root, loc.rel, abs);
+        if (!r) continue;
+        data = Buffer.from(r.data);
       } catch {
         continue;
       }

@@ -1,75 +1,101 @@
 // Applying one planned file: re-checked against what the plan saw, then written or removed
-// through the workspace write, and the mirror told. Never throws: a failure is the file's result.
-import * as path from 'node:path';
+// through the workspace write (folders pinned and re-checked, see workspaceWrite.ts), and the
+// mirror told. Never throws: a failure is the file's result.
+import type * as nodeFs from 'node:fs';
 import { ObjectCorruptError, sha256 } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { describeIoError } from '../ioErrors';
 import { ABSENT, type Ver, sameVer } from '../model';
 import type { RestoreFileResult } from '../types';
 import type { Planned } from './plan';
-import { type PathProbe, pruneEmptyDirs, unsafePath, writeWorkspaceFile } from './workspaceWrite';
+import { CHANGED_DURING, type DirChain, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
 
-/** Writes or removes one file. `safeDirs`: folders already checked during this restore. */
-export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned, safeDirs: Set<string>): RestoreFileResult {
+const CHANGED = 'the file changed on disk after the restore was planned; it was left as it is';
+// Chosen over keeping the displaced bytes: the safety checkpoint is sealed and saved before the
+// first write, so bytes landing later could only join it by rewriting it; left in place they are
+// not lost, the reason says why, and the restore can simply be run again.
+
+/** Writes or removes one file. `token`: this restore's (its temp names carry it). */
+export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned, token: string): RestoreFileResult {
   const { fs, mirror, meta } = ctx;
   const res: RestoreFileResult = { path: plan.path, key: plan.key, status: 'failed', before: plan.current, after: plan.current };
   const loc = ctx.roots.rootOfKey(plan.key)!;
   const abs = plan.path;
+  let chain: DirChain | undefined;
   try {
-    const probe: PathProbe = { missing: false };
-    const unsafe = unsafePath(fs, loc.root, loc.rel, tgt.blob !== 0, probe, safeDirs);
-    if (unsafe) {
-      res.status = unsafe.skip ? 'skipped' : 'failed';
-      res.reason = unsafe.reason;
-      return res;
-    }
-    // Re-check: the file must still be what the plan saw (its lstat, taken by the check above).
-    const st = probe.st;
-    const m = mirror.get(p);
-    const unchanged = cur.blob === 0 ? !st : !!st && !!m && st.size === m.size && st.mtimeMs === m.mtime && st.ino === m.ino;
-    if (!unchanged) {
-      let nowVer: Ver = ABSENT;
-      if (st?.isFile()) {
-        const data = fs.readFileSync(abs);
-        nowVer = { blob: meta.blobOf(sha256(data)) ?? -1, mode: st.mode & 0o777 };
-      }
-      if (!sameVer(nowVer, cur)) {
-        res.status = 'skipped';
-        res.reason = 'the file changed on disk after the restore was planned; it was left as it is';
+    // The content first: no folder is created for a file that cannot be written.
+    let data: Buffer | undefined;
+    if (tgt.blob !== 0) {
+      try {
+        data = ctx.objects.get(meta.hashOf(tgt.blob));
+      } catch (e) {
+        res.reason = e instanceof ObjectCorruptError ? e.message : `the stored content could not be read: ${(e as Error).message}`;
         return res;
       }
+    }
+    const o = openChain(fs, loc.root, loc.rel, tgt.blob !== 0);
+    chain = o.chain;
+    const { name } = o;
+    // A folder on the way is gone: so is the file (nothing to remove).
+    const st = chain ? lstatIn(fs, chain, name) : undefined;
+    const kind = kindProblem(st);
+    if (kind) throw kind;
+    // Re-check: the file must still be what the plan saw (its lstat, through the pinned folder).
+    const version = (s: nodeFs.Stats | undefined): Ver => {
+      if (!s || !chain) return ABSENT;
+      const r = readIn(fs, chain, name);
+      return r ? { blob: meta.blobOf(sha256(r.data)) ?? -1, mode: r.st.mode & 0o777 } : ABSENT;
+    };
+    const m = mirror.get(p);
+    const unchanged = cur.blob === 0 ? !st : !!st && !!m && st.size === m.size && st.mtimeMs === m.mtime && st.ino === m.ino;
+    if (!unchanged && !sameVer(version(st), cur)) {
+      res.status = 'skipped';
+      res.reason = CHANGED;
+      return res;
     }
     if (st && cur.blob !== 0 && (st.mode & 0o200) === 0) {
       res.reason = `the file is read-only (mode ${(st.mode & 0o777).toString(8)})`;
       return res;
     }
+    // Right before the rename or removal: still what was checked above, or still what the plan
+    // saw — else another program wrote it meanwhile, and its bytes are not ours to destroy.
+    const recheck = (): string | undefined => {
+      const now = lstatIn(fs, chain!, name);
+      if (sameStat(now, st)) return undefined;
+      if (kindProblem(now)) return CHANGED_DURING;
+      return sameVer(version(now), cur) ? undefined : CHANGED_DURING;
+    };
     if (tgt.blob === 0) {
-      fs.unlinkSync(abs);
-      pruneEmptyDirs(fs, loc.root.path, path.dirname(abs), safeDirs);
+      if (!chain || !st) {
+        mirror.write(p, undefined);
+        res.status = 'removed';
+        res.after = undefined;
+        return res;
+      }
+      const why = recheck();
+      if (why) throw new UnsafePathError(why, true);
+      removeIn(fs, chain, name, token, st);
+      pruneEmpty(fs, chain, o.folders);
       mirror.write(p, undefined);
       res.status = 'removed';
       res.after = undefined;
       return res;
     }
-    let data: Buffer;
-    try {
-      data = ctx.objects.get(meta.hashOf(tgt.blob));
-    } catch (e) {
-      res.reason = e instanceof ObjectCorruptError ? e.message : `the stored content could not be read: ${(e as Error).message}`;
-      return res;
-    }
-    if (probe.missing) {
-      fs.mkdirSync(path.dirname(abs), { recursive: true });
-      if (unsafePath(fs, loc.root, loc.rel, true, undefined, safeDirs)) throw new Error('a folder on the path changed while writing');
-    }
-    const after = writeWorkspaceFile(fs, abs, data, tgt.mode);
+    const after = writeIn(fs, chain!, name, data!, tgt.mode, token, recheck);
     mirror.write(p, { blob: tgt.blob, mode: tgt.mode, size: after.size, mtime: after.mtimeMs, ino: after.ino, racy: true, untracked: false });
     res.status = 'restored';
     res.after = plan.target;
     return res;
   } catch (e) {
+    if (e instanceof UnsafePathError) {
+      res.status = e.skip ? 'skipped' : 'failed';
+      res.reason = e.message;
+      return res;
+    }
     res.status = 'failed';
     res.reason = describeIoError(e, abs, 'write');
     return res;
+  } finally {
+    chain?.close();
   }
 }

@@ -12,6 +12,7 @@ import { applyOne } from './apply';
 import { type Journal, journalFile, removeJournal, writeJournal } from './journal';
 import { type Planned, type ResolvedTarget, buildPlan, resolveTarget } from './plan';
 import { type RestoreRecord, lastRecord, publicResult, saveRecord } from './records';
+import { newToken } from './workspaceWrite';
 
 export async function restore(ctx: EngineContext, target: RestoreTarget, options: RestoreOptions): Promise<RestoreResult> {
   const { history, mirror, meta } = ctx;
@@ -51,8 +52,12 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
   }
   // 3. Journal, then write.
   const restoreId = meta.nextId('restores');
+  // This restore's temp names carry a random token, kept in the journal: recovery removes exactly
+  // the temps it left, never a file that merely looks like one.
+  const token = newToken();
   const journal: Journal = {
     id: restoreId,
+    token,
     entries: toWrite.filter((e) => !dirty.has(path.resolve(e.out.path))).map((e) => ({ path: e.out.path, before: meta.verOut(e.cur), after: meta.verOut(e.tgt) })),
   };
   try {
@@ -72,8 +77,6 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
     if (ra !== rb) return ra ? -1 : 1;
     return ra ? b.out.key.localeCompare(a.out.key) : a.out.key.localeCompare(b.out.key);
   });
-  // Folders checked once per restore (each file's path is still checked, folder by folder).
-  const safeDirs = new Set<string>();
   let record: RestoreRecord | undefined;
   try {
     for (const e of applyOrder) {
@@ -89,7 +92,7 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
         results.push(base);
         continue;
       }
-      const r = applyOne(ctx, e, safeDirs);
+      const r = applyOne(ctx, e, token);
       if (r.status === 'restored' || r.status === 'removed') written.set(e.p, e.tgt);
       results.push(r);
     }

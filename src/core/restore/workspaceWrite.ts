@@ -1,74 +1,237 @@
 // The workspace writes of a restore and of its crash recovery, in one place: the path check
-// (never outside the folder, never through a link), the atomic write of one file (temp file +
-// rename: no reader sees half a file), and pruning the folders a removal emptied.
+// (never outside the folder, never through a link: the folders pinned and re-checked right before
+// each operation, see dirs.ts), the atomic write of one file (a temp file with an unpredictable
+// name, created exclusively without following links, then renamed over it: no reader sees half a
+// file), removals, and pruning the folders a removal emptied. What cannot be done safely throws
+// `UnsafePathError` with the reason.
+import { randomBytes } from 'node:crypto';
 import type * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import { replaceFile } from '../../storage/files';
+import { removeQuietly, writeTempFile } from '../../storage/files';
 import type { Fs } from '../context';
-import { tempPathFor } from '../tracking';
+import { TEMP_SUFFIX, isTempName, tempNameFor } from '../tracking';
 import type { RootFolder } from '../types';
+import { DirChain, O_NOFOLLOW, O_NONBLOCK, UnsafePathError } from './dirs';
 
-export interface PathProbe {
-  /** A folder on the way is missing (created by the write). */
-  missing: boolean;
-  /** The path's own lstat (undefined: absent). */
-  st?: nodeFs.Stats;
-}
+export { DirChain, UnsafePathError } from './dirs';
 
-/**
- * Refuses writes that would leave the workspace or pass through a symbolic link. `probe`: told
- * whether a folder on the way is missing, and given the path's own lstat. `safeDirs`: folders
- * already found to be real folders inside the workspace during this restore.
- */
-export function unsafePath(
-  fs: Fs, root: RootFolder, rel: string, creating: boolean, probe?: PathProbe, safeDirs?: Set<string>,
-): { reason: string; skip?: boolean } | undefined {
+/** A restore's token: the middle of its temp names (so recovery finds exactly its own temps). */
+export const newToken = (): string => randomBytes(6).toString('hex');
+
+/** Why `rel` is not a plain relative path inside its folder, or undefined. */
+export function notPlain(rel: string): string | undefined {
   const parts = rel.split('/');
-  if (parts.some((x) => x === '..' || x === '' || x === '.')) return { reason: 'the path is not a plain relative path inside the workspace' };
-  let cur = root.path;
-  for (let i = 0; i < parts.length - 1; i++) {
-    cur = path.join(cur, parts[i]);
-    if (safeDirs?.has(cur)) continue;
-    let st: nodeFs.Stats;
-    try {
-      st = fs.lstatSync(cur);
-    } catch {
-      if (probe) probe.missing = true;
-      break; // missing folders are created below a checked one
-    }
-    if (st.isSymbolicLink()) return { reason: `the folder ${cur} is a symbolic link; Session Tree never writes through links` };
-    if (!st.isDirectory()) return { reason: `${cur} is a file where a folder is needed` };
-    safeDirs?.add(cur);
-  }
-  const abs = path.join(root.path, ...parts);
-  try {
-    const st = fs.lstatSync(abs);
-    if (probe) probe.st = st;
-    if (st.isSymbolicLink()) return { reason: 'the path is a symbolic link; Session Tree never writes through links', skip: true };
-    if (st.isDirectory()) return { reason: 'a folder is in the way' };
-  } catch {
-    if (!creating) return undefined;
-  }
+  if (parts.some((x) => x === '..' || x === '' || x === '.' || x.includes('\0'))) return 'the path is not a plain relative path inside the workspace';
   return undefined;
 }
 
-/** Writes one workspace file whole (temp file beside it, then renamed over it) with `mode`. Returns its stat. */
-export function writeWorkspaceFile(fs: Fs, abs: string, data: Uint8Array, mode: number): nodeFs.Stats {
-  return replaceFile(fs, abs, tempPathFor(abs), data, { mode });
+/**
+ * The pinned folders of `rel` (created when `create`), and its file name in the innermost one.
+ * `chain` undefined: a folder on the way is missing (and not created). Throws `UnsafePathError`.
+ */
+export function openChain(fs: Fs, root: RootFolder, rel: string, create: boolean): { chain?: DirChain; name: string; folders: string[] } {
+  const bad = notPlain(rel);
+  if (bad) throw new UnsafePathError(bad);
+  const folders = rel.split('/');
+  const name = folders.pop()!;
+  return { chain: DirChain.open(fs, root.path, folders, create), name, folders };
 }
 
-/** Removes the folders from `dir` up that a removal left empty, never `rootPath` itself or above it. */
-export function pruneEmptyDirs(fs: Fs, rootPath: string, dir: string, safeDirs?: Set<string>): void {
-  const root = path.resolve(rootPath);
-  let d = path.resolve(dir);
-  while (d.startsWith(root + path.sep)) {
+/** The lstat of `name` in the chain's folder; undefined when absent. */
+export function lstatIn(fs: Fs, chain: DirChain, name: string): nodeFs.Stats | undefined {
+  try {
+    return fs.lstatSync(chain.at(name));
+  } catch (e) {
+    const c = (e as NodeJS.ErrnoException).code;
+    if (c === 'ENOENT' || c === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** Why what is at a path (its lstat) must not be replaced or read, or undefined (absent or a regular file). */
+export function kindProblem(st: nodeFs.Stats | undefined): UnsafePathError | undefined {
+  if (!st || st.isFile()) return undefined;
+  if (st.isSymbolicLink()) return new UnsafePathError('the path is a symbolic link; Session Tree never writes through links', true);
+  if (st.isDirectory()) return new UnsafePathError('a folder is in the way');
+  return new UnsafePathError('the path is a named pipe, socket or device, not a regular file; Session Tree never reads or replaces those');
+}
+
+/** Same file, untouched since `a` was taken: device, inode, size, modification and change times. */
+export function sameStat(a: nodeFs.Stats | undefined, b: nodeFs.Stats | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/**
+ * The bytes of regular file `name` in the chain's folder: opened without following a link and
+ * without blocking (a named pipe never blocks), checked to be a regular file. Undefined when absent
+ * or not a regular file.
+ */
+export function readIn(fs: Fs, chain: DirChain, name: string): { data: Buffer; st: nodeFs.Stats } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(chain.at(name), fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    const c = (e as NodeJS.ErrnoException).code;
+    if (c === 'ENOENT' || c === 'ENOTDIR' || c === 'ELOOP' || c === 'ENXIO') return undefined;
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    return { data: fs.readFileSync(fd), st };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes `name` in the chain's folder whole with `mode`: a temp file beside it, created exclusively
+ * and never through a link, then — after `recheck` (the target re-checked right before the rename;
+ * a reason skips the write) and the folders re-checked — renamed over it. Returns its stat. On any
+ * failure the temp file is removed (through the pinned folder) and the target is as it was.
+ */
+export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array, mode: number, token: string, recheck?: () => string | undefined): nodeFs.Stats {
+  let tmp = '';
+  let st: nodeFs.Stats | undefined;
+  // A name taken (planted, or by chance): another name, never the file that is there.
+  for (let attempt = 0; !st; attempt++) {
+    tmp = chain.at(tempNameFor(name, token));
+    chain.verify();
     try {
-      if (fs.readdirSync(d).length > 0) return;
-      fs.rmdirSync(d);
-      safeDirs?.delete(d);
+      // Permission bits only: a restore never sets setuid, setgid or sticky bits.
+      st = writeTempFile(fs, tmp, data, { mode: mode & 0o777, exclusive: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 4) throw e;
+    }
+  }
+  const target = chain.at(name);
+  let kept: { path: string; st: nodeFs.Stats } | undefined;
+  try {
+    const why = recheck?.();
+    if (why) throw new UnsafePathError(why, true);
+    chain.verify();
+    // The file being replaced keeps a second name (a hard link) across the rename: an in-place
+    // write by another program landing between the re-check and the rename is seen there, and
+    // that file is put back. Where hard links are not possible, the plain rename.
+    const before = lstatIn(fs, chain, name);
+    if (before?.isFile()) kept = keepAside(fs, chain, name, token, before);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    removeQuietly(fs, tmp);
+    if (kept) removeQuietly(fs, kept.path);
+    throw e;
+  }
+  if (kept) {
+    let now: nodeFs.Stats | undefined;
+    try {
+      now = fs.lstatSync(kept.path);
+    } catch {
+      now = undefined;
+    }
+    if (!sameContentStat(now, kept.st)) {
+      // Written meanwhile: its bytes are not ours to destroy. Put back over our copy (stored).
+      fs.renameSync(kept.path, target);
+      throw new UnsafePathError(CHANGED_DURING, true);
+    }
+    removeQuietly(fs, kept.path);
+  }
+  return st;
+}
+
+/** Why a restore leaves a file that another program wrote while it ran. */
+export const CHANGED_DURING = 'the file was changed by another program while it was being restored; it was left as it is, with that change';
+
+/** Same inode with the same size and modification time (a link or rename changes only the change time). */
+function sameContentStat(a: nodeFs.Stats | undefined, b: nodeFs.Stats): boolean {
+  return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** A hard link to `name` under a temp name; undefined when the file system has none, or the file changed first. */
+function keepAside(fs: Fs, chain: DirChain, name: string, token: string, expect: nodeFs.Stats): { path: string; st: nodeFs.Stats } | undefined {
+  const p = chain.at(tempNameFor(name, token));
+  try {
+    fs.linkSync(chain.at(name), p);
+  } catch {
+    return undefined;
+  }
+  const st = fs.lstatSync(p);
+  if (!sameContentStat(st, expect)) {
+    removeQuietly(fs, p);
+    throw new UnsafePathError(CHANGED_DURING, true);
+  }
+  return { path: p, st };
+}
+
+/**
+ * Removes `name` from the chain's folder, the folders re-checked first. With `expect` (its lstat
+ * at the re-check) it keeps a second name (a hard link) across the removal: written meanwhile by
+ * another program, it is put back and the removal skipped.
+ */
+export function removeIn(fs: Fs, chain: DirChain, name: string, token: string, expect?: nodeFs.Stats): void {
+  chain.verify();
+  const kept = expect ? keepAside(fs, chain, name, token, expect) : undefined;
+  try {
+    fs.unlinkSync(chain.at(name));
+  } catch (e) {
+    if (kept) removeQuietly(fs, kept.path);
+    throw e;
+  }
+  if (!kept) return;
+  let now: nodeFs.Stats | undefined;
+  try {
+    now = fs.lstatSync(kept.path);
+  } catch {
+    now = undefined;
+  }
+  if (now && !sameContentStat(now, kept.st)) {
+    // Never over something that appeared meanwhile (a link fails where a name is taken).
+    try {
+      fs.linkSync(kept.path, chain.at(name));
+    } catch {
+      throw new UnsafePathError(`${CHANGED_DURING}; its content is kept beside it as ${path.basename(kept.path)}`, true);
+    }
+    removeQuietly(fs, kept.path);
+    throw new UnsafePathError(CHANGED_DURING, true);
+  }
+  removeQuietly(fs, kept.path);
+}
+
+/** Removes the folders of the chain that a removal left empty, innermost first, never the workspace folder itself. */
+export function pruneEmpty(fs: Fs, chain: DirChain, folders: string[]): void {
+  for (let i = chain.depth - 1; i >= 1; i--) {
+    try {
+      if (fs.readdirSync(chain.at('', i)).length > 0) return;
+      chain.verify(i - 1);
+      fs.rmdirSync(chain.at(folders[i - 1], i - 1));
     } catch {
       return;
     }
-    d = path.dirname(d);
+  }
+}
+
+/**
+ * Removes the temp files restore `token` left in the chain's folder (a crash between their
+ * creation and their rename). Only names with that restore's random token: a user's file is never
+ * removed because its name looks like ours.
+ */
+export function removeTempsIn(fs: Fs, chain: DirChain, token: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(chain.at(''));
+  } catch {
+    return;
+  }
+  const tail = new RegExp(`\\.${token}[0-9a-f]{8}${TEMP_SUFFIX.replace('.', '\\.')}$`);
+  for (const n of names) {
+    if (!isTempName(n) || !tail.test(n)) continue;
+    const st = lstatIn(fs, chain, n);
+    if (!st?.isFile()) continue;
+    try {
+      chain.verify();
+      fs.unlinkSync(chain.at(n));
+    } catch {
+      /* left for later; never tracked */
+    }
   }
 }

@@ -3,7 +3,8 @@
 // changes in step), or it marked gone or untracked.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineContext } from '../context';
+import type { EngineContext, Fs } from '../context';
+import { O_NOFOLLOW, O_NONBLOCK, canPin } from '../restore/dirs';
 import { describeIoError } from '../ioErrors';
 import { ABSENT } from '../model';
 import type { RootFolder } from '../types';
@@ -46,20 +47,31 @@ export function refreshPath(
     if (p !== undefined) mirror.markUntracked(p);
     return undefined;
   }
-  const mode = st.mode & 0o777;
+  let mode = st.mode & 0o777;
   if (
     !force && existing && !existing.untracked && !existing.racy && existing.size === st.size &&
     existing.mtime === st.mtimeMs && existing.ino === st.ino && existing.mode === mode
   ) {
     return undefined;
   }
-  let data: Buffer;
+  let read: { data: Buffer; st: nodeFs.Stats } | undefined;
   try {
-    data = readFile(ctx, abs, st.size);
+    read = readRegular(ctx, root, rel, abs);
   } catch (e) {
     return describeIoError(e, abs, 'read');
   }
+  // Behind a linked folder, or no longer a regular file: never read, as if gone.
+  if (!read) {
+    if (p !== undefined && existing) {
+      if (existing.untracked) mirror.write(p, undefined);
+      else mirror.setVersion(p, ABSENT);
+    }
+    return undefined;
+  }
+  const data = read.data;
+  st = read.st;
   // The file's previous version is the likely base for a compact delta.
+  mode = st.mode & 0o777;
   const hash = ctx.objects.put(data, existing?.blob ? meta.hashOrUndefined(existing.blob) : undefined);
   const id = p ?? meta.pathId(key);
   ctx.scan.captureFailures.delete(id);
@@ -73,28 +85,99 @@ export function refreshPath(
 }
 
 /**
- * A file's bytes. With the real file system and a known size, into a buffer reused from read to
- * read (valid until the next call: the snapshot store keeps its own copy): no allocation, no
- * fstat per file.
+ * The bytes of workspace file `rel` and the fstat of what was read, or undefined when it is not a
+ * regular file inside the workspace: opened without following a link and without blocking (a
+ * named pipe never blocks), checked by its descriptor to be a regular file reached through no
+ * linked folder.
  */
-function readFile(ctx: EngineContext, abs: string, size: number): Buffer {
-  if (ctx.fs !== nodeFs || size > READ_REUSE_MAX) return ctx.fs.readFileSync(abs);
+export function readRegular(ctx: EngineContext, root: RootFolder, rel: string, abs: string): { data: Buffer; st: nodeFs.Stats } | undefined {
+  let fd: number;
+  try {
+    fd = ctx.fs.openSync(abs, nodeFs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    const c = (e as NodeJS.ErrnoException).code;
+    if (c === 'ENOENT' || c === 'ENOTDIR' || c === 'ELOOP' || c === 'ENXIO') return undefined;
+    throw e;
+  }
+  try {
+    const st = ctx.fs.fstatSync(fd);
+    if (!st.isFile() || !insideRoot(ctx, root, rel, fd)) return undefined;
+    return { data: readFd(ctx, fd, st.size), st };
+  } finally {
+    ctx.fs.closeSync(fd);
+  }
+}
+
+/** Whether a folder between the workspace folder and `rel` is a symbolic link or not a folder (checked by lstat, now). */
+export function behindLink(fs: Fs, rootPath: string, rel: string): boolean {
+  const parts = rel.split('/');
+  let cur = rootPath;
+  for (let i = 0; i < parts.length - 1; i++) {
+    cur = path.join(cur, parts[i]);
+    try {
+      const st = fs.lstatSync(cur);
+      if (!st.isDirectory() || st.isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** The real path of each workspace folder, as the kernel names it (per engine). */
+const realRoots = new WeakMap<EngineContext, Map<string, string>>();
+
+/**
+ * Whether open file `fd` is `rel` inside `root` reached through no link: on Linux by the path the
+ * kernel gives the descriptor (no race: it is the file read); elsewhere by lstat of its folders.
+ */
+function insideRoot(ctx: EngineContext, root: RootFolder, rel: string, fd: number): boolean {
+  if (!canPin(ctx.fs)) return !behindLink(ctx.fs, root.path, rel);
+  let real: string;
+  try {
+    real = ctx.fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return !behindLink(ctx.fs, root.path, rel);
+  }
+  let m = realRoots.get(ctx);
+  if (!m) realRoots.set(ctx, (m = new Map()));
+  const tail = path.sep + rel.split('/').join(path.sep);
+  const known = m.get(root.path);
+  if (known !== undefined && real === known + tail) return true;
+  // First time, or the folder moved: ask the kernel for the folder's own path.
+  let rootReal: string;
+  try {
+    const dfd = ctx.fs.openSync(root.path, nodeFs.constants.O_RDONLY | (nodeFs.constants.O_DIRECTORY ?? 0));
+    try {
+      rootReal = ctx.fs.readlinkSync(`/proc/self/fd/${dfd}`);
+    } finally {
+      ctx.fs.closeSync(dfd);
+    }
+  } catch {
+    return false;
+  }
+  if (rootReal === path.sep) rootReal = '';
+  m.set(root.path, rootReal);
+  return real === rootReal + tail;
+}
+
+/**
+ * An open file's bytes. With the real file system and a known size, into a buffer reused from
+ * read to read (valid until the next call: the snapshot store keeps its own copy): no allocation.
+ */
+function readFd(ctx: EngineContext, fd: number, size: number): Buffer {
+  if (ctx.fs !== nodeFs || size > READ_REUSE_MAX) return ctx.fs.readFileSync(fd);
   const scan = ctx.scan;
   if (scan.readBuffer.length < size + 1) scan.readBuffer = Buffer.allocUnsafe(Math.max(size + 1, 64 * 1024));
-  const fd = nodeFs.openSync(abs, 'r');
   let n = 0;
-  try {
-    // Asked for one byte more than its stat said: reads stop at the end, or at exactly `size`
-    // bytes (one read, as a rule), or past it (it grew: read whole below).
-    let r: number;
-    do {
-      r = nodeFs.readSync(fd, scan.readBuffer, n, size + 1 - n, null);
-      n += r;
-    } while (r > 0 && n < size);
-  } finally {
-    nodeFs.closeSync(fd);
-  }
+  // Asked for one byte more than its stat said: reads stop at the end, or at exactly `size`
+  // bytes (one read, as a rule), or past it (it grew: the rest read below).
+  let r: number;
+  do {
+    r = nodeFs.readSync(fd, scan.readBuffer, n, size + 1 - n, null);
+    n += r;
+  } while (r > 0 && n < size);
   // Longer than its stat said: it is being written; read it whole (the next scan sees the change).
-  if (n > size) return nodeFs.readFileSync(abs);
+  if (n > size) return Buffer.concat([scan.readBuffer.subarray(0, n), nodeFs.readFileSync(fd)]);
   return scan.readBuffer.subarray(0, n);
 }
