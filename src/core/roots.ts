@@ -41,6 +41,20 @@ export class Roots {
     return loc !== undefined && loc.root.name !== r.root.name;
   }
 
+  /** The keys the folders around `key`'s folder would give the same file, innermost first. */
+  outerKeysOf(key: string): string[] {
+    const r = this.rootOfKey(key);
+    if (!r) return [];
+    const abs = path.join(r.root.path, ...r.rel.split('/'));
+    const out: string[] = [];
+    for (const o of this.resolved) {
+      if (o.root.name === r.root.name || !this.innerOf(o.root).has(path.resolve(r.root.path))) continue;
+      const rel = path.relative(o.path, abs).split(path.sep).join('/');
+      out.push(`${o.root.name}/${rel}`);
+    }
+    return out;
+  }
+
   /** Resolves an absolute path to its root and store key; undefined when outside every root. */
   locate(abs: string): Located | undefined {
     if (typeof abs !== 'string' || abs === '' || !path.isAbsolute(abs) || abs.includes('\0')) return undefined;

@@ -408,7 +408,13 @@ describe('nested workspace folders (ws and ws/sub)', () => {
     assert.ok(cp);
     assert.ok(!cp.files.some((f) => f.key.startsWith('ws/sub/')), cp.files.map((f) => f.key).join(', '));
     assert.ok(cp.files.some((f) => f.key === 'sub/b.txt'));
-    // (A rewind to "outer only", whose state holds the file under the outer key only, is not mapped to the inner key: restore/plan.ts would have to.)
+    // A rewind to "outer only", whose state holds the file under the outer key only: restored under the inner key, not removed.
+    const outerOnly = e.checkpoints().find((c) => c.label === 'outer only')!;
+    const r = await e.restore({ kind: 'rewind', checkpointId: outerOnly.id });
+    assert.deepEqual(r.files.map((f) => `${f.key}: ${f.status}`), ['sub/b.txt: restored']);
+    assert.equal(fs.readFileSync(path.join(sub, 'b.txt'), 'utf8'), 'b3\n');
+    await e.restore({ kind: 'undo' });
+    assert.equal(fs.readFileSync(path.join(sub, 'b.txt'), 'utf8'), 'b4\n');
     await e.close();
   });
 });

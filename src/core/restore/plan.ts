@@ -110,6 +110,7 @@ export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: n
     for (const [p, headVer] of mirror.pending) if (!candidates.has(p)) candidates.set(p, headVer);
     // Files whose current bytes could not be captured may differ from what we know: report them.
     for (const p of scan.captureFailures.keys()) if (!candidates.has(p)) candidates.set(p, mirror.pending.get(p) ?? mirror.version(p));
+    mapNestedKeys(ctx, candidates, targetId);
   }
   const failures = new Map<number, string>();
   if (refresh) {
@@ -169,4 +170,30 @@ function isExcludedNow(ctx: EngineContext, root: RootFolder, rel: string): strin
     /* absent: not excluded by size */
   }
   return undefined;
+}
+
+/**
+ * Nested workspace folders and a store from before the inner one was added: the target's state may
+ * hold an inner folder's file under the outer folder's key. The inner key stands for the file (the
+ * outer one is never written or removed), and where the target has no version under the inner key
+ * its version under the outer key is the one to restore.
+ */
+function mapNestedKeys(ctx: EngineContext, candidates: Map<number, Ver>, targetId: number): void {
+  const { roots, meta } = ctx;
+  for (const [p, v] of [...candidates]) {
+    const key = meta.keyOf(p);
+    if (roots.shadowed(key)) {
+      candidates.delete(p);
+      continue;
+    }
+    if (v.blob !== 0) continue;
+    for (const outer of roots.outerKeysOf(key)) {
+      const op = meta.pathOf(outer);
+      const ov = op === undefined ? undefined : ctx.states.versionAt(targetId, op);
+      if (ov?.blob) {
+        candidates.set(p, ov);
+        break;
+      }
+    }
+  }
 }
