@@ -4,7 +4,7 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineContext } from './context';
-import { behindLink } from './scan/file';
+import { behindLink } from './links';
 import { fullScan, refreshAbs } from './scan/refresh';
 
 /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */

@@ -9,6 +9,7 @@ import { GitignoreMatcher } from './ignoreMatcher';
 import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { readTextInside } from './links';
 
 type Fs = typeof nodeFs;
 
@@ -91,7 +92,7 @@ export class Tracking {
       if (m === null) continue;
       let text: string | undefined;
       try {
-        text = this.fs.readFileSync(path.join(rootPath, dirRel, '.gitignore'), 'utf8');
+        text = readTextInside(this.fs, rootPath, dirRel ? `${dirRel}/.gitignore` : '.gitignore');
       } catch {
         text = undefined;
       }
@@ -139,7 +140,7 @@ export class Tracking {
     if (m !== undefined) return m;
     m = null;
     try {
-      const text = this.fs.readFileSync(path.join(rootPath, dirRel, '.gitignore'), 'utf8');
+      const text = readTextInside(this.fs, rootPath, dirRel ? `${dirRel}/.gitignore` : '.gitignore');
       m = this.byContent.get(text) ?? null;
       if (!m) {
         if (this.byContent.size >= 256) this.byContent.clear();

@@ -239,3 +239,26 @@ describe('.gitignore matching, against git check-ignore', () => {
     }
   });
 });
+
+describe('.gitignore files behind a link', () => {
+  it('a .gitignore in a folder that is a link out of the workspace is not read (its rules do not apply)', () => {
+    const dir = tempDir('st-ignore-link-');
+    try {
+      const ws = path.join(dir, 'ws');
+      const outside = path.join(dir, 'outside');
+      fs.mkdirSync(ws);
+      fs.mkdirSync(outside);
+      fs.writeFileSync(path.join(outside, '.gitignore'), 'x.txt\n');
+      fs.symlinkSync(outside, path.join(ws, 'linked'));
+      fs.mkdirSync(path.join(ws, 'real'));
+      fs.writeFileSync(path.join(ws, 'real', '.gitignore'), 'x.txt\n');
+      fs.symlinkSync(path.join(outside, '.gitignore'), path.join(ws, '.gitignore'));
+      const t = new Tracking({ exclude: [], maxFileSize: 1 << 20 }, fs);
+      assert.equal(t.excludedWithAncestors(ws, 'linked/x.txt', false), undefined, 'rules read through a linked folder');
+      assert.equal(t.excludedWithAncestors(ws, 'x.txt', false), undefined, 'a .gitignore that is itself a link is not read');
+      assert.match(t.excludedWithAncestors(ws, 'real/x.txt', false) ?? '', /real\/\.gitignore/, 'a real .gitignore still applies');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,9 +3,10 @@
 // changes in step), or it marked gone or untracked.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineContext, Fs } from '../context';
+import type { EngineContext } from '../context';
 import { O_NOFOLLOW, O_NONBLOCK, canPin } from '../restore/dirs';
 import { describeIoError } from '../ioErrors';
+import { behindLink } from '../links';
 import { ABSENT } from '../model';
 import type { RootFolder } from '../types';
 
@@ -106,22 +107,6 @@ export function readRegular(ctx: EngineContext, root: RootFolder, rel: string, a
   } finally {
     ctx.fs.closeSync(fd);
   }
-}
-
-/** Whether a folder between the workspace folder and `rel` is a symbolic link or not a folder (checked by lstat, now). */
-export function behindLink(fs: Fs, rootPath: string, rel: string): boolean {
-  const parts = rel.split('/');
-  let cur = rootPath;
-  for (let i = 0; i < parts.length - 1; i++) {
-    cur = path.join(cur, parts[i]);
-    try {
-      const st = fs.lstatSync(cur);
-      if (!st.isDirectory() || st.isSymbolicLink()) return true;
-    } catch {
-      return false;
-    }
-  }
-  return false;
 }
 
 /** The real path of each workspace folder, as the kernel names it (per engine). */
