@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
 import type { RestoreFileResult } from '../../src/core/types';
-import { proxyFs } from './faultfs';
+import { type FsCall, proxyFs } from './faultfs';
 import { type Fixture, diffSnapshots, makeFixture, snapshotDir } from './helpers';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
@@ -38,6 +38,17 @@ function tempsUnder(dir: string): string[] {
 }
 
 const byKey = (files: RestoreFileResult[], key: string) => files.find((f) => f.key === key)!;
+
+/** Runs `act` once, at the first file-system call `when` picks (the moment a test injects into). */
+function once(px: ReturnType<typeof proxyFs>, when: (call: FsCall) => boolean, act: () => void): { fired: boolean } {
+  const hook = { fired: false };
+  px.onCall = (call) => {
+    if (hook.fired || !when(call)) return;
+    hook.fired = true;
+    act();
+  };
+  return hook;
+}
 
 describe('outside: planted temp names', () => {
   it('a planted <file>.st-tmp link to an outside file is not followed by a rewind; the outside file is untouched', async () => {
@@ -103,15 +114,9 @@ describe('outside: a folder swapped for a link during a restore (injected)', () 
     try {
       const root = fx.engine.activeSession()!.rootId;
       fx.commit({ 'a/x.txt': 'v2\n', 'b.txt': 'b2\n' });
-      let armed = true;
-      px.onCall = (call) => {
-        if (armed && call.op === 'openSync' && call.paths[0] === fx.abs('a')) {
-          armed = false;
-          swap();
-        }
-      };
+      const hook = once(px, (call) => call.op === 'openSync' && call.paths[0] === fx.abs('a'), swap);
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
-      assert.equal(armed, false, 'the hook fired');
+      assert.ok(hook.fired, 'the hook fired');
       const x = byKey(r.files, 'ws/a/x.txt');
       assert.equal(x.status, 'failed');
       assert.match(x.reason!, /symbolic link/);
@@ -127,15 +132,9 @@ describe('outside: a folder swapped for a link during a restore (injected)', () 
     try {
       const root = fx.engine.activeSession()!.rootId;
       fx.commit({ 'a/x.txt': 'v2\n' });
-      let armed = true;
-      px.onCall = (call) => {
-        if (armed && call.op === 'fchmodSync' && TEMP.test(call.paths[0] ?? '')) {
-          armed = false;
-          swap();
-        }
-      };
+      const hook = once(px, (call) => call.op === 'fchmodSync' && TEMP.test(call.paths[0] ?? ''), swap);
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
-      assert.equal(armed, false, 'the hook fired');
+      assert.ok(hook.fired, 'the hook fired');
       const x = byKey(r.files, 'ws/a/x.txt');
       assert.equal(x.status, 'failed');
       assert.match(x.reason!, /replaced by a symbolic link while writing/);
@@ -153,15 +152,9 @@ describe('outside: a folder swapped for a link during a restore (injected)', () 
       const root = fx.engine.activeSession()!.rootId;
       fx.commit({ 'a/b/new.txt': null });
       fs.rmdirSync(fx.abs('a/b'));
-      let armed = true;
-      px.onCall = (call) => {
-        if (armed && call.op === 'mkdirSync' && call.paths[0] === fx.abs('a/b')) {
-          armed = false;
-          swap();
-        }
-      };
+      const hook = once(px, (call) => call.op === 'mkdirSync' && call.paths[0] === fx.abs('a/b'), swap);
       const r = await fx.engine.restore({ kind: 'rewind', checkpointId: root });
-      assert.equal(armed, false, 'the hook fired');
+      assert.ok(hook.fired, 'the hook fired');
       const n = byKey(r.files, 'ws/a/b/new.txt');
       assert.equal(n.status, 'failed');
       assert.ok(n.reason);
