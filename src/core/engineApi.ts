@@ -85,6 +85,7 @@ export interface EngineApi {
 
   plan(target: RestoreTarget): Promise<RestorePlan>;
   restore(target: RestoreTarget, options?: RestoreOptions): Promise<RestoreResult>;
+  /** The active session's last restore (undo and the results view belong to the session a restore was made in). */
   lastRestore(): Promise<RestoreResult | undefined>;
 
   /** Bytes of a stored file version (verified against its hash). */

@@ -275,6 +275,29 @@ describe('Session Tree extension', function () {
       await api.createCheckpoint({ label: 'sessions: settle' });
     });
 
+    it('undo belongs to the session a restore was made in: restores in another session do not take it away', async () => {
+      const home = (await api.activeSession())!;
+      const base = await agentTurn('scoped undo: base', { 'su/x.txt': 'one\n' });
+      await agentTurn('scoped undo: two', { 'su/x.txt': 'two\n' });
+      await api.rewind(base.id);
+      assert.equal(read('su/x.txt'), 'one\n');
+      const other = await api.newSession({ title: 'Scoped undo: other' });
+      await assert.rejects(() => api.undoLastRestore(), /no restore to undo in this session/);
+      // More restores in the other session than a session keeps records of.
+      const otherBase = (await api.activeSession())!.headId;
+      await agentTurn('scoped undo: other work', { 'su/y.txt': 'y\n' });
+      for (let i = 0; i < 6; i++) {
+        await api.rewind(otherBase);
+        await api.undoLastRestore();
+      }
+      assert.equal(read('su/y.txt'), 'y\n');
+      await api.switchSession(home.id);
+      assert.equal((await api.activeSession())?.id, home.id);
+      await api.undoLastRestore();
+      assert.equal(read('su/x.txt'), 'two\n');
+      assert.ok(other.id !== home.id);
+    });
+
     it('bad input is rejected with a clear error', async () => {
       await assert.rejects(() => api.rewind('no-such-checkpoint'), /./);
       await assert.rejects(() => api.rollback(0), /./);

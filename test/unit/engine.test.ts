@@ -401,6 +401,31 @@ describe('engine: restores', () => {
 });
 
 describe('engine: sessions', () => {
+  it('undo and the last restore belong to the session they were made in (issue 13: undo after a session switch)', async () => {
+    const fx = await makeFixture({ 'a.txt': 'a1' });
+    try {
+      const s1 = fx.engine.activeSession()!;
+      fx.commit({ 'a.txt': 'a2' }, { label: 'two' });
+      await fx.engine.restore({ kind: 'rewind', checkpointId: s1.rootId });
+      assert.equal(fx.read('a.txt')!.toString(), 'a1');
+      const inS1 = fx.engine.lastRestore()!;
+      const s2 = fx.engine.newSession({ title: 'Second' });
+      assert.equal(fx.engine.lastRestore(), undefined, 'a session without restores shows none');
+      await assert.rejects(fx.engine.restore({ kind: 'undo' }), /no restore to undo in this session/);
+      // Ten restores elsewhere do not push the first session's record out.
+      fx.commit({ 'a.txt': 'b1' });
+      for (let i = 0; i < 6; i++) {
+        await fx.engine.restore({ kind: 'rewind', checkpointId: s2.rootId });
+        await fx.engine.restore({ kind: 'undo' });
+      }
+      assert.equal(fx.read('a.txt')!.toString(), 'b1');
+      fx.engine.switchSession(s1.id);
+      assert.equal(fx.engine.lastRestore()!.id, inS1.id, "back in the first session: its own last restore");
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('creates, renames, tags, switches, forks and deletes sessions without touching files', async () => {
     const fx = await makeFixture({ 'a.txt': 'a1' });
     try {

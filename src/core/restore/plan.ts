@@ -69,8 +69,8 @@ export function resolveTarget(ctx: EngineContext, t: RestoreTarget): ResolvedTar
       return { targetId: c.id, label: `"${c.label}"` };
     }
     case 'undo': {
-      const rec = lastRecord(ctx.meta);
-      if (!rec || rec.sessionId !== String(s.id)) throw new EngineError('not-found', 'There is no restore to undo in this session.');
+      const rec = lastRecord(ctx.meta, s.id);
+      if (!rec) throw new EngineError('not-found', 'There is no restore to undo in this session.');
       const c = history.cps.get(Number(rec.undoHeadId));
       if (!c) throw new EngineError('not-found', 'The checkpoint to return to no longer exists.');
       return { targetId: c.id, label: `the state before the last restore`, undo: rec };

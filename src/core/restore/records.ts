@@ -11,17 +11,22 @@ export interface RestoreRecord extends RestoreResult {
   undoHeadId: string;
 }
 
-/** Records kept: only the last is read (undo, the results view); each holds every file's result. */
+/**
+ * Records kept per session: only a session's last is read (its undo, the results view while it is
+ * active); each holds every file's result.
+ */
 const KEEP = 10;
 
 export function saveRecord(meta: Metadata, record: RestoreRecord): void {
   const id = Number(record.id);
-  meta.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [id, record.at, Number(record.sessionId), 'done', JSON.stringify(record)]);
-  meta.run('DELETE FROM restores WHERE id <= ?', [id - KEEP]);
+  const session = Number(record.sessionId);
+  meta.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [id, record.at, session, 'done', JSON.stringify(record)]);
+  meta.run('DELETE FROM restores WHERE session = ? AND id NOT IN (SELECT id FROM restores WHERE session = ? ORDER BY id DESC LIMIT ?)', [session, session, KEEP]);
 }
 
-export function lastRecord(meta: Metadata): RestoreRecord | undefined {
-  const text = meta.value("SELECT record FROM restores WHERE state = 'done' ORDER BY id DESC LIMIT 1") as string | undefined;
+/** The last restore made in `session`: undo and the results view belong to the session they were made in. */
+export function lastRecord(meta: Metadata, session: number): RestoreRecord | undefined {
+  const text = meta.value("SELECT record FROM restores WHERE state = 'done' AND session = ? ORDER BY id DESC LIMIT 1", [session]) as string | undefined;
   return text ? safeJson<RestoreRecord | undefined>(text, undefined) : undefined;
 }
 

@@ -155,8 +155,8 @@ function afterApply(ctx: EngineContext, target: RestoreTarget, resolved: Resolve
   }
 }
 
-/** The last restore, as the API returns it. */
+/** The active session's last restore, as the API returns it. */
 export function lastRestore(ctx: EngineContext): RestoreResult | undefined {
-  const r = lastRecord(ctx.meta);
+  const r = lastRecord(ctx.meta, ctx.history.activeId);
   return r ? publicResult(r) : undefined;
 }
