@@ -18,7 +18,8 @@ import type { Mirror } from './store/mirror';
 import { DEFAULT_MAX_FILE_SIZE, Tracking } from './tracking';
 import { EngineError, type RootFolder } from './types';
 
-export type Fs = typeof nodeFs;
+export type { Fs } from '../storage/files';
+import type { Fs } from '../storage/files';
 
 export interface EngineOptions extends TrackingOptions {
   storageDir: string;

@@ -2,11 +2,7 @@
 // read (Session Tree never follows a link out of the workspace).
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-
-type Fs = typeof nodeFs;
-
-const O_NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
-const O_NONBLOCK = nodeFs.constants.O_NONBLOCK ?? 0;
+import { type Fs, O_NOFOLLOW, O_NONBLOCK } from '../storage/files';
 
 /** Whether a folder between the workspace folder and `rel` is a symbolic link or not a folder (checked by lstat, now). */
 export function behindLink(fs: Fs, rootPath: string, rel: string): boolean {

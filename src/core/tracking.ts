@@ -6,12 +6,11 @@
 // deepest `.gitignore` with a rule about the path itself decides.
 import ignore, { type Ignore } from 'ignore';
 import { GitignoreMatcher } from './ignoreMatcher';
-import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import type { Fs } from '../storage/files';
 import { readTextInside } from './links';
 
-type Fs = typeof nodeFs;
 
 /** Temp files written by restores end so; only names of `tempNameFor`'s shape are never tracked. */
 export const TEMP_SUFFIX = '.st-tmp';

@@ -5,6 +5,10 @@ import * as nodeFs from 'node:fs';
 
 export type Fs = typeof nodeFs;
 
+/** Open flags every no-follow, never-blocking open shares (0 where the platform has none). */
+export const O_NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
+export const O_NONBLOCK = nodeFs.constants.O_NONBLOCK ?? 0;
+
 /** Names the file on an fd-based error (Node's write/fsync errors carry no path). */
 export function withPath(e: unknown, file: string): unknown {
   if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, { path: file });
@@ -33,7 +37,7 @@ export interface TempFileOptions {
 /** Opens a new file for writing: created exclusively, the last component never followed. */
 export function createExclusive(fs: Fs, file: string, mode = 0o666): number {
   const c = (fs.constants ?? {}) as typeof nodeFs.constants;
-  return fs.openSync(file, c.O_WRONLY | c.O_CREAT | c.O_EXCL | (c.O_NOFOLLOW ?? 0), mode);
+  return fs.openSync(file, c.O_WRONLY | c.O_CREAT | c.O_EXCL | O_NOFOLLOW, mode);
 }
 
 /**

@@ -2,9 +2,8 @@
 // checked with lstat), and by identity (device + inode), so that a file or folder removed or
 // replaced under an open descriptor is noticed (see PackFiles.changedUnder, the store watch).
 import { constants } from 'node:fs';
-import type { Fs } from './files';
+import { type Fs, O_NOFOLLOW as NOFOLLOW } from './files';
 
-const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 export const OPEN_READ = constants.O_RDONLY | NOFOLLOW;
 export const OPEN_RW = constants.O_RDWR | NOFOLLOW;
 export const OPEN_APPEND = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | NOFOLLOW;

@@ -7,7 +7,7 @@ import type * as nodeFs from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { withPath } from '../../storage/files';
+import { O_NONBLOCK, withPath } from '../../storage/files';
 import { sha256 } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { type ChangeRecord, type Manifest, encodeManifest } from '../encoding';
@@ -184,7 +184,7 @@ function openRegular(ctx: EngineContext, file: string, bad: (why: string) => nev
   }
   if (!st.isFile()) bad(notRegular(st));
   try {
-    return ctx.fs.openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    return ctx.fs.openSync(file, fsConstants.O_RDONLY | O_NONBLOCK);
   } catch (e) {
     throw ioError(e, 'Could not import');
   }

@@ -7,11 +7,10 @@
 // `verify()` re-checks them the same way right before each operation (no cache outlives a check).
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
+import { O_NOFOLLOW } from '../../storage/files';
 import type { Fs } from '../context';
 
 const C = nodeFs.constants;
-export const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
-export const O_NONBLOCK = C.O_NONBLOCK ?? 0;
 const O_DIRECTORY = C.O_DIRECTORY ?? 0;
 
 /** A path that cannot be written safely; `skip`: reported as skipped rather than failed. */

@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import type * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import { removeQuietly, writeTempFile } from '../../storage/files';
+import { O_NOFOLLOW, O_NONBLOCK, removeQuietly, writeTempFile } from '../../storage/files';
 import type { Fs } from '../context';
 import { TEMP_SUFFIX, isTempName, tempNameFor } from '../tracking';
 import type { RootFolder } from '../types';
-import { DirChain, O_NOFOLLOW, O_NONBLOCK, UnsafePathError } from './dirs';
+import { DirChain, UnsafePathError } from './dirs';
 
 export { DirChain, UnsafePathError } from './dirs';
 

@@ -4,7 +4,8 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineContext } from '../context';
-import { O_NOFOLLOW, O_NONBLOCK, canPin } from '../restore/dirs';
+import { O_NOFOLLOW, O_NONBLOCK } from '../../storage/files';
+import { canPin } from '../restore/dirs';
 import { describeIoError } from '../ioErrors';
 import { behindLink } from '../links';
 import { ABSENT } from '../model';
