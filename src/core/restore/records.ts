@@ -17,11 +17,14 @@ export interface RestoreRecord extends RestoreResult {
  */
 const KEEP = 10;
 
-export function saveRecord(meta: Metadata, record: RestoreRecord): void {
+/** Stores a finished restore's record; returns the JSON stored. */
+export function saveRecord(meta: Metadata, record: RestoreRecord): string {
   const id = Number(record.id);
   const session = Number(record.sessionId);
-  meta.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [id, record.at, session, 'done', JSON.stringify(record)]);
+  const text = JSON.stringify(record);
+  meta.run('INSERT INTO restores(id, at, session, state, record) VALUES (?,?,?,?,?)', [id, record.at, session, 'done', text]);
   meta.run('DELETE FROM restores WHERE session = ? AND id NOT IN (SELECT id FROM restores WHERE session = ? ORDER BY id DESC LIMIT ?)', [session, session, KEEP]);
+  return text;
 }
 
 /** The last restore made in `session`: undo and the results view belong to the session they were made in. */

@@ -77,7 +77,7 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
     if (ra !== rb) return ra ? -1 : 1;
     return ra ? b.out.key.localeCompare(a.out.key) : a.out.key.localeCompare(b.out.key);
   });
-  let record: RestoreRecord | undefined;
+  let stored = '';
   try {
     for (const e of applyOrder) {
       const base: RestoreFileResult = { path: e.out.path, key: e.out.key, status: 'skipped', before: e.out.current, after: e.out.current };
@@ -101,12 +101,12 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
     results.sort((a, b) => a.key.localeCompare(b.key));
     const recordRestore = () => {
       afterApply(ctx, target, resolved, written, planned);
-      record = {
+      const record: RestoreRecord = {
         id: String(restoreId), target, targetId: String(resolved.targetId), targetLabel: resolved.label,
         safetyCheckpointId: safetyId !== undefined ? String(safetyId) : undefined, previousHeadId: String(previousHead),
         files: results, at: ctx.clock(), sessionId: String(s.id), undoBranch, undoHeadId: String(undoHead),
       };
-      saveRecord(meta, record);
+      stored = saveRecord(meta, record);
     };
     try {
       ctx.mutate(recordRestore);
@@ -120,8 +120,8 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
       throw new EngineError('io', `The restore was done but could not be saved. ${(e as Error).message} If VS Code stops before a save succeeds, the restore is undone when the workspace opens again.`);
     }
   }
-  // Returned as it was stored (through JSON), so a caller sees what a later `lastRestore` sees.
-  return publicResult(JSON.parse(JSON.stringify(record!)) as RestoreRecord);
+  // Returned as it was stored (its JSON), so a caller sees what a later `lastRestore` sees.
+  return publicResult(JSON.parse(stored) as RestoreRecord);
 }
 
 /** Moves head / branch after the files are written, and recomputes working changes for the touched paths. */
