@@ -109,11 +109,6 @@ export class Metadata {
     return this.loaded;
   }
 
-  /** Forgets what was read (a deferred open reads it when first needed). */
-  unload(): void {
-    this.loaded = false;
-  }
-
   ensureLoaded(): void {
     if (!this.loaded) this.load();
   }
