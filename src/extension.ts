@@ -9,6 +9,7 @@ import { EngineHost } from './vscode/engineHost';
 import { Views } from './vscode/ids';
 import { Log } from './vscode/log';
 import { createApi } from './vscode/publicApi';
+import { RestorePreview } from './vscode/preview';
 import { Restorer } from './vscode/restore';
 import { ResultsView } from './vscode/resultsView';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
@@ -37,7 +38,9 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   subs.push(results);
   subs.push(new StatusBar(host, log, sessionsView));
 
-  const restorer = new Restorer(host, capture, results, log);
+  const preview = new RestorePreview();
+  subs.push(preview);
+  const restorer = new Restorer(host, capture, results, log, preview);
   const titles = new Map<string, string>(
     ((context.extension.packageJSON as { contributes?: { commands?: { command: string; title: string }[] } }).contributes?.commands ?? []).map(
       (c) => [c.command, c.title.replace(/…$/, '')],

@@ -58,32 +58,35 @@ export function openRestoreChange(result: RestoreResult, file: RestoreResult['fi
   );
 }
 
-type ChangesEntry = [vscode.Uri, vscode.Uri, vscode.Uri];
+/** The file, its left and right documents; an undefined right side shows the file as removed. */
+type ChangesEntry = [vscode.Uri, vscode.Uri, vscode.Uri | undefined];
 
-async function changes(title: string, entries: ChangesEntry[]): Promise<void> {
+/** Opens the multi-file diff editor; resolves with its tab's title, or undefined when there was nothing to show. */
+async function changes(title: string, entries: ChangesEntry[]): Promise<string | undefined> {
   if (entries.length === 0) {
     void vscode.window.showInformationMessage(`${title}: no file changes to show.`);
-    return;
+    return undefined;
   }
   await vscode.commands.executeCommand('vscode.changes', title, entries);
+  return title;
 }
 
 /** All of a checkpoint's changes in the multi-file diff editor. */
-export function openCheckpointChanges(files: FileChange[], checkpointLabel: string): Promise<void> {
+export function openCheckpointChanges(files: FileChange[], checkpointLabel: string): Promise<string | undefined> {
   return changes(
     `Changes in "${checkpointLabel}"`,
     files.map((f) => [vscode.Uri.file(f.path), stored(f.path, f.before, 'before'), stored(f.path, f.after, checkpointLabel)]),
   );
 }
 
-export async function openWorkingChanges(files: FileChange[]): Promise<void> {
+export async function openWorkingChanges(files: FileChange[]): Promise<string | undefined> {
   const entries: ChangesEntry[] = [];
   for (const f of files) entries.push([vscode.Uri.file(f.path), stored(f.path, f.before, 'head'), await onDisk(f.path)]);
   return changes('Working changes (head ↔ working)', entries);
 }
 
 /** Every file of a restore, before ↔ after. */
-export function openRestoreChanges(result: RestoreResult): Promise<void> {
+export function openRestoreChanges(result: RestoreResult): Promise<string | undefined> {
   return changes(
     `${describeTarget(result)} (before ↔ after)`,
     result.files
@@ -92,18 +95,22 @@ export function openRestoreChanges(result: RestoreResult): Promise<void> {
   );
 }
 
-/** A plan before it runs: each file on disk now ↔ what the operation would write. */
-export async function openPlan(plan: RestorePlan, title: string): Promise<void> {
+/**
+ * A plan before it runs: each file on disk now ↔ what the operation would write; a file it would
+ * remove has no right side, so the editor shows it as removed (not as an empty file).
+ */
+export async function openPlan(plan: RestorePlan, title: string): Promise<string | undefined> {
   const entries: ChangesEntry[] = [];
   for (const e of plan.entries) {
     if (e.action === 'skip') continue;
-    entries.push([vscode.Uri.file(e.path), await onDisk(e.path), stored(e.path, e.target, `after: ${plan.targetLabel}`)]);
+    const after = e.action === 'remove' ? undefined : stored(e.path, e.target, `after: ${plan.targetLabel}`);
+    entries.push([vscode.Uri.file(e.path), await onDisk(e.path), after]);
   }
   return changes(`Preview: ${title} (current ↔ after)`, entries);
 }
 
 /** A checkpoint's whole state against the files now: what rewinding there would change. */
-export async function openStateVsCurrent(plan: RestorePlan, checkpointLabel: string): Promise<void> {
+export async function openStateVsCurrent(plan: RestorePlan, checkpointLabel: string): Promise<string | undefined> {
   const entries: ChangesEntry[] = [];
   for (const e of plan.entries) entries.push([vscode.Uri.file(e.path), stored(e.path, e.target, checkpointLabel), await onDisk(e.path)]);
   return changes(`"${checkpointLabel}" ↔ current`, entries);

@@ -31,6 +31,9 @@ export const Commands = {
   exportSession: 'sessionTree.exportSession',
   importSession: 'sessionTree.importSession',
   openAllResults: 'sessionTree.openAllResults',
+  retryResultFile: 'sessionTree.retryResultFile',
+  applyPreview: 'sessionTree.applyPreview',
+  cancelPreview: 'sessionTree.cancelPreview',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -51,6 +54,8 @@ export const ContextKeys = {
   canUndo: 'sessionTree.canUndo',
   /** true while this window's store is read-only (another window has it, or it cannot be written) */
   readOnly: 'sessionTree.readOnly',
+  /** true while a restore's preview waits for Apply / Cancel */
+  previewOpen: 'sessionTree.previewOpen',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';

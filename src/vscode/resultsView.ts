@@ -45,7 +45,8 @@ class ResultsProvider implements vscode.TreeDataProvider<ResultFileNode> {
     item.resourceUri = vscode.Uri.file(f.path);
     item.iconPath = STATUS_ICONS[f.status];
     item.description = [f.status + (f.reason ? `: ${f.reason}` : ''), dir].filter(Boolean).join(' · ');
-    item.tooltip = `${f.path}\n${f.status}${f.reason ? ` — ${f.reason}` : ''}`;
+    const retry = f.status === 'skipped' || f.status === 'failed' ? '\nResolve it (save or close the file…), then "Try This File Again".' : '';
+    item.tooltip = `${f.path}\n${f.status}${f.reason ? ` — ${f.reason}` : ''}${retry}`;
     item.command = { command: Commands.openDiff, title: 'Open Changes', arguments: [node] };
     item.contextValue = contextValue('resultFile', { [f.status]: true });
     return item;

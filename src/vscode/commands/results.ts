@@ -1,10 +1,10 @@
-// Commands on the last restore: undo it, open all its files before ↔ after.
+// Commands on a restore: undo the last one, open all its files before ↔ after; apply or cancel a previewed one.
 import { openRestoreChanges } from '../diffs';
 import { Commands } from '../ids';
 import type { CommandContext, CommandTable } from './command';
 
 export function resultCommands(c: CommandContext) {
-  const { engine, restore, results } = c;
+  const { engine, restore, results, restorer } = c;
 
   return {
     [Commands.undoLastRestore]: (inv) => restore({ kind: 'undo' }, inv),
@@ -14,5 +14,16 @@ export function resultCommands(c: CommandContext) {
       if (!result) throw new Error('No restore has run yet.');
       return openRestoreChanges(result);
     },
+
+    // A skipped or failed file of the last restore, tried again on its own (after saving, closing or
+    // fixing what skipped it): the same confirmation, so unsaved edits can be saved or discarded now.
+    [Commands.retryResultFile]: (inv) => {
+      const node = inv.node;
+      if (node?.kind !== 'resultFile') throw new Error('Choose a file in the Last Restore view.');
+      return restore({ kind: 'restoreFiles', checkpointId: node.result.targetId, paths: [node.file.path] }, inv);
+    },
+
+    [Commands.applyPreview]: () => restorer.preview.decide(true),
+    [Commands.cancelPreview]: () => restorer.preview.decide(false),
   } satisfies CommandTable;
 }

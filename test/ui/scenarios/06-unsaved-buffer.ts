@@ -1,5 +1,6 @@
-// 6. A file with unsaved changes in an editor is reported `skipped` by a rewind and its buffer is
-// untouched.
+// 6. A file with unsaved changes in an editor is reported `skipped` by a rewind (when the person
+// chooses to skip it) and its buffer is untouched; "Try This File Again" on the skipped row, with
+// the edits discarded, finishes the rewind for that file.
 import assert from 'node:assert/strict';
 import type { Scenario } from '../scenario';
 import { checkpointFromPalette, editAndSave, expectWorkingChanges, MANUAL_CHECKPOINTS, poll } from './common';
@@ -27,7 +28,7 @@ export const unsavedBuffer: Scenario = {
 
     await wb.step('rewind to the session start', async () => {
       await wb.contextMenu(await wb.findRow('Session start'), 'Rewind to Here');
-      const message = await wb.dialog(/^Rewind$/);
+      const message = await wb.dialog(/^Rewind, Skip Unsaved$/);
       assert.ok(message.length > 0);
     });
 
@@ -43,6 +44,15 @@ export const unsavedBuffer: Scenario = {
       await poll(() => wb.activeTabDirty(), 5_000, () => 'the a.txt tab lost its unsaved mark');
       assert.equal((await wb.editorText()).trim(), 'unsaved words');
       assert.equal(wb.read('a.txt'), 'two\n');
+    });
+
+    await wb.step('Try This File Again on the skipped a.txt, discarding its edits, rewinds it too', async () => {
+      await wb.contextMenu(wb.sideBarRow('a.txt', /^skipped/), 'Try This File Again');
+      await wb.dialog(/^Discard Edits and Restore$/);
+      await wb.expectFile('a.txt', 'one\n');
+      await wb.sideBarRow('a.txt', /^restored/).waitFor({ timeout: 15_000 });
+      await poll(async () => !(await wb.activeTabDirty()), 10_000, () => 'the a.txt tab is still dirty');
+      assert.equal((await wb.editorText()).trim(), 'one');
     });
   },
 };
