@@ -34,6 +34,7 @@ export const Commands = {
   retryResultFile: 'sessionTree.retryResultFile',
   applyPreview: 'sessionTree.applyPreview',
   cancelPreview: 'sessionTree.cancelPreview',
+  showMenu: 'sessionTree.showMenu',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engineHost';
+import { escapeMarkdown } from './format';
 import { Commands } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
 
 /**
- * Current session and branch; a click opens the checkout quick pick. While the store is read-only
+ * Current session and branch, and how many files changed since the last checkpoint; a click opens
+ * the menu of common actions, the tooltip has them as links. While the store is read-only
  * in this window it says so (a lock, the reason in the tooltip and as the Sessions view's message).
  */
 export class StatusBar extends Disposable {
@@ -71,13 +73,28 @@ export class StatusBar extends Disposable {
         this.item.tooltip = 'Session Tree: no session yet. Click to start one.';
         this.item.command = Commands.newSession;
       } else {
-        this.item.text = `$(history) ${session.title} $(git-branch) ${session.activeBranch}`;
-        this.item.tooltip = `Session Tree: session "${session.title}", branch ${session.activeBranch}. Click to check out another branch.`;
-        this.item.command = Commands.checkout;
+        const working = (await engine.workingChanges()).length;
+        this.item.text = `$(history) ${session.title} $(git-branch) ${session.activeBranch}${working ? ` $(diff) ${working}` : ''}`;
+        this.item.tooltip = statusTooltip(session.title, session.activeBranch, working);
+        this.item.command = Commands.showMenu;
       }
       this.item.show();
     } catch (e) {
       this.log.error('Updating the status bar failed', e);
     }
   }
+}
+
+/** The status bar's hover: what is recorded where, and the common actions as links. */
+function statusTooltip(session: string, branch: string, working: number): vscode.MarkdownString {
+  const link = (title: string, command: string) => `[${title}](command:${command})`;
+  const tip = new vscode.MarkdownString(
+    [
+      `**Session Tree** is recording changes in session **${escapeMarkdown(session)}**, branch **${escapeMarkdown(branch)}**.`,
+      working ? `${working === 1 ? '1 file has' : `${working} files have`} changed since the last checkpoint.` : 'No changes since the last checkpoint.',
+      [link('Create Checkpoint', Commands.createCheckpoint), link('Rewind…', Commands.rewind), link('Check Out Branch…', Commands.checkout), link('More…', Commands.showMenu)].join(' · '),
+    ].join('\n\n'),
+  );
+  tip.isTrusted = { enabledCommands: [Commands.createCheckpoint, Commands.rewind, Commands.checkout, Commands.showMenu] };
+  return tip;
 }

@@ -1,11 +1,11 @@
 // 10. A rewind's confirmation names what it will do (files written, removed, the newer checkpoint
 // that stays); Preview keeps Apply / Cancel in view on the status bar until decided, and the preview
-// closes once applied. A file with unsaved edits can be saved first: its saved text goes into the
+// closes once applied. The status bar counts the changed files and its menu makes a checkpoint. A file with unsaved edits can be saved first: its saved text goes into the
 // safety checkpoint, so Undo brings it back.
 import assert from 'node:assert/strict';
 import type { Workbench } from '../workbench';
 import type { Scenario } from '../scenario';
-import { checkpointFromPalette, checkpointName, confirmIfAsked, editAndSave, expectWorkingChanges, MANUAL_CHECKPOINTS, poll } from './common';
+import { checkpointName, confirmIfAsked, editAndSave, expectWorkingChanges, MANUAL_CHECKPOINTS, poll } from './common';
 
 /** The open dialog's detail text (the lines under its message). */
 async function dialogDetail(wb: Workbench): Promise<string> {
@@ -30,11 +30,21 @@ export const confirmAndPreview: Scenario = {
     await wb.step('open Session Tree', () => wb.openSessionTree());
     await wb.waitRow('Session start', 30_000);
 
-    await wb.step('a checkpoint that changes a.txt and adds c.txt', async () => {
+    await wb.step('a.txt changed and c.txt added: the status bar counts 2 changed files', async () => {
       await editAndSave(wb, 'a.txt', 'two\n');
       wb.writeOutside('c.txt', 'new file\n');
       await expectWorkingChanges(wb);
-      await checkpointFromPalette(wb, 'changed');
+      await poll(async () => /main 2\b/.test(await wb.statusBarText()), 20_000, async () => `status bar: ${await wb.statusBarText()}`);
+    });
+
+    await wb.step("the status bar's menu creates the checkpoint", async () => {
+      await wb.page.locator('.part.statusbar [id$="sessionTree.status"] a').first().click();
+      await wb.pick(/Create Checkpoint/);
+      // The menu has closed when no quick pick option is left; then the label's input box is up.
+      await poll(async () => (await wb.page.locator('.quick-input-list [role="option"]').count()) === 0, 10_000, () => 'the menu stayed open');
+      await wb.answerInput('changed');
+      await wb.waitRow(checkpointName('changed'), 20_000);
+      await poll(async () => !/main 2\b/.test(await wb.statusBarText()), 20_000, async () => `status bar still counts changes: ${await wb.statusBarText()}`);
     });
 
     await wb.step('Rewind to the session start: the confirmation lists a.txt written and c.txt removed', async () => {
