@@ -35,11 +35,15 @@ export const Commands = {
   applyPreview: 'sessionTree.applyPreview',
   cancelPreview: 'sessionTree.cancelPreview',
   showMenu: 'sessionTree.showMenu',
+  getStarted: 'sessionTree.getStarted',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** The Getting Started walkthrough (package.json `walkthroughs`), as `<extension id>#<walkthrough id>`. */
+export const WALKTHROUGH = 'sessiontree.session-tree#sessionTree.start';
 
 export const Views = {
   container: 'sessionTree',

@@ -117,6 +117,8 @@ export async function askText(options: {
     prompt: options.prompt,
     value: options.value,
     placeHolder: options.placeHolder,
+    // Opened from a walkthrough or a hover link, the box would close as the focus moves back there.
+    ignoreFocusOut: true,
     validateInput: (v) => (!options.allowEmpty && v.trim() === '' ? 'Enter a value.' : options.validate?.(v.trim())),
   });
   return value === undefined ? undefined : value.trim();

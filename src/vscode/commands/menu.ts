@@ -1,8 +1,9 @@
-// The status bar's menu: the common actions in one quick pick (a click on Session Tree's status bar
-// item opens it), each running the command a person would find in the palette.
+// The status bar's menu — the common actions in one quick pick (a click on Session Tree's status bar
+// item opens it), each running the command a person would find in the palette — and Get Started,
+// which opens the walkthrough.
 import * as vscode from 'vscode';
 import { openWorkingChanges } from '../diffs';
-import { Commands, type CommandId } from '../ids';
+import { Commands, type CommandId, WALKTHROUGH } from '../ids';
 import type { CommandContext, CommandTable } from './command';
 
 interface MenuItem extends vscode.QuickPickItem {
@@ -30,10 +31,13 @@ export function menuCommands(c: CommandContext) {
           run: async () => openWorkingChanges(await engine.workingChanges()),
         },
         ...(writable ? [command(Commands.checkout, 'git-branch'), command(Commands.switchSession, 'list-tree'), command(Commands.newSession, 'add')] : []),
+        command(Commands.getStarted, 'mortar-board', 'A five-minute tour: checkpoint, rewind, undo'),
         command(Commands.showLog, 'output'),
       ];
       const picked = await vscode.window.showQuickPick(items, { title: 'Session Tree', placeHolder: 'Choose an action' });
       if (picked) await picked.run();
     },
+
+    [Commands.getStarted]: () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false),
   } satisfies CommandTable;
 }
