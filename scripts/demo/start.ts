@@ -72,9 +72,12 @@ async function check(server: CodeServer): Promise<boolean> {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const wb = new Workbench(page, WORKSPACE, (_name, fn) => fn());
-    await page.goto(server.url(WORKSPACE));
-    await wb.waitReady();
-    await wb.openSessionTree();
+    await timed('opening the demo in headless Chromium', async () => {
+      await page.goto(server.url(WORKSPACE));
+      await wb.waitReady();
+      await wb.openSessionTree();
+    });
+    console.log('start: waiting for the demo driver to fill the session…');
     // The driver's last checkpoint, on the first branch after visiting the second.
     const found = await wb.findRow('Document the greeting', 90_000).then(
       () => true,
@@ -90,10 +93,20 @@ async function check(server: CodeServer): Promise<boolean> {
   }
 }
 
+/** One line per step with its time, as scripts/start.sh prints its own. */
+async function timed<T>(what: string, run: () => T | Promise<T>): Promise<T> {
+  const started = Date.now();
+  console.log(`start: ${what}…`);
+  const result = await run();
+  console.log(`start:   done in ${Math.round((Date.now() - started) / 1000)} s`);
+  return result;
+}
+
 async function main(): Promise<number> {
-  prepare();
+  await timed('installing the extension and the demo driver into code-server', prepare);
   installCleanup();
-  const server = await startCodeServer({ home: HOME, port: await portToUse() });
+  const port = await portToUse();
+  const server = await timed('starting code-server', () => startCodeServer({ home: HOME, port }));
   const url = server.url(WORKSPACE);
   if (process.argv.includes('--check')) {
     try {
