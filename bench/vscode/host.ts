@@ -4,7 +4,7 @@
 // (SESSION_TREE_BENCH_CONFIG), drives Session Tree's public API, writes every figure to the result
 // file and returns; the runner prints the table. In `baseline` mode (Session Tree not installed) it
 // only samples memory at the same moments.
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -76,6 +76,20 @@ async function baseline(cfg: BenchConfig, result: HostResult, since: number): Pr
   result.memory.push(memorySample('at rest', since));
 }
 
+/** Opens the Session Tree view (which activates the extension) and waits for the runner to see it. */
+async function activation(cfg: BenchConfig, result: HostResult): Promise<void> {
+  const ext = vscode.extensions.getExtension<BenchApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this code-server`);
+  const wasActive = ext.isActive;
+  const startedAt = Date.now();
+  await vscode.commands.executeCommand('workbench.view.extension.sessionTree');
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  await api.ready;
+  result.activation = { startedAt, wasActive, readyMs: Date.now() - startedAt };
+  if (wasActive) result.notes.push('Session Tree was already active when the bench asked for its view: the activation time is not measured from its start');
+  for (const until = Date.now() + 120_000; Date.now() < until && !existsSync(cfg.treeSeenFile ?? ''); ) await sleep(50);
+}
+
 export async function run(): Promise<void> {
   const since = performance.now();
   const cfg = readConfig();
@@ -85,6 +99,7 @@ export async function run(): Promise<void> {
   stall.start();
   try {
     if (cfg.mode === 'baseline') await baseline(cfg, result, since);
+    else if (cfg.mode === 'activation') await activation(cfg, result);
     else await sessionTree(cfg, result, since, stall, progress);
   } catch (e) {
     result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);

@@ -2,7 +2,8 @@
 // public API, against the shadow-git method in the same run on the same files. See BENCHMARKS.md.
 //
 //   node out/bench/vscode/run.js [--small | --large | --files N] [--runs N] [--warmup N]
-//                                [--rest SECONDS] [--exports N] [--vsix FILE] [--keep] [--timeout SECONDS]
+//                                [--rest SECONDS] [--exports N] [--history N | --no-activation]
+//                                [--vsix FILE] [--keep] [--timeout SECONDS]
 //
 // 1. Generates a source-like workspace (bench/workspace.ts) twice, identically: code-server opens
 //    one; the other is the work tree of a shadow git repository with its own GIT_DIR, so git never
@@ -15,16 +16,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../../test/harness/browser';
-import { installExtension, startCodeServer, type CodeServer } from '../../test/harness/codeServer';
+import { freePort, installExtension, startCodeServer, type CodeServer } from '../../test/harness/codeServer';
 import { ARTIFACTS, ROOT, vsixPath } from '../../test/harness/paths';
 import { installCleanup, withTimeout } from '../../test/harness/processes';
 import { USER_SETTINGS } from '../../test/harness/userSettings';
 import { ShadowGit } from '../shadowGit';
 import { generateWorkspace } from '../workspace';
-import { report } from './report';
-import type { BenchConfig, HostResult } from './types';
+import { findStoreDir, growHistory, watchTree } from './activation';
+import { report, type Activation } from './report';
+import { EXTENSION_ID, type BenchConfig, type HostResult } from './types';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -40,6 +42,7 @@ const warmup = Number(opt('warmup') ?? 1);
 const restMs = Number(opt('rest') ?? 15) * 1000;
 const exportRuns = Number(opt('exports') ?? 3);
 const keep = flag('keep');
+const history = flag('no-activation') ? 0 : Number(opt('history') ?? 10_000);
 const timeoutMs = Number(opt('timeout') ?? 7200) * 1000;
 const vsix = path.resolve(opt('vsix') ?? vsixPath());
 const SEED = 11;
@@ -49,6 +52,7 @@ const WORK = path.join(HOME, `files-${files}`);
 /** The bench extension code-server loads as the development extension: only a manifest beside host.js. */
 const BENCH_EXT = path.join(ROOT, 'out', 'bench', 'vscode');
 
+let port = 0;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function machine(): string {
@@ -87,13 +91,27 @@ async function prepare(): Promise<{ workspace: string; gitWorkTree: string; gitD
   return { workspace, gitWorkTree, gitDir, rels: info.files };
 }
 
-async function runWindow(browser: Browser, mode: BenchConfig['mode'], base: Omit<BenchConfig, 'mode' | 'resultFile' | 'progressFile'>): Promise<HostResult> {
-  const home = path.join(HOME, `code-server-${mode}`);
-  rmSync(home, { recursive: true, force: true });
-  if (mode === 'session-tree') installExtension(home, vsix);
-  mkdirSync(path.join(home, 'user-data', 'User'), { recursive: true });
-  writeFileSync(path.join(home, 'user-data', 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
-  const cfg: BenchConfig = { ...base, mode, resultFile: path.join(WORK, `result-${mode}.json`), progressFile: path.join(WORK, `progress-${mode}.log`) };
+type BaseConfig = Omit<BenchConfig, 'mode' | 'resultFile' | 'progressFile'>;
+
+/** The code-server home of a mode: the activation windows reopen the Session Tree one (its store). */
+const homeOf = (mode: BenchConfig['mode']) => path.join(HOME, `code-server-${mode === 'baseline' ? 'baseline' : 'session-tree'}`);
+
+async function runWindow(browser: Browser, mode: BenchConfig['mode'], base: BaseConfig, watch?: (page: Page, cfg: BenchConfig) => Promise<void>): Promise<HostResult> {
+  const home = homeOf(mode);
+  if (mode !== 'activation') {
+    rmSync(home, { recursive: true, force: true });
+    if (mode === 'session-tree') installExtension(home, vsix);
+    mkdirSync(path.join(home, 'user-data', 'User'), { recursive: true });
+    writeFileSync(path.join(home, 'user-data', 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  }
+  const cfg: BenchConfig = {
+    ...base,
+    mode,
+    resultFile: path.join(WORK, `result-${mode}.json`),
+    progressFile: path.join(WORK, `progress-${mode}.log`),
+    ...(mode === 'activation' ? { treeSeenFile: path.join(WORK, 'tree-seen') } : {}),
+  };
+  if (cfg.treeSeenFile) rmSync(cfg.treeSeenFile, { force: true });
   rmSync(cfg.resultFile, { force: true });
   writeFileSync(cfg.progressFile, '');
   const cfgFile = path.join(WORK, `config-${mode}.json`);
@@ -110,6 +128,8 @@ async function runWindow(browser: Browser, mode: BenchConfig['mode'], base: Omit
   try {
     server = await startCodeServer({
       home,
+      // One port for every window: the workspace's storage id (so its store) depends on the URL.
+      port,
       args: ['--vscode-option', 'enable-smoke-test-driver', '--reconnection-grace-time', '5'],
       env: { SESSION_TREE_BENCH_CONFIG: cfgFile },
     });
@@ -123,7 +143,9 @@ async function runWindow(browser: Browser, mode: BenchConfig['mode'], base: Omit
       ['extensionDevelopmentPath', remote(BENCH_EXT)],
       ['extensionTestsPath', remote(path.join(BENCH_EXT, 'host.js'))],
     ]));
+    const watching = watch?.(page, cfg);
     await withTimeout(exited, timeoutMs, `the ${mode} window`);
+    await watching;
   } finally {
     clearInterval(tail);
     await context.close().catch(() => undefined);
@@ -133,11 +155,40 @@ async function runWindow(browser: Browser, mode: BenchConfig['mode'], base: Omit
   return JSON.parse(readFileSync(cfg.resultFile, 'utf8')) as HostResult;
 }
 
+/** Grows the bench window's store to `history` checkpoints, then reopens the window `runs` times. */
+async function activations(browser: Browser, base: BaseConfig): Promise<Activation> {
+  const store = findStoreDir(homeOf('session-tree'), EXTENSION_ID);
+  const grown = await growHistory(store, base.workspace, base.files, history, log);
+  const out: Activation = { checkpoints: grown.total, runs: [] };
+  for (let i = 0; i < runs; i++) {
+    let seen: { seenAt: number; text: string } | undefined;
+    let failure: string | undefined;
+    const result = await runWindow(browser, 'activation', base, async (page, cfg) => {
+      try {
+        seen = await watchTree(page, grown.newest, 120_000);
+      } catch (e) {
+        failure = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      }
+      writeFileSync(cfg.treeSeenFile!, '');
+    });
+    const a = result.activation;
+    const problem = failure ?? result.error ?? (a?.wasActive ? 'Session Tree was already active' : undefined);
+    out.runs.push({
+      ...(a && seen ? { treeMs: seen.seenAt - a.startedAt, firstRow: seen.text } : {}),
+      ...(a ? { readyMs: a.readyMs } : {}),
+      ...(problem ? { problem } : {}),
+    });
+    log(`activation ${i + 1}/${runs}: ${a && seen ? `tree after ${seen.seenAt - a.startedAt} ms ("${seen.text}")` : ''}${problem ? ` ${problem}` : ''}`);
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\``);
   const built = statSync(vsix).mtime;
   log(`Session Tree end-to-end bench: ${files} files, ${runs} runs (+${warmup} warm-up), vsix ${path.relative(ROOT, vsix)} (built ${built.toISOString()})`);
   writeBenchExtension();
+  port = await freePort();
   mkdirSync(HOME, { recursive: true });
   const machineBefore = machine();
   const ws = await prepare();
@@ -160,6 +211,7 @@ async function main(): Promise<number> {
   };
   let baseline: HostResult | undefined;
   let st: HostResult;
+  let activation: Activation | undefined;
   try {
     browser = await launchBrowser(path.join(HOME, 'browser'));
     try {
@@ -168,13 +220,14 @@ async function main(): Promise<number> {
       log(`the baseline window failed (memory is shown without it): ${e instanceof Error ? e.message : String(e)}`);
     }
     st = await runWindow(browser, 'session-tree', base);
+    if (history > 0 && !st.error) activation = await activations(browser, base);
   } finally {
     await browser?.close().catch(() => undefined);
   }
-  const table = report(st, baseline, { files, runs, warmup, machine: machineBefore, small: files < 30_000 });
+  const table = report(st, baseline, activation, { files, runs, warmup, machine: machineBefore, small: files < 30_000 });
   console.log(table);
   const json = path.join(HOME, 'results.json');
-  writeFileSync(json, JSON.stringify({ files, runs, warmup, machine: machineBefore, at: new Date().toISOString(), sessionTree: st, baseline }, null, 1));
+  writeFileSync(json, JSON.stringify({ files, runs, warmup, machine: machineBefore, at: new Date().toISOString(), sessionTree: st, baseline, activation }, null, 1));
   log(`\nevery figure: ${path.relative(ROOT, json)}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!keep) rmSync(WORK, { recursive: true, force: true });
   const wrong = st.ops.filter((s) => !s.ok && s.run >= 0).length;

@@ -178,7 +178,8 @@ export class Scenarios {
     await this.api.willEdit(plan.rels.map(this.uri));
     await writeAll(this.cfg.workspace, plan.after);
     const cp = await this.timed(() => this.api.createCheckpoint({ label: `bench willEdit ${n}`, tools: ['bench'] }));
-    this.record('willEdit', n, run, 'session-tree', cp.ms, cp.error ?? checkCheckpoint(cp.value, this.cfg.workspace, plan.rels), cp.stallMs);
+    const cpProblem = cp.error ?? checkCheckpoint(cp.value, this.cfg.workspace, plan.rels);
+    this.record('willEdit', n, run, 'session-tree', cp.ms, cpProblem, cp.stallMs);
     const gitBase = await this.gitCheckpoint('willEdit', n, run, plan);
 
     // Rewind: the n files go back to their content at the checkpoint before.
@@ -187,7 +188,11 @@ export class Scenarios {
       this.record('rewind', n, run, 'session-tree', 0, 'no active session to rewind');
     } else {
       const rw = await this.timed(() => this.api.rewind(baseId));
-      let problem = rw.error ?? checkRestore(rw.value!, this.cfg.workspace, plan.rels);
+      // The rewind is judged on its own: it must put back what the checkpoint holds (the files
+      // written, unless the checkpoint was already wrong and reported as such).
+      const held = cp.value ? cp.value.files.map((f) => toRel(this.cfg.workspace, f.uri.fsPath)) : [];
+      let problem = rw.error ?? checkRestore(rw.value!, this.cfg.workspace, [...new Set([...plan.rels, ...held])]);
+      if (problem && cpProblem) problem = `after the wrong checkpoint above: ${problem}`;
       if (!rw.error) {
         const wrong = await differing(this.cfg.workspace, plan.before.st);
         if (wrong.length) problem = [problem, `${wrong.length} files do not hold their old bytes after it (${sample(wrong)})`].filter(Boolean).join('; ');

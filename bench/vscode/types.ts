@@ -3,8 +3,11 @@
 
 /** Written by the runner, read by the extension host (path in SESSION_TREE_BENCH_CONFIG). */
 export interface BenchConfig {
-  /** `baseline`: the same window without Session Tree installed (memory only). */
-  mode: 'session-tree' | 'baseline';
+  /**
+   * `baseline`: the same window without Session Tree installed (memory only); `activation`: the
+   * window opened again on a store with a long history (the view's first paint only).
+   */
+  mode: 'session-tree' | 'baseline' | 'activation';
   /** The folder code-server opens (Session Tree records it). */
   workspace: string;
   /** An identical copy that only the shadow git touches, and its separate GIT_DIR. */
@@ -26,6 +29,8 @@ export interface BenchConfig {
   scratchDir: string;
   resultFile: string;
   progressFile: string;
+  /** `activation`: the runner creates this file once it has seen the tree's first row. */
+  treeSeenFile?: string;
 }
 
 export type RowKind = 'willEdit' | 'noWillEdit' | 'rewind';
@@ -73,6 +78,8 @@ export interface HostResult {
   beginTurn: boolean;
   /** From the bench's start in the extension host to `api.ready`. */
   readyMs?: number;
+  /** `activation`: when the view was asked for (epoch ms), and whether Session Tree was already active then. */
+  activation?: { startedAt: number; wasActive: boolean; readyMs: number };
   memory: MemorySample[];
   ops: OpSample[];
   reads: ReadSeries[];
