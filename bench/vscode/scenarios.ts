@@ -192,11 +192,12 @@ export class Scenarios {
       // written, unless the checkpoint was already wrong and reported as such).
       const held = cp.value ? cp.value.files.map((f) => toRel(this.cfg.workspace, f.uri.fsPath)) : [];
       let problem = rw.error ?? checkRestore(rw.value!, this.cfg.workspace, [...new Set([...plan.rels, ...held])]);
-      if (problem && cpProblem) problem = `after the wrong checkpoint above: ${problem}`;
       if (!rw.error) {
         const wrong = await differing(this.cfg.workspace, plan.before.st);
         if (wrong.length) problem = [problem, `${wrong.length} files do not hold their old bytes after it (${sample(wrong)})`].filter(Boolean).join('; ');
       }
+      // After a checkpoint that missed files, the state rewound to is not what was on disk then.
+      if (problem && cpProblem) problem = `after the wrong checkpoint above: ${problem}`;
       this.record('rewind', n, run, 'session-tree', rw.ms, problem, rw.stallMs);
     }
     await sleep(SETTLE_MS);
