@@ -127,9 +127,13 @@ export class Scenarios {
     if (problem) this.progress(`WRONG ${side} ${row} ${n} (run ${run + 1}): ${problem}`);
   }
 
-  /** Times `fn` on the Session Tree side, with the thread's longest stall during it. */
-  private async timed<T>(fn: () => Promise<T>): Promise<{ ms: number; stallMs: number; value?: T; error?: string }> {
-    this.stall.begin();
+  /**
+   * Times `fn` on the Session Tree side, with the thread's longest stall during it — or, with
+   * `stallFromBegun`, since the stall window begun before the step's writes (the watcher's events
+   * for them are handled on the same thread).
+   */
+  private async timed<T>(fn: () => Promise<T>, stallFromBegun = false): Promise<{ ms: number; stallMs: number; value?: T; error?: string }> {
+    if (!stallFromBegun) this.stall.begin();
     const t0 = performance.now();
     try {
       const value = await fn();
@@ -174,10 +178,11 @@ export class Scenarios {
     const plan = await this.plan(n);
     await sleep(SETTLE_MS);
     const baseId = (await this.api.activeSession())?.headId;
+    this.stall.begin();
     await this.beginTurn();
     await this.api.willEdit(plan.rels.map(this.uri));
     await writeAll(this.cfg.workspace, plan.after);
-    const cp = await this.timed(() => this.api.createCheckpoint({ label: `bench willEdit ${n}`, tools: ['bench'] }));
+    const cp = await this.timed(() => this.api.createCheckpoint({ label: `bench willEdit ${n}`, tools: ['bench'] }), true);
     const cpProblem = cp.error ?? checkCheckpoint(cp.value, this.cfg.workspace, plan.rels);
     this.record('willEdit', n, run, 'session-tree', cp.ms, cpProblem, cp.stallMs);
     const gitBase = await this.gitCheckpoint('willEdit', n, run, plan);
@@ -214,9 +219,10 @@ export class Scenarios {
   private async withoutWillEdit(run: number, n: number): Promise<void> {
     const plan = await this.plan(n);
     await sleep(SETTLE_MS);
+    this.stall.begin();
     await this.beginTurn();
     await writeAll(this.cfg.workspace, plan.after);
-    const cp = await this.timed(() => this.api.createCheckpoint({ label: `bench no willEdit ${n}` }));
+    const cp = await this.timed(() => this.api.createCheckpoint({ label: `bench no willEdit ${n}` }), true);
     this.record('noWillEdit', n, run, 'session-tree', cp.ms, cp.error ?? checkCheckpoint(cp.value, this.cfg.workspace, plan.rels), cp.stallMs);
     await this.gitCheckpoint('noWillEdit', n, run, plan);
   }
