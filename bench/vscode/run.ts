@@ -172,7 +172,8 @@ async function activations(browser: Browser, base: BaseConfig): Promise<Activati
       writeFileSync(cfg.treeSeenFile!, '');
     });
     const a = result.activation;
-    const problem = failure ?? result.error ?? (a?.wasActive ? 'Session Tree was already active' : undefined);
+    const early = a && seen && seen.seenAt < a.startedAt ? 'the tree was painted before the bench asked for it (the view was restored open)' : undefined;
+    const problem = failure ?? result.error ?? (a?.wasActive ? 'Session Tree was already active' : early);
     out.runs.push({
       ...(a && seen ? { treeMs: seen.seenAt - a.startedAt, firstRow: seen.text } : {}),
       ...(a ? { readyMs: a.readyMs } : {}),
