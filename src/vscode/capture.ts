@@ -9,6 +9,12 @@
 // enough, while the walk sees every write that completed before it (about 95 ms for 30,000 files
 // with the worker's stat helper, measured in plain Node). A seal whose paths were declared
 // (`willEdit`) re-reads those and takes the events that arrived, and waits for nothing.
+// Not chosen: re-listing only the folders the watcher reported new (the watcher may report no
+// event at all for a burst, and a folder it missed stays unwatched, so later writes in it are
+// missed too — the engine still lists a reported folder to its depth, scan/refresh.ts); and an
+// inotify watcher of the engine's own with a marker file as a fence (exact only while the kernel
+// queue does not overflow — bursts of thousands of files do overflow it, silently, in libuv — and
+// one watch per folder, on Linux only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';
@@ -54,6 +60,7 @@ export class Capture extends Disposable {
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchFolders()));
     this.register(host.onDidChangeState((state) => state === 'ready' && void this.flush()));
     this.register({ dispose: () => this.watchers.forEach((w) => w.dispose()) });
+    this.register({ dispose: () => this.closeTurn() });
 
     this.register(
       vscode.workspace.onWillSaveTextDocument((e) => {
@@ -182,11 +189,6 @@ export class Capture extends Disposable {
     return this.seals.run(() => this.sealNow(meta, { rescan: !!options.settle, endsTurn: true }));
   }
 
-  /** Whether an agent's turn is open (between `beginTurn` or its first `willEdit` and `createCheckpoint`). */
-  get turnOpen(): boolean {
-    return this.turn !== undefined;
-  }
-
   /**
    * Begins an agent's turn, unless one is open (then it only counts as activity). What is pending
    * — editor saves still waiting for quiet time, what the watcher reported, other tools' writes
@@ -213,7 +215,10 @@ export class Capture extends Disposable {
         if (checkpoint) this.log.info(`Checkpoint "${checkpoint.label}" (${checkpoint.source}, ${checkpoint.files.length} files) before an agent turn.`);
         return checkpoint;
       } catch (e) {
-        this.log.warn(`Sealing the changes before an agent turn failed: ${describeError(e)}`);
+        // A read-only store refuses every change (said once, by `flush`); anything else is worth a line.
+        if (errorCode(e) !== 'read-only-store') this.log.warn(`Sealing the changes before an agent turn failed: ${describeError(e)}`);
+        // The files are still captured before the agent writes them, where that can be done.
+        if (paths.length) await this.willEdit(paths);
         return undefined;
       }
     });
