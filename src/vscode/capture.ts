@@ -13,7 +13,8 @@
 // event at all for a burst, and a folder it missed stays unwatched, so later writes in it are
 // missed too — the engine still lists a reported folder to its depth, scan/refresh.ts); and an
 // inotify watcher of the engine's own with a marker file as a fence (exact only while the kernel
-// queue does not overflow — bursts of thousands of files do overflow it, silently, in libuv — and
+// queue does not overflow — bursts of thousands of files can overflow it, and libuv drops the
+// overflow notice — and
 // one watch per folder, on Linux only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -316,7 +317,7 @@ export class Capture extends Disposable {
     if (!recordTerminalCommands() || started === undefined) return;
     if (!this.host.current) return;
     const command = e.execution.commandLine.value.trim();
-    const cwd = e.execution.cwd?.scheme === 'file' ? e.execution.cwd.fsPath : started.cwd;
+    const cwd = started.cwd ?? (e.execution.cwd?.scheme === 'file' ? e.execution.cwd.fsPath : undefined);
     // Within the engine's limits (names.ts): a very long command line is kept shortened, not refused.
     const meta: CheckpointMeta = {
       source: 'terminal',
