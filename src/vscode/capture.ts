@@ -14,8 +14,7 @@
 // missed too — the engine still lists a reported folder to its depth, scan/refresh.ts); and an
 // inotify watcher of the engine's own with a marker file as a fence (exact only while the kernel
 // queue does not overflow — bursts of thousands of files can overflow it, and libuv drops the
-// overflow notice — and
-// one watch per folder, on Linux only).
+// overflow notice — and one watch per folder, on Linux only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';
