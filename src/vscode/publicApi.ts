@@ -126,7 +126,9 @@ export function createApi(
     },
     async willEdit(uris) {
       try {
-        const paths = fsPathsOf(uris);
+        const paths = fsPathsOf(uris).filter((p) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined);
+        // Files outside the folders are not recorded, and do not begin a turn.
+        if (paths.length === 0) return;
         capture.announce(paths);
         // The first announcement of a turn begins it (sealing what came before), then captures.
         await capture.beginTurn(paths);
