@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';
 import type { CheckpointMeta, CheckpointInfo } from '../core/types';
+import { startFolder } from './commandCwd';
 import type { EngineHost } from './engineHost';
 import { Debouncer, Disposable, SerialQueue } from './lifecycle';
 import { describeError, errorCode, type Log } from './log';
@@ -344,13 +345,14 @@ function fsPaths(uris: readonly vscode.Uri[]): string[] {
   return uris.filter(inWorkspace).map((u) => u.fsPath);
 }
 
-/** Where a command starts: as the shell reported it, else the terminal's current or starting folder. */
+/** Where a command starts (see commandCwd.ts). */
 function startCwd(e: vscode.TerminalShellExecutionStartEvent): string | undefined {
-  const cwd = e.execution.cwd ?? e.shellIntegration.cwd ?? e.terminal.shellIntegration?.cwd;
-  if (cwd?.scheme === 'file') return cwd.fsPath;
-  const start = (e.terminal.creationOptions as vscode.TerminalOptions).cwd;
-  if (typeof start === 'string') return start;
-  return start?.scheme === 'file' ? start.fsPath : undefined;
+  return startFolder({
+    execution: e.execution.cwd,
+    shell: e.shellIntegration.cwd,
+    terminal: e.terminal.shellIntegration?.cwd,
+    created: (e.terminal.creationOptions as vscode.TerminalOptions).cwd,
+  });
 }
 
 function truncate(text: string, max: number): string {
