@@ -27,11 +27,31 @@ export interface SessionTreeApi {
   /** Newest first, walking parents from the branch head (default: active session, active branch). */
   checkpoints(options?: { sessionId?: string; branch?: string; limit?: number }): Promise<CheckpointInfo[]>;
 
-  /** Stores the current content of these files before you write them. Never throws. */
+  /**
+   * Begins your turn. Whatever changed before it and is not in a checkpoint yet — a person's saves
+   * still waiting for the editor's quiet time, other tools' writes — is sealed first into a
+   * checkpoint of its own (source `editor`, or `external`), returned here (undefined when nothing
+   * was pending). So your turn's checkpoint holds your turn's changes only, and rewinding to
+   * before it keeps the person's edit. Optional: your first `willEdit` begins the turn too. Calling
+   * it while a turn is open does nothing. Never throws.
+   *
+   * The turn ends with `createCheckpoint`. Changes made while it is open are the turn's (a
+   * person's saves then too; terminal commands still get checkpoints of their own, and the turn's
+   * changes before a command are sealed as yours first). A turn no call touched for 10 minutes
+   * ends by itself, sealed as yours ("Agent turn (not ended by the agent)").
+   */
+  beginTurn(): Promise<CheckpointInfo | undefined>;
+  /**
+   * Stores the current content of these files before you write them; begins your turn when none
+   * is open (see `beginTurn`). Never throws.
+   */
   willEdit(uris: Uri[]): Promise<void>;
   /**
-   * Seals the working changes into a checkpoint (source default `agent`); undefined when nothing
-   * changed. Files announced with `willEdit` since the last checkpoint are re-read first.
+   * Ends your turn: seals the working changes into a checkpoint (source default `agent`);
+   * undefined when nothing changed. It holds every tracked write that completed before the call:
+   * when the turn announced its files with `willEdit`, those are re-read (and other changes count
+   * as far as the file watcher reported them: announce every file you write); when it announced
+   * none, every folder is checked (stats only), so nothing is missed however the watcher fares.
    * Past a limit the call is refused (error code `invalid-argument`, the message names the limit)
    * and nothing is stored; see {@link LIMITS}.
    */

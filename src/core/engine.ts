@@ -29,7 +29,7 @@ import { type Operation, run } from './operations';
 import { plan } from './restore/plan';
 import { lastRestore, restore } from './restore/restore';
 import { fullScan } from './scan/refresh';
-import { createCheckpoint } from './seal';
+import { beginTurn, createCheckpoint, type SealScope } from './seal';
 import * as sessions from './sessions';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
@@ -38,6 +38,14 @@ import {
 } from './types';
 
 export type { EngineOptions } from './context';
+
+function checkMeta(meta: CheckpointMeta): void {
+  const source = meta.source ?? 'manual';
+  if (!(CHECKPOINT_SOURCES as string[]).includes(source) || source === 'start') {
+    throw new EngineError('invalid-argument', `Unknown checkpoint source "${String(source)}".`);
+  }
+  validateMeta(meta);
+}
 export { describeIoError, ioError } from './ioErrors';
 
 export class Engine {
@@ -182,15 +190,28 @@ export class Engine {
   // ── checkpoints ──
 
   /** Seals working changes into a checkpoint; undefined when nothing changed (unless allowEmpty). */
-  createCheckpoint(meta: CheckpointMeta & { allowEmpty?: boolean; rescan?: boolean; paths?: string[] } = {}): CheckpointInfo | undefined {
+  createCheckpoint(meta: CheckpointMeta & { allowEmpty?: boolean } & SealScope = {}): CheckpointInfo | undefined {
     const id = this.run('createCheckpoint', () => {
-      const source = meta.source ?? 'manual';
-      if (!(CHECKPOINT_SOURCES as string[]).includes(source) || source === 'start') {
-        throw new EngineError('invalid-argument', `Unknown checkpoint source "${String(source)}".`);
-      }
-      validateMeta(meta);
+      checkMeta(meta);
       return createCheckpoint(this.ctx, meta);
     });
+    return this.sealed(id);
+  }
+
+  /**
+   * Begins an agent's turn: seals what is pending into its own checkpoint (`before`; returned,
+   * undefined when nothing was pending), then captures `paths` as they are now. See seal.ts.
+   */
+  beginTurn(options: { before?: CheckpointMeta } & SealScope = {}): CheckpointInfo | undefined {
+    const before: CheckpointMeta = { source: 'external', ...options.before };
+    const id = this.run('beginTurn', () => {
+      checkMeta(before);
+      return beginTurn(this.ctx, { ...options, before });
+    });
+    return this.sealed(id);
+  }
+
+  private sealed(id: number | undefined): CheckpointInfo | undefined {
     if (id === undefined) return undefined;
     this.ctx.emit({ type: 'checkpoint', id: String(id) });
     return this.checkpoint(String(id));

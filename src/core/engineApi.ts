@@ -66,8 +66,19 @@ export interface EngineApi {
   renameBranch(oldName: string, newName: string): Promise<void>;
   deleteBranch(name: string): Promise<void>;
 
-  /** Seals working changes; undefined when nothing changed (unless `allowEmpty`). */
-  createCheckpoint(meta?: CheckpointMeta & { allowEmpty?: boolean }): Promise<CheckpointInfo | undefined>;
+  /**
+   * Seals working changes; undefined when nothing changed (unless `allowEmpty`). `rescan`: walk
+   * every folder first (stats only), so the checkpoint holds every write that completed before the
+   * call whether or not a watcher reported it; `paths`: re-read these too.
+   */
+  createCheckpoint(meta?: CheckpointMeta & { allowEmpty?: boolean; rescan?: boolean; paths?: string[] }): Promise<CheckpointInfo | undefined>;
+  /**
+   * Begins an agent's turn: what is pending (after `rescan`'s walk and a re-read of `paths`) is
+   * sealed into its own checkpoint (`before`, default source `external`), returned (undefined:
+   * nothing was pending); then `paths` are captured as before `willEdit`. The turn ends with the
+   * next `createCheckpoint`.
+   */
+  beginTurn(options?: { before?: CheckpointMeta; rescan?: boolean; paths?: string[] }): Promise<CheckpointInfo | undefined>;
   labelCheckpoint(checkpointId: string, label: string): Promise<void>;
   checkpoint(checkpointId: string): Promise<CheckpointInfo>;
   /** Newest first, walking parents from the branch head (or `fromId`). */

@@ -48,6 +48,7 @@ export const OPERATIONS = {
   deleteBranch: { guard: 'writable', change: 'transaction' },
 
   createCheckpoint: { guard: 'writable', change: 'transaction' },
+  beginTurn: { guard: 'writable', change: 'transaction' },
   labelCheckpoint: { guard: 'writable', change: 'transaction' },
   checkpoint: { guard: 'open', change: 'none' },
   checkpoints: { guard: 'open', change: 'none' },

@@ -4,16 +4,46 @@ import type { ChangeRecord } from './encoding';
 import type { EngineContext } from './context';
 import { lineStats } from './lines';
 import { DEFAULT_LABELS, type Ver, ABSENT, sameVer } from './model';
+import { willEdit } from './capture';
 import { fullScan, refreshAbs } from './scan/refresh';
 import type { CheckpointMeta, CheckpointSource } from './types';
 
-/** `createCheckpoint`: brings announced (and given) paths up to date, then seals. Returns the new checkpoint's id. */
-export function createCheckpoint(ctx: EngineContext, meta: CheckpointMeta & { allowEmpty?: boolean; rescan?: boolean; paths?: string[] }): number | undefined {
+/**
+ * How a seal learns what is on disk. `rescan`: a stat walk of every folder first — exact whatever
+ * the watcher reported (the caller declared no paths); `paths`: these are re-read too.
+ */
+export interface SealScope {
+  rescan?: boolean;
+  paths?: string[];
+}
+
+/** Brings the mirror up to date for a seal: the walk (if asked), then announced and given paths. */
+function bringUpToDate(ctx: EngineContext, scope: SealScope): void {
   ctx.scan.startedAt = ctx.clock();
-  if (meta.rescan) fullScan(ctx);
-  for (const abs of [...ctx.scan.announced, ...(meta.paths ?? [])]) refreshAbs(ctx, abs, false);
+  if (scope.rescan) fullScan(ctx);
+  for (const abs of [...ctx.scan.announced, ...(scope.paths ?? [])]) refreshAbs(ctx, abs, false);
   ctx.scan.announced.clear();
+}
+
+/** `createCheckpoint`: brings announced (and given) paths up to date, then seals. Returns the new checkpoint's id. */
+export function createCheckpoint(ctx: EngineContext, meta: CheckpointMeta & { allowEmpty?: boolean } & SealScope): number | undefined {
+  bringUpToDate(ctx, meta);
   return seal(ctx, meta, meta.allowEmpty);
+}
+
+/**
+ * `beginTurn`: whatever is pending before an agent's turn — what the watcher reported, the files
+ * the turn is about to write as they are now, and (`rescan`) whatever else a walk finds — is
+ * sealed into its own checkpoint (`before`: as the editor's or another tool's), and only then are
+ * the turn's files captured. So the turn's checkpoint holds the turn's changes only, and a
+ * person's unsealed edit is never folded into it. Returns the id of that earlier checkpoint, if
+ * anything was pending.
+ */
+export function beginTurn(ctx: EngineContext, options: { before: CheckpointMeta } & SealScope): number | undefined {
+  bringUpToDate(ctx, options);
+  const id = seal(ctx, options.before);
+  if (options.paths?.length) willEdit(ctx, options.paths);
+  return id;
 }
 
 /** Seals working changes into a checkpoint; undefined when nothing changed (unless allowEmpty). */

@@ -20,7 +20,7 @@ export const ENGINE_METHODS = [
   'open', 'startupScan', 'close', 'setOptions',
   'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags', 'switchSession', 'forkSession', 'deleteSession',
   'createBranch', 'renameBranch', 'deleteBranch',
-  'createCheckpoint', 'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges',
+  'createCheckpoint', 'beginTurn', 'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges',
   'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore',
   'readContent', 'fileAt', 'trackingStatus',

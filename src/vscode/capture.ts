@@ -1,11 +1,27 @@
 // Capture hooks: feed file-system events to the engine, snapshot before edits, and seal working
-// changes into checkpoints after editor saves go quiet and around terminal commands.
+// changes into checkpoints after editor saves go quiet, around terminal commands and at the
+// beginning and end of an agent's turn.
+//
+// Exactness without waiting. A seal nobody declared the paths of (a checkpoint without `willEdit`,
+// a terminal command, a manual checkpoint, before a restore) walks the folders in the worker —
+// stats only, re-reading just what changed — instead of waiting for the watcher to go quiet: the
+// watcher is late under load and blind below folders created in a burst, so no wait is ever
+// enough, while the walk sees every write that completed before it (about 95 ms for 30,000 files
+// with the worker's stat helper, measured in plain Node). A seal whose paths were declared
+// (`willEdit`) re-reads those and takes the events that arrived, and waits for nothing.
+// Not chosen: re-listing only the folders the watcher reported new (the watcher may report no
+// event at all for a burst, and a folder it missed stays unwatched, so later writes in it are
+// missed too — the engine still lists a reported folder to its depth, scan/refresh.ts); and an
+// inotify watcher of the engine's own with a marker file as a fence (exact only while the kernel
+// queue does not overflow — bursts of thousands of files can overflow it, and libuv drops the
+// overflow notice — and one watch per folder, on Linux only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';
 import type { CheckpointMeta, CheckpointInfo } from '../core/types';
+import { startFolder } from './commandCwd';
 import type { EngineHost } from './engineHost';
-import { Debouncer, Disposable, SerialQueue, delay } from './lifecycle';
+import { Debouncer, Disposable, SerialQueue } from './lifecycle';
 import { describeError, errorCode, type Log } from './log';
 import { editorQuietTime, recordTerminalCommands } from './settings';
 
@@ -13,14 +29,19 @@ import { editorQuietTime, recordTerminalCommands } from './settings';
 const BATCH_MS = 100;
 /** A save participant must not hold up a save longer than this; capture never blocks an edit. */
 const WILL_EDIT_BUDGET_MS = 1500;
-/** A workspace this small is re-stat'ed after a terminal command in case the watcher missed a write. */
-const RESCAN_AFTER_COMMAND_MAX_FILES = 20000;
+/**
+ * An agent's turn that no API call touched for this long ends by itself: what it changed is sealed
+ * as the agent's checkpoint (an agent that stopped half-way must not leave its changes to be folded
+ * into the next editor or terminal checkpoint).
+ */
+export const TURN_IDLE_MS = 10 * 60_000;
 const GIT_DIR = /[\\/]\.git([\\/]|$)/;
 
 export class Capture extends Disposable {
   private pending = new Set<string>();
   private readonly announced = new Set<string>();
-  private lastEventAt = 0;
+  /** The agent's turn, while one is open: `declared` once it announced the files it writes. */
+  private turn: { declared: boolean; idle: ReturnType<typeof setTimeout> } | undefined;
   private readonly batcher = this.register(new Debouncer(() => BATCH_MS, () => void this.flush()));
   private watchers: vscode.Disposable[] = [];
   /** Paths saved in editors since the last editor checkpoint (for its label). */
@@ -28,7 +49,7 @@ export class Capture extends Disposable {
   private readonly editorSeal = this.register(new Debouncer(() => editorQuietTime(), () => void this.sealEditorSaves()));
   /** Sealing is a read-modify sequence (flush, then seal); one at a time keeps checkpoints whole. */
   readonly seals = new SerialQueue();
-  private readonly commandStarts = new Map<vscode.TerminalShellExecution, number>();
+  private readonly commandStarts = new Map<vscode.TerminalShellExecution, { at: number; cwd: string | undefined }>();
   private readOnlyLogged = false;
 
   constructor(
@@ -40,6 +61,7 @@ export class Capture extends Disposable {
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchFolders()));
     this.register(host.onDidChangeState((state) => state === 'ready' && void this.flush()));
     this.register({ dispose: () => this.watchers.forEach((w) => w.dispose()) });
+    this.register({ dispose: () => this.closeTurn() });
 
     this.register(
       vscode.workspace.onWillSaveTextDocument((e) => {
@@ -91,7 +113,6 @@ export class Capture extends Disposable {
     paths = paths.filter((p) => !GIT_DIR.test(p));
     if (paths.length === 0) return;
     for (const p of paths) this.pending.add(p);
-    this.lastEventAt = Date.now();
     this.batcher.schedule();
   }
 
@@ -126,16 +147,13 @@ export class Capture extends Disposable {
   }
 
   /**
-   * Waits until the watcher has been quiet for `quietMs` (at most `maxMs`), then flushes. Writes
-   * made just before a seal reach the watcher a little later; this lets them count.
+   * Brings the engine's picture up to what is on disk, for a seal that follows (a restore's
+   * safety checkpoint): flushes the events and walks the folders. No fixed wait: see the top.
    */
-  async settle(quietMs = 150, maxMs = 1000): Promise<void> {
-    const started = Date.now();
-    await delay(Math.min(quietMs, maxMs));
-    while (Date.now() - this.lastEventAt < quietMs && Date.now() - started < maxMs) {
-      await delay(Math.max(10, quietMs - (Date.now() - this.lastEventAt)));
-    }
-    await this.flush();
+  async settle(): Promise<void> {
+    await this.flush({ announced: true });
+    const engine = this.host.current;
+    if (engine) await engine.rescan();
   }
 
   /** Before-edit capture for an agent or a save participant. Never throws. */
@@ -163,21 +181,90 @@ export class Capture extends Disposable {
     });
   }
 
-  /** Flushes pending events and seals working changes; undefined when nothing changed. */
+  /**
+   * Flushes pending events and seals working changes; undefined when nothing changed. `settle`:
+   * the caller declared no paths, so the folders are walked first (every completed write counts).
+   * Ends an open agent turn: what it changed is in this checkpoint.
+   */
   seal(meta: CheckpointMeta, options: { settle?: boolean } = {}): Promise<CheckpointInfo | undefined> {
+    return this.seals.run(() => this.sealNow(meta, { rescan: !!options.settle, endsTurn: true }));
+  }
+
+  /**
+   * Begins an agent's turn, unless one is open (then it only counts as activity). What is pending
+   * — editor saves still waiting for quiet time, what the watcher reported, other tools' writes
+   * (found by a walk) and the current content of `paths` — is sealed first into a checkpoint of
+   * its own, as the editor's or as `external`; then `paths` are captured before the agent writes
+   * them. Returns that earlier checkpoint, if anything was pending. Never throws (capture never
+   * blocks an edit): a failure is logged and the turn is open all the same.
+   */
+  beginTurn(paths: string[] = []): Promise<CheckpointInfo | undefined> {
     return this.seals.run(async () => {
-      if (options.settle) await this.settle();
-      return this.sealNow(meta);
+      if (this.turn) {
+        this.touchTurn(paths);
+        if (paths.length) await this.willEdit(paths);
+        return undefined;
+      }
+      this.openTurn(paths);
+      try {
+        await this.flush({ announced: true });
+        const engine = await this.host.get();
+        const before: CheckpointMeta = this.saved.size > 0 ? this.editorSealMeta() : { source: 'external', label: 'Changes before an agent turn' };
+        this.editorSeal.cancel();
+        this.saved.clear();
+        const checkpoint = await engine.beginTurn({ before, rescan: true, paths });
+        if (checkpoint) this.log.info(`Checkpoint "${checkpoint.label}" (${checkpoint.source}, ${checkpoint.files.length} files) before an agent turn.`);
+        return checkpoint;
+      } catch (e) {
+        // A read-only store refuses every change (said once, by `flush`); anything else is worth a line.
+        if (errorCode(e) !== 'read-only-store') this.log.warn(`Sealing the changes before an agent turn failed: ${describeError(e)}`);
+        // The files are still captured before the agent writes them, where that can be done.
+        if (paths.length) await this.willEdit(paths);
+        return undefined;
+      }
     });
   }
 
-  private async sealNow(meta: CheckpointMeta): Promise<CheckpointInfo | undefined> {
+  private openTurn(paths: string[]): void {
+    this.turn = { declared: false, idle: setTimeout(() => void this.endIdleTurn(), TURN_IDLE_MS) };
+    this.touchTurn(paths);
+  }
+
+  private touchTurn(paths: string[]): void {
+    if (!this.turn) return;
+    if (paths.length) this.turn.declared = true;
+    this.turn.idle.refresh();
+  }
+
+  private closeTurn(): void {
+    if (this.turn) clearTimeout(this.turn.idle);
+    this.turn = undefined;
+  }
+
+  private async endIdleTurn(): Promise<void> {
+    try {
+      await this.seals.run(async () => {
+        if (!this.turn) return undefined; // ended meanwhile
+        return this.sealNow({ source: 'agent', label: 'Agent turn (not ended by the agent)' }, { rescan: !this.turn.declared, endsTurn: true });
+      });
+    } catch (e) {
+      this.log.error('Sealing an agent turn left open failed', e);
+    }
+  }
+
+  /** `createCheckpoint` of the API: ends the turn; walks first unless the turn declared its paths. */
+  endTurn(meta: CheckpointMeta): Promise<CheckpointInfo | undefined> {
+    return this.seals.run(() => this.sealNow(meta, { rescan: !this.turn?.declared, endsTurn: true }));
+  }
+
+  private async sealNow(meta: CheckpointMeta, options: { rescan: boolean; endsTurn: boolean }): Promise<CheckpointInfo | undefined> {
     await this.flush({ announced: true });
     const engine = await this.host.get();
     // Whatever editor saves were pending are in this checkpoint now.
     this.editorSeal.cancel();
     this.saved.clear();
-    const checkpoint = await engine.createCheckpoint(meta);
+    if (options.endsTurn) this.closeTurn();
+    const checkpoint = await engine.createCheckpoint({ ...meta, ...(options.rescan ? { rescan: true } : {}) });
     if (checkpoint) this.log.info(`Checkpoint "${checkpoint.label}" (${checkpoint.source}, ${checkpoint.files.length} files).`);
     return checkpoint;
   }
@@ -191,9 +278,12 @@ export class Capture extends Disposable {
 
   private async sealEditorSaves(): Promise<void> {
     if (!this.host.current) return;
+    // During an agent's turn what changes is the turn's: the saves are sealed with it.
+    if (this.turn) return;
     const meta = this.editorSealMeta();
     try {
-      await this.seal(meta, { settle: true });
+      // The saved paths are known (queued at each save): nothing to wait or walk for.
+      await this.seals.run(() => this.sealNow(meta, { rescan: false, endsTurn: false }));
     } catch (e) {
       this.log.error('Sealing editor saves failed', e);
     }
@@ -201,28 +291,33 @@ export class Capture extends Disposable {
 
   private async commandStarted(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
     if (!recordTerminalCommands() || !this.host.current) return;
-    this.commandStarts.set(e.execution, Date.now());
+    // The folder the command starts in: the shell reports the folder it is in at the end too,
+    // which after `cd X && …` is X.
+    this.commandStarts.set(e.execution, { at: Date.now(), cwd: startCwd(e) });
     const command = e.execution.commandLine.value;
-    // Seal what came before so the command's checkpoint holds only its own changes.
-    const meta: CheckpointMeta = this.editorSeal.pending
-      ? this.editorSealMeta()
-      : { source: 'external', label: `Changes before \`${truncate(command, 60)}\`` };
+    // Seal what came before so the command's checkpoint holds only its own changes (during an
+    // agent's turn: the turn's changes so far, as the agent's; the turn goes on).
+    const quoted = `\`${truncate(command, 60)}\``;
+    const meta: CheckpointMeta = this.turn
+      ? { source: 'agent', label: `Agent turn before ${quoted}` }
+      : this.editorSeal.pending
+        ? this.editorSealMeta()
+        : { source: 'external', label: `Changes before ${quoted}` };
     try {
-      // No settling here: waiting would let the command's first writes into this checkpoint.
-      await this.seal(meta);
+      // No walk here: it would let the command's first writes into this checkpoint.
+      await this.seals.run(() => this.sealNow(meta, { rescan: false, endsTurn: false }));
     } catch (err) {
       this.log.error('Sealing changes before a terminal command failed', err);
     }
   }
 
   private async commandEnded(e: vscode.TerminalShellExecutionEndEvent): Promise<void> {
-    const startedAt = this.commandStarts.get(e.execution);
+    const started = this.commandStarts.get(e.execution);
     this.commandStarts.delete(e.execution);
-    if (!recordTerminalCommands() || startedAt === undefined) return;
-    const engine = this.host.current;
-    if (!engine) return;
+    if (!recordTerminalCommands() || started === undefined) return;
+    if (!this.host.current) return;
     const command = e.execution.commandLine.value.trim();
-    const cwd = terminalCwd(e);
+    const cwd = started.cwd ?? (e.execution.cwd?.scheme === 'file' ? e.execution.cwd.fsPath : undefined);
     // Within the engine's limits (names.ts): a very long command line is kept shortened, not refused.
     const meta: CheckpointMeta = {
       source: 'terminal',
@@ -230,15 +325,11 @@ export class Capture extends Disposable {
       command: command.length > LIMITS.command ? `${command.slice(0, LIMITS.command - 1)}…` : command,
       ...(cwd && cwd.length <= LIMITS.cwd ? { cwd } : {}),
       ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
-      durationMs: Date.now() - startedAt,
+      durationMs: Date.now() - started.at,
     };
     try {
-      const checkpoint = await this.seals.run(async () => {
-        await this.settle(250, 2000);
-        const tracked = this.host.report?.tracked ?? Infinity;
-        if (tracked <= RESCAN_AFTER_COMMAND_MAX_FILES) await engine.rescan();
-        return this.sealNow(meta);
-      });
+      // The command's writes completed before its end was reported: the walk finds every one.
+      const checkpoint = await this.seals.run(() => this.sealNow(meta, { rescan: true, endsTurn: false }));
       if (!checkpoint) this.log.info(`Terminal command changed nothing: ${command}`);
     } catch (err) {
       this.log.error(`Recording terminal command \`${command}\` failed`, err);
@@ -254,13 +345,14 @@ function fsPaths(uris: readonly vscode.Uri[]): string[] {
   return uris.filter(inWorkspace).map((u) => u.fsPath);
 }
 
-/** Where the command ran: as the shell reported it, else the terminal's current or starting folder. */
-function terminalCwd(e: vscode.TerminalShellExecutionEndEvent): string | undefined {
-  const cwd = e.execution.cwd ?? e.shellIntegration.cwd ?? e.terminal.shellIntegration?.cwd;
-  if (cwd?.scheme === 'file') return cwd.fsPath;
-  const start = (e.terminal.creationOptions as vscode.TerminalOptions).cwd;
-  if (typeof start === 'string') return start;
-  return start?.scheme === 'file' ? start.fsPath : undefined;
+/** Where a command starts (see commandCwd.ts). */
+function startCwd(e: vscode.TerminalShellExecutionStartEvent): string | undefined {
+  return startFolder({
+    execution: e.execution.cwd,
+    shell: e.shellIntegration.cwd,
+    terminal: e.terminal.shellIntegration?.cwd,
+    created: (e.terminal.creationOptions as vscode.TerminalOptions).cwd,
+  });
 }
 
 function truncate(text: string, max: number): string {

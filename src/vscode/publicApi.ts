@@ -120,11 +120,18 @@ export function createApi(
       });
       return mapLimited(list, DETAIL_CONCURRENCY, async (c) => toApiCheckpoint(await e.checkpoint(c.id)));
     },
+    async beginTurn() {
+      const before = await capture.beginTurn();
+      return before && toApiCheckpoint(before);
+    },
     async willEdit(uris) {
       try {
-        const paths = fsPathsOf(uris);
+        const paths = fsPathsOf(uris).filter((p) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined);
+        // Files outside the folders are not recorded, and do not begin a turn.
+        if (paths.length === 0) return;
         capture.announce(paths);
-        await capture.willEdit(paths);
+        // The first announcement of a turn begins it (sealing what came before), then captures.
+        await capture.beginTurn(paths);
       } catch {
         // Never throws: a failed snapshot must not stop the agent's edit (capture logged it).
       }
@@ -145,7 +152,7 @@ export function createApi(
           ? metadata !== undefined ? { metadata: isObject ? { ...metadata } : metadata } : {}
           : { metadata: metadata === undefined || isObject ? { ...(metadata ?? {}), source } : metadata }),
       };
-      const checkpoint = await capture.seal(meta, { settle: true });
+      const checkpoint = await capture.endTurn(meta);
       return checkpoint && toApiCheckpoint(checkpoint);
     },
     async rewind(checkpointId, options) {
