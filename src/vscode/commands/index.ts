@@ -8,6 +8,7 @@ import { Commands, type CommandId } from '../ids';
 import { branchCommands } from './branches';
 import { checkpointCommands } from './checkpoints';
 import { type CommandContext, type CommandServices, createCommand, type Run } from './command';
+import { historyCommands } from './history';
 import { Resolve } from './resolve';
 import { resultCommands } from './results';
 import { sessionCommands } from './sessions';
@@ -35,6 +36,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...storeCommands(c),
     ...resultCommands(c),
     ...treeItemCommands(c),
+    ...historyCommands(c),
   };
   return (Object.keys(table) as CommandId[]).map((id) => createCommand(services, id, table[id], { quiet: QUIET.has(id) }));
 }
