@@ -8,6 +8,7 @@ import { outsideAndTerminal } from './05-outside-and-terminal';
 import { unsavedBuffer } from './06-unsaved-buffer';
 import { secondWindow } from './07-second-window';
 import { confirmAndPreview } from './10-confirm-and-preview';
+import { historyGraph } from './12-history-graph';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -18,4 +19,5 @@ export const scenarios: Scenario[] = [
   unsavedBuffer,
   secondWindow,
   confirmAndPreview,
+  historyGraph,
 ];
