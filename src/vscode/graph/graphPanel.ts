@@ -35,8 +35,8 @@ export class GraphPanel {
   private subscriptions: vscode.Disposable[] = [];
   private sessionId: string | undefined;
   private pendingSelect: string | undefined;
+  /** The page has loaded and asked for the graph (false again while it is hidden and discarded). */
   private ready = false;
-  private stale = false;
   private readonly refresher = new Debouncer(() => REFRESH_DELAY_MS, () => void this.sendGraph());
 
   constructor(
@@ -83,7 +83,8 @@ export class GraphPanel {
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       this.host.onDidChange(() => this.refresher.schedule()),
       panel.onDidChangeViewState(() => {
-        if (panel.visible && this.stale) this.refresher.schedule();
+        // A hidden webview's page is discarded: it loads again when shown and says 'ready'.
+        if (!panel.visible) this.ready = false;
       }),
       panel.onDidDispose(() => {
         this.panel = undefined;
@@ -99,12 +100,8 @@ export class GraphPanel {
 
   private async sendGraph(): Promise<void> {
     const panel = this.panel;
-    if (!panel || !this.ready) return;
-    if (!panel.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
+    // Hidden: the page asks again ('ready') when it is shown.
+    if (!panel || !this.ready || !panel.visible) return;
     try {
       const engine = await this.host.get();
       const g = await engine.sessionGraph(this.sessionId);
