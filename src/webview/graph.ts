@@ -45,6 +45,11 @@ function post(m: FromGraph): void {
   vscode.postMessage(m);
 }
 
+/** What survives the page being discarded while hidden: the selection and the filter. */
+function saveState(): void {
+  vscode.setState({ selectedId: ordered[selected]?.id, filter: filter.value });
+}
+
 function setGraph(g: Extract<ToGraph, { type: 'graph' }>): void {
   const keep = g.select ?? (selected >= 0 ? ordered[selected]?.id : saved.selectedId);
   if (graph?.sessionId !== g.sessionId) detailsCache.clear();
@@ -105,7 +110,7 @@ function select(i: number, options: { reveal?: boolean } = {}): void {
   if (!changed) return;
   const c = ordered[selected];
   details.dataset.id = c.id;
-  vscode.setState({ selectedId: c.id, filter: filter.value });
+  saveState();
   showDetails(c);
   if (!detailsCache.has(c.id) && c.fileCount > 0) post({ type: 'select', id: c.id });
 }
@@ -183,13 +188,14 @@ let filterTimer: ReturnType<typeof setTimeout> | undefined;
 filter.addEventListener('input', () => {
   if (filterTimer) clearTimeout(filterTimer);
   filterTimer = setTimeout(() => post({ type: 'filter', text: filter.value }), FILTER_DELAY_MS);
-  vscode.setState({ selectedId: ordered[selected]?.id, filter: filter.value });
+  saveState();
 });
 filter.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') nextMatch(e.shiftKey ? -1 : 1);
   else if (e.key === 'ArrowDown') list.focus();
   else if (e.key === 'Escape' && filter.value) {
     filter.value = '';
+    saveState();
     post({ type: 'filter', text: '' });
   } else return;
   e.preventDefault();

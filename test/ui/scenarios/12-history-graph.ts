@@ -168,6 +168,9 @@ export const historyGraph: Scenario = {
       await option.waitFor({ timeout: 10_000 });
       await option.click();
       await poll(async () => (await selectedLabel(g)) === 'side work', 15_000, async () => `the graph selected ${await selectedLabel(g).catch(() => 'nothing')}`);
+      // The page was discarded while the diff was in front and loaded again: the filter cleared above stays cleared.
+      assert.equal(await g.locator('#filter').inputValue(), '');
+      assert.equal(await g.locator('.row.dim').count(), 0);
     });
   },
 };
