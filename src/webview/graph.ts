@@ -112,11 +112,12 @@ function select(i: number, options: { reveal?: boolean } = {}): void {
   details.dataset.id = c.id;
   saveState();
   showDetails(c);
-  if (!detailsCache.has(c.id) && c.fileCount > 0) post({ type: 'select', id: c.id });
+  // Also without files: its metadata (tools, prompt, command) is in the details.
+  if (!detailsCache.has(c.id)) post({ type: 'select', id: c.id });
 }
 
 function showDetails(c: GraphCheckpoint): void {
-  renderDetails(details, c, detailsCache.get(c.id) ?? (c.fileCount === 0 ? { id: c.id, label: c.label, source: c.source, createdAt: c.createdAt, files: [] } : undefined), !!graph?.active, {
+  renderDetails(details, c, detailsCache.get(c.id), !!graph?.active, {
     action: runAction,
     openFile: (id, key) => post({ type: 'openFile', id, key }),
   });
