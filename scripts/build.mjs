@@ -24,6 +24,8 @@ const common = {
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/host/worker.ts'], outfile: 'dist/worker.js' },
+  // The history graph's page (a browser script; its CSS is media/graph.css).
+  { entryPoints: ['src/webview/graph.ts'], outfile: 'dist/graphView.js', platform: 'browser', format: 'iife', target: 'es2020', external: [] },
 ];
 if (watch) {
   for (const e of entries) await (await esbuild.context({ ...common, ...e })).watch();

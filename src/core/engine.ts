@@ -20,6 +20,7 @@ import { type EngineOptions, EngineContext } from './context';
 import type { CheckpointQuery, EngineEvent, TrackingOptions } from './engineApi';
 import { exportSession, importSession } from './exchange';
 import * as lifecycle from './lifecycle';
+import * as queries from './queries';
 import { StoreLock } from './lock';
 import { gc } from './maintenance/gc';
 import { repair } from './maintenance/repair';
@@ -243,6 +244,20 @@ export class Engine {
 
   readContent(hash: string): Uint8Array {
     return this.run('readContent', () => cps.readContent(this.ctx, hash));
+  }
+
+  // ── history queries (graph, file history, search) ──
+
+  sessionGraph(sessionId?: string): queries.SessionGraph {
+    return this.run('sessionGraph', () => queries.sessionGraph(this.ctx, sessionId));
+  }
+
+  fileHistory(path: string, options: { sessionId?: string } = {}): queries.FileHistoryEntry[] {
+    return this.run('fileHistory', () => queries.fileHistory(this.ctx, path, options.sessionId));
+  }
+
+  searchCheckpoints(query: queries.CheckpointSearch): queries.SearchResult {
+    return this.run('searchCheckpoints', () => queries.searchCheckpoints(this.ctx, query));
   }
 
   // ── restores ──

@@ -4,6 +4,7 @@ import type {
   BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
   RepairReport, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
+import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
 
 export type SavePolicy = 'always' | 'debounced';
 
@@ -86,6 +87,13 @@ export interface EngineApi {
   /** Tips (checkpoints without children) of the subtree under `checkpointId`, newest first. */
   tipsUnder(checkpointId: string): Promise<string[]>;
   workingChanges(): Promise<FileChange[]>;
+
+  /** Every checkpoint of a session (default: the active one), oldest first, with parents and children: the history graph. */
+  sessionGraph(sessionId?: string): Promise<SessionGraph>;
+  /** Checkpoints of a session (default: active) on any branch or line that changed this absolute path, newest first. */
+  fileHistory(path: string, options?: { sessionId?: string }): Promise<FileHistoryEntry[]>;
+  /** Find Checkpoint: every session and branch, by label, prompt, command, tools, files, source and time; newest first. */
+  searchCheckpoints(query: CheckpointSearch): Promise<SearchResult>;
 
   /** What a file watcher reports: absolute paths created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): Promise<void>;

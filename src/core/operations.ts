@@ -55,6 +55,10 @@ export const OPERATIONS = {
   tipsUnder: { guard: 'open', change: 'none' },
   workingChanges: { guard: 'open', change: 'none' },
 
+  sessionGraph: { guard: 'open', change: 'none' },
+  fileHistory: { guard: 'open', change: 'none' },
+  searchCheckpoints: { guard: 'open', change: 'none' },
+
   notifyChanged: { guard: 'writable', change: 'transaction' },
   rescan: { guard: 'writable', change: 'transaction' },
   willEdit: { guard: 'capture', change: 'transaction', failure: 'Before-edit capture failed' },

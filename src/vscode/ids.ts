@@ -3,6 +3,9 @@
 
 export const PREFIX = 'sessionTree';
 
+/** `publisher.name` of package.json. */
+export const EXTENSION_ID = 'sessiontree.session-tree';
+
 export const Commands = {
   createCheckpoint: 'sessionTree.createCheckpoint',
   rewind: 'sessionTree.rewind',
@@ -36,6 +39,9 @@ export const Commands = {
   cancelPreview: 'sessionTree.cancelPreview',
   showMenu: 'sessionTree.showMenu',
   getStarted: 'sessionTree.getStarted',
+  showHistoryGraph: 'sessionTree.showHistoryGraph',
+  showFileHistory: 'sessionTree.showFileHistory',
+  findCheckpoint: 'sessionTree.findCheckpoint',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',

@@ -1,6 +1,7 @@
 // Quick picks and input boxes of the palette flows. Each returns undefined when the person cancels.
 import * as vscode from 'vscode';
 import type { EngineApi } from '../core/engineApi';
+import type { SearchField, SearchHit } from '../core/queries';
 import type { BranchInfo, CheckpointSummary, SessionInfo } from '../core/types';
 import { checkpointIcon, fromNow, lineCounts, plural, SOURCE_NAMES } from './format';
 
@@ -149,4 +150,94 @@ export async function askRollbackCount(engine: EngineApi): Promise<number | unde
     },
   });
   return value === undefined ? undefined : Number(value.trim());
+}
+
+const FIND_DELAY_MS = 200;
+/** Hits shown at once in Find Checkpoint (the count says how many matched). */
+const FIND_SHOWN = 1000;
+const FIELD_NAMES: Record<SearchField, string> = {
+  label: 'label', prompt: 'prompt', command: 'command line', tool: 'tool names', file: 'file paths', source: 'source', cwd: 'working folder',
+};
+
+export interface FoundCheckpoint {
+  hit: SearchHit;
+  /** What the person asked for: the checkpoint in the graph (Enter), or its changes (button). */
+  open: 'graph' | 'changes';
+}
+
+/**
+ * Find Checkpoint…: searches every session and branch as the person types (the engine's search, not
+ * the quick pick's own filter, and without the newest-500 limit of the other pickers).
+ */
+export async function findCheckpoint(engine: EngineApi, initial = ''): Promise<FoundCheckpoint | undefined> {
+  const sessions = await engine.sessions();
+  const heads = new Set(sessions.filter((s) => s.active).map((s) => s.headId));
+  const changesButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('diff'), tooltip: 'Open Changes' };
+  const pick = vscode.window.createQuickPick<Item<SearchHit>>();
+  pick.title = 'Find Checkpoint';
+  pick.placeholder = 'Words, "a phrase", label: prompt: command: tool: file: cwd:, source:agent,terminal, after:2d, before:2026-01-31';
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  pick.value = initial;
+  let generation = 0;
+  const search = async () => {
+    const mine = ++generation;
+    const text = pick.value.trim();
+    if (!text) {
+      pick.items = [];
+      pick.busy = false;
+      return;
+    }
+    pick.busy = true;
+    try {
+      const r = await engine.searchCheckpoints({ text, limit: FIND_SHOWN });
+      if (mine !== generation) return;
+      pick.items = r.hits.map((hit) => {
+        const c = hit.checkpoint;
+        return {
+          value: hit,
+          // The engine has matched already: shown whatever the quick pick's own filter thinks.
+          alwaysShow: true,
+          label: `$(${checkpointIcon(c).id}) ${c.label}`,
+          description: [hit.sessionTitle, heads.has(c.id) ? 'head' : '', fromNow(c.createdAt), c.fileCount ? `${plural(c.fileCount, 'file')} ${lineCounts(c)}` : '']
+            .filter(Boolean)
+            .join(' · '),
+          detail: [SOURCE_NAMES[c.source], hit.matched.length ? `found in ${hit.matched.map((f) => FIELD_NAMES[f]).join(', ')}` : '', new Date(c.createdAt).toLocaleString()]
+            .filter(Boolean)
+            .join(' — '),
+          buttons: c.fileCount ? [changesButton] : [],
+        };
+      });
+      pick.title = `Find Checkpoint: ${r.total === 0 ? 'no match' : r.total > r.hits.length ? `${r.total} matches, newest ${r.hits.length} shown` : plural(r.total, 'match', 'matches')}`;
+    } catch (e) {
+      if (mine === generation) pick.title = `Find Checkpoint: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      if (mine === generation) pick.busy = false;
+    }
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<FoundCheckpoint | undefined>((resolve) => {
+    let result: FoundCheckpoint | undefined;
+    pick.onDidChangeValue(() => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void search(), FIND_DELAY_MS);
+    });
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0];
+      if (!item) return;
+      result = { hit: item.value, open: 'graph' };
+      pick.hide();
+    });
+    pick.onDidTriggerItemButton(({ item }) => {
+      result = { hit: item.value, open: 'changes' };
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (timer) clearTimeout(timer);
+      pick.dispose();
+      resolve(result);
+    });
+    pick.show();
+    if (initial) void search();
+  });
 }

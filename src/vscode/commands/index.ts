@@ -9,6 +9,7 @@ import { branchCommands } from './branches';
 import { checkpointCommands } from './checkpoints';
 import { type CommandContext, type CommandServices, createCommand, type Run } from './command';
 import { menuCommands } from './menu';
+import { historyCommands } from './history';
 import { Resolve } from './resolve';
 import { resultCommands } from './results';
 import { sessionCommands } from './sessions';
@@ -37,6 +38,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...resultCommands(c),
     ...treeItemCommands(c),
     ...menuCommands(c),
+    ...historyCommands(c),
   };
   return (Object.keys(table) as CommandId[]).map((id) => createCommand(services, id, table[id], { quiet: QUIET.has(id) }));
 }

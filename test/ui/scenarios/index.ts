@@ -9,6 +9,7 @@ import { unsavedBuffer } from './06-unsaved-buffer';
 import { secondWindow } from './07-second-window';
 import { confirmAndPreview } from './10-confirm-and-preview';
 import { walkthrough } from './13-walkthrough';
+import { historyGraph } from './12-history-graph';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -20,4 +21,5 @@ export const scenarios: Scenario[] = [
   secondWindow,
   confirmAndPreview,
   walkthrough,
+  historyGraph,
 ];
