@@ -23,6 +23,7 @@ export const ENGINE_METHODS = [
   'createCheckpoint', 'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges',
   'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore',
+  'restoreHistory',
   'readContent', 'fileAt', 'trackingStatus',
   'verify', 'repair', 'exportSession', 'importSession',
   'gc', 'stats', 'saveNow',

@@ -30,6 +30,8 @@ const VERBS: Record<RestoreTarget['kind'], string> = {
   checkout: 'Check Out',
   restoreFiles: 'Restore',
   undo: 'Undo',
+  redo: 'Redo',
+  revert: 'Revert',
 };
 
 export class Restorer {
