@@ -157,6 +157,9 @@ export interface RestoreFileResult {
   before?: FileVersion;
   /** Content after the operation (undefined: absent). */
   after?: FileVersion;
+  /** Bytes before / after (absent: the file was absent, or its size is not known). */
+  beforeSize?: number;
+  afterSize?: number;
 }
 
 export interface RestoreResult {

@@ -100,6 +100,7 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
   } finally {
     // 4. Record where the workspace now is, then drop the journal.
     results.sort((a, b) => a.key.localeCompare(b.key));
+    for (const r of results) addSizes(ctx, r);
     const recordRestore = () => {
       afterApply(ctx, target, resolved, written, planned);
       // A revert is recorded as a checkpoint of its own (when it changed anything).
@@ -159,6 +160,18 @@ function afterApply(ctx: EngineContext, target: RestoreTarget, resolved: Resolve
     const hv = headVersionOf(e);
     if (sameVer(cur, hv)) mirror.setPending(e.p, undefined);
     else mirror.setPending(e.p, hv);
+  }
+}
+
+/** Each file's size before and after, from the snapshot index (cosmetic: left out when not known). */
+function addSizes(ctx: EngineContext, r: RestoreFileResult): void {
+  try {
+    const b = r.before && ctx.objects.rawSize(r.before.hash);
+    const a = r.after && ctx.objects.rawSize(r.after.hash);
+    if (b !== undefined) r.beforeSize = b;
+    if (a !== undefined) r.afterSize = a;
+  } catch {
+    /* sizes are cosmetic */
   }
 }
 
