@@ -105,7 +105,7 @@ function describeRecord(r: RestoreRecord): string {
     case 'restoreFiles':
       return `the file restore from ${r.targetLabel}`;
     case 'revert':
-      return `the revert of ${r.targetLabel}`;
+      return `the revert of ${r.targetLabel.replace(/^the changes of /, '')}`;
     default:
       return 'the last restore';
   }

@@ -8,6 +8,7 @@ import { outsideAndTerminal } from './05-outside-and-terminal';
 import { unsavedBuffer } from './06-unsaved-buffer';
 import { secondWindow } from './07-second-window';
 import { confirmAndPreview } from './10-confirm-and-preview';
+import { revertOneCheckpoint } from './11-revert';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -18,4 +19,5 @@ export const scenarios: Scenario[] = [
   unsavedBuffer,
   secondWindow,
   confirmAndPreview,
+  revertOneCheckpoint,
 ];
