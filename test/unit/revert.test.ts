@@ -65,6 +65,39 @@ describe('revert: one checkpoint', () => {
     }
   });
 
+  it("the plan's merged version can be read for the Preview before anything is written", async () => {
+    const fx = await makeFixture({ 'a.txt': lines(...TEN) });
+    try {
+      const c1 = fx.commit({ 'a.txt': lines('one', ...TEN.slice(1)) }, { label: 'c1' })!;
+      fx.commit({ 'a.txt': lines('one', ...TEN.slice(1, 9), 'ten') }, { label: 'c2' });
+      const plan = fx.engine.plan({ kind: 'revert', checkpointId: c1.id });
+      assert.equal(plan.entries.length, 1);
+      assert.equal(plan.entries[0].action, 'write');
+      assert.equal(Buffer.from(fx.engine.readContent(plan.entries[0].target!.hash)).toString(), lines(...TEN.slice(0, 9), 'ten'));
+      assert.equal(fx.read('a.txt')!.toString(), lines('one', ...TEN.slice(1, 9), 'ten'), 'nothing written by the plan');
+      assert.equal(fx.engine.verify().ok, true);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it("every checkpoint an undo or redo returns to is listed for compaction to keep", async () => {
+    const fx = await makeFixture({ 'a.txt': 'v0' });
+    try {
+      const { checkpointsUndoNeeds } = await import('../../src/core/restore/records');
+      const c1 = fx.commit({ 'a.txt': 'v1' })!;
+      const c2 = fx.commit({ 'a.txt': 'v2' })!;
+      await fx.engine.restore({ kind: 'rewind', checkpointId: c1.id });
+      await fx.engine.restore({ kind: 'undo' });
+      const meta = (fx.engine as unknown as { ctx: { meta: Parameters<typeof checkpointsUndoNeeds>[0] } }).ctx.meta;
+      const needed = checkpointsUndoNeeds(meta);
+      assert.ok(needed.has(Number(c2.id)), 'the undo target');
+      assert.ok(needed.has(Number(c1.id)), 'the redo target');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('a conflicting later edit is skipped naming the checkpoint that made it; the clean files are still reverted', async () => {
     const fx = await makeFixture({ 'a.txt': lines('x', 'y', 'z'), 'b.txt': 'b1\n' });
     try {

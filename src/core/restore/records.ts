@@ -118,6 +118,19 @@ export function history(meta: Metadata, session: number, limit: number): Restore
   };
 }
 
+/**
+ * Every checkpoint an undo or redo may return to (of every session): what compaction must keep
+ * while the restore history refers to it.
+ */
+export function checkpointsUndoNeeds(meta: Metadata): Set<number> {
+  const out = new Set<number>();
+  meta.forEachRow("SELECT record FROM restores WHERE state IN ('done', 'undone')", (row) => {
+    const r = safeJson<RestoreRecord | undefined>(row[0] as string, undefined);
+    for (const id of [r?.undoHeadId, r?.redoHeadId]) if (id !== undefined && Number.isInteger(Number(id))) out.add(Number(id));
+  });
+  return out;
+}
+
 /** A record as the API returns it. */
 export function publicResult(r: RestoreRecord): RestoreResult {
   return {
