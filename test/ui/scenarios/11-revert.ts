@@ -1,7 +1,8 @@
 // 11. (issue 16) Right-click a checkpoint → "Revert This Checkpoint's Changes": the confirmation
 // says what it writes and removes; only that checkpoint's changes are undone (a later edit to the
 // same file is kept, another file changed later is untouched); a checkpoint records the revert;
-// Undo Last Restore and Redo Last Restore walk it back and forth, each checked on disk.
+// Undo Last Restore and Redo Last Restore walk it back and forth, each checked on disk; a result's
+// tooltip gives the sizes before and after; Edit Tags… on the session sets its tags.
 import assert from 'node:assert/strict';
 import type { Scenario } from '../scenario';
 import type { Workbench } from '../workbench';
@@ -71,6 +72,17 @@ export const revertOneCheckpoint: Scenario = {
       await wb.waitRow(/^Revert "to revert"/, 20_000);
     });
 
+    await wb.step("a result's tooltip gives the file's size before and after", async () => {
+      const hover = await wb.hoverText(wb.sideBarRow('a.txt', /^restored/));
+      assert.match(hover, new RegExp(`Size: ${Buffer.byteLength(LATER)} bytes → ${Buffer.byteLength(REVERTED)} bytes`));
+    });
+
+    await wb.step('right-click the session → Edit Tags…: its tooltip shows the tags', async () => {
+      await wb.contextMenu(await wb.findRow(/^Session 1/), 'Edit Tags…');
+      await wb.answerInput('review, agent work');
+      await poll(async () => /Tags: review, agent work/.test(await wb.hoverText(await wb.findRow(/^Session 1/))), 15_000, () => 'the session tooltip does not show the tags');
+    });
+
     await wb.step('Undo Last Restore brings the reverted changes back; Last Restore offers Redo', async () => {
       await wb.command('Undo Last Restore');
       await confirmIfAsked(wb, 'Undo');
@@ -92,6 +104,17 @@ export const revertOneCheckpoint: Scenario = {
       await poll(async () => (await redoButton(wb).count()) === 0, 15_000, () => 'Redo is still offered with nothing left to redo');
       await wb.sideBarRow('new.txt', /^removed/).waitFor({ timeout: 15_000 });
       await wb.waitRow(/^Revert "to revert"/, 20_000);
+    });
+
+    await wb.step("a result's tooltip gives the file's size before and after", async () => {
+      const hover = await wb.hoverText(wb.sideBarRow('a.txt', /^restored/));
+      assert.match(hover, new RegExp(`Size: ${Buffer.byteLength(LATER)} bytes → ${Buffer.byteLength(REVERTED)} bytes`));
+    });
+
+    await wb.step('right-click the session → Edit Tags…: its tooltip shows the tags', async () => {
+      await wb.contextMenu(await wb.findRow(/^Session 1/), 'Edit Tags…');
+      await wb.answerInput('review, agent work');
+      await poll(async () => /Tags: review, agent work/.test(await wb.hoverText(await wb.findRow(/^Session 1/))), 15_000, () => 'the session tooltip does not show the tags');
     });
   },
 };
