@@ -22,6 +22,8 @@ export function resultCommands(c: CommandContext) {
     [Commands.retryResultFile]: (inv) => {
       const node = inv.node;
       if (node?.kind !== 'resultFile') throw new Error('Choose a file in the Last Restore view.');
+      // A revert's file is not the checkpoint's version: the revert runs again (what it already did is not redone).
+      if (node.result.target.kind === 'revert') return restore({ kind: 'revert', checkpointId: node.result.target.checkpointId }, inv);
       return restore({ kind: 'restoreFiles', checkpointId: node.result.targetId, paths: [node.file.path] }, inv);
     },
 
