@@ -77,8 +77,25 @@ export interface SessionTreeApi {
   checkout(branch: string): Promise<RestoreResult>;
   /** Restores only these files to their content at the checkpoint; head does not move. */
   restoreFiles(checkpointId: string, uris: Uri[]): Promise<RestoreResult>;
-  /** Returns to the state before the last rewind, rollback, checkout or file restore. */
+  /**
+   * Returns to the state before the last rewind, rollback, checkout, file restore or revert of the
+   * active session; called again, before the one before it (the session's restore history).
+   */
   undoLastRestore(): Promise<RestoreResult>;
+
+  // ── Added in version 1 for issue 16 (revert, redo, tags): backward compatible ──
+  /**
+   * Undoes only what one checkpoint of the active session changed, keeping everything after it:
+   * files untouched since go back to what the checkpoint found; text files changed since are
+   * merged where the changes do not touch the same lines; the others (and binary files changed
+   * since) are `skipped`, the reason naming the checkpoint that changed them. Head does not move;
+   * a new checkpoint records the revert. Undoable like every restore.
+   */
+  revertCheckpoint(checkpointId: string): Promise<RestoreResult>;
+  /** Walks forward again over the restore `undoLastRestore` undid last in the active session (rejects, code `not-found`, when there is none). */
+  redoLastRestore(): Promise<RestoreResult>;
+  /** Replaces a session's tags (each at most 200 characters, at most 100 tags; duplicates dropped). */
+  setSessionTags(sessionId: string, tags: string[]): Promise<void>;
 }
 
 /**
@@ -134,7 +151,15 @@ export interface CheckpointInfo {
   command?: string;
   cwd?: string;
   exitCode?: number;
-  files: { uri: Uri; change: 'added' | 'modified' | 'deleted'; added: number; removed: number }[];
+  files: {
+    uri: Uri;
+    change: 'added' | 'modified' | 'deleted';
+    added: number;
+    removed: number;
+    /** Bytes before / after the change (absent: the file did not exist then). Added for issue 16. */
+    beforeSize?: number;
+    afterSize?: number;
+  }[];
 }
 
 /**

@@ -70,13 +70,28 @@ export function labelCheckpoint(ctx: EngineContext, checkpointId: string, label:
 
 export function fileChange(ctx: EngineContext, c: ChangeRecord): FileChange {
   const key = ctx.meta.keyOf(c.path);
+  const before = ctx.meta.verOut({ blob: c.beforeBlob, mode: c.beforeMode });
+  const after = ctx.meta.verOut({ blob: c.afterBlob, mode: c.afterMode });
+  const beforeSize = sizeOf(ctx, before);
+  const afterSize = sizeOf(ctx, after);
   return {
     path: ctx.roots.absOf(key), key,
     change: c.beforeBlob === 0 ? 'added' : c.afterBlob === 0 ? 'deleted' : 'modified',
     added: c.added, removed: c.removed, binary: c.binary,
-    before: ctx.meta.verOut({ blob: c.beforeBlob, mode: c.beforeMode }),
-    after: ctx.meta.verOut({ blob: c.afterBlob, mode: c.afterMode }),
+    before, after,
+    ...(beforeSize !== undefined ? { beforeSize } : {}),
+    ...(afterSize !== undefined ? { afterSize } : {}),
   };
+}
+
+/** The bytes of a stored version, from the snapshot index (undefined: absent, or not known). */
+function sizeOf(ctx: EngineContext, v: FileVersion | undefined): number | undefined {
+  if (!v) return undefined;
+  try {
+    return ctx.objects.rawSize(v.hash);
+  } catch {
+    return undefined; // sizes are cosmetic
+  }
 }
 
 export function workingChanges(ctx: EngineContext): FileChange[] {

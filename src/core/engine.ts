@@ -28,14 +28,14 @@ import { verify } from './maintenance/verify';
 import { validateMeta } from './names';
 import { type Operation, run } from './operations';
 import { plan } from './restore/plan';
-import { lastRestore, restore } from './restore/restore';
+import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
 import * as sessions from './sessions';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
   type FileChange, type FileVersion, type OpenReport, type RepairReport, type RestoreOptions, type RestorePlan,
-  type RestoreResult, type RestoreTarget, type SessionInfo, type StoreCheck,
+  type RestoreHistory, type RestoreResult, type RestoreTarget, type SessionInfo, type StoreCheck,
 } from './types';
 
 export type { EngineOptions } from './context';
@@ -272,6 +272,13 @@ export class Engine {
 
   lastRestore(): RestoreResult | undefined {
     return this.run('lastRestore', () => lastRestore(this.ctx));
+  }
+
+  // ── restore history (issue 16) ──
+
+  /** The active session's restore history, newest first (at most `limit`, default 50), and what Undo / Redo would walk over next. */
+  restoreHistory(options: { limit?: number } = {}): RestoreHistory {
+    return this.run('restoreHistory', () => restoreHistoryOf(this.ctx, options.limit));
   }
 
   // ── maintenance and exchange ──

@@ -2,7 +2,7 @@
 // call is asynchronous here; tests may also drive `Engine` (src/core/engine.ts) directly.
 import type {
   BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
-  RepairReport, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
+  RepairReport, RestoreHistory, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
 import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
 
@@ -106,6 +106,13 @@ export interface EngineApi {
   restore(target: RestoreTarget, options?: RestoreOptions): Promise<RestoreResult>;
   /** The active session's last restore (undo and the results view belong to the session a restore was made in). */
   lastRestore(): Promise<RestoreResult | undefined>;
+
+  // ── restore history (issue 16) ──
+  /**
+   * The active session's restore history, newest first (at most `limit`, default 50), and what
+   * Undo (`restore({kind: 'undo'})`) and Redo (`restore({kind: 'redo'})`) would walk over next.
+   */
+  restoreHistory(options?: { limit?: number }): Promise<RestoreHistory>;
 
   /** Bytes of a stored file version (verified against its hash). */
   readContent(hash: string): Promise<Uint8Array>;

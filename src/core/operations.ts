@@ -68,6 +68,8 @@ export const OPERATIONS = {
   plan: { guard: 'open', change: 'none' },
   restore: { guard: 'writable', change: 'self' },
   lastRestore: { guard: 'open', change: 'none' },
+  // restore history (issue 16)
+  restoreHistory: { guard: 'open', change: 'none' },
   readContent: { guard: 'open', change: 'none' },
   fileAt: { guard: 'open', change: 'none' },
 

@@ -42,6 +42,9 @@ export interface FileChange {
   binary: boolean;
   before?: FileVersion;
   after?: FileVersion;
+  /** Bytes of the version before / after (absent: the file did not exist then, or its size is not known). */
+  beforeSize?: number;
+  afterSize?: number;
 }
 
 export interface CheckpointMeta {
@@ -111,7 +114,15 @@ export type RestoreTarget =
   | { kind: 'rollback'; count: number }
   | { kind: 'checkout'; branch: string }
   | { kind: 'restoreFiles'; checkpointId: string; paths: string[] }
-  | { kind: 'undo' };
+  | { kind: 'undo' }
+  /** Walks forward over the last restore undone in this session. */
+  | { kind: 'redo' }
+  /**
+   * Undoes only what one checkpoint changed, keeping everything after it: text files changed since
+   * are merged (three-way) where clean, else skipped with the reason; binary files only when
+   * untouched since. Head does not move; a new checkpoint records the revert.
+   */
+  | { kind: 'revert'; checkpointId: string };
 
 export type PlanAction = 'write' | 'remove' | 'skip';
 
@@ -146,6 +157,9 @@ export interface RestoreFileResult {
   before?: FileVersion;
   /** Content after the operation (undefined: absent). */
   after?: FileVersion;
+  /** Bytes before / after (absent: the file was absent, or its size is not known). */
+  beforeSize?: number;
+  afterSize?: number;
 }
 
 export interface RestoreResult {
@@ -158,6 +172,19 @@ export interface RestoreResult {
   previousHeadId: string;
   files: RestoreFileResult[];
   at: number;
+  /** Set when `files` was left out of an old record of the history (the newest keep theirs): how many there were. */
+  fileCount?: number;
+  /** A revert: the checkpoint that records it (absent when it changed nothing). */
+  checkpointId?: string;
+}
+
+/** A session's restore history, newest first: what Undo and Redo walk over. */
+export interface RestoreHistory {
+  entries: { id: string; target: RestoreTarget; targetLabel: string; at: number; undone: boolean; fileCount: number }[];
+  /** What Undo Last Restore would undo next (absent: nothing). */
+  undo?: { id: string; target: RestoreTarget; targetLabel: string };
+  /** What Redo Last Restore would redo next (absent: nothing). */
+  redo?: { id: string; target: RestoreTarget; targetLabel: string };
 }
 
 export interface RestoreOptions {

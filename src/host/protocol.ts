@@ -24,6 +24,7 @@ export const ENGINE_METHODS = [
   'sessionGraph', 'fileHistory', 'searchCheckpoints',
   'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore',
+  'restoreHistory',
   'readContent', 'fileAt', 'trackingStatus',
   'verify', 'repair', 'exportSession', 'importSession',
   'gc', 'stats', 'saveNow',

@@ -148,5 +148,9 @@ export function describeTarget(r: { target: RestoreTarget; targetLabel: string }
       return `Restore ${plural(r.target.paths.length, 'file')} from ${r.targetLabel}`;
     case 'undo':
       return `Undo: back to ${r.targetLabel}`;
+    case 'redo':
+      return `Redo: forward to ${r.targetLabel}`;
+    case 'revert':
+      return `Revert ${r.targetLabel}`;
   }
 }

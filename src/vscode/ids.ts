@@ -42,6 +42,10 @@ export const Commands = {
   showHistoryGraph: 'sessionTree.showHistoryGraph',
   showFileHistory: 'sessionTree.showFileHistory',
   findCheckpoint: 'sessionTree.findCheckpoint',
+  // Issue 16: revert one checkpoint, redo, edit tags.
+  revertCheckpoint: 'sessionTree.revertCheckpoint',
+  redoLastRestore: 'sessionTree.redoLastRestore',
+  editSessionTags: 'sessionTree.editSessionTags',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -63,6 +67,8 @@ export const ContextKeys = {
   state: 'sessionTree.state',
   hasRestore: 'sessionTree.hasRestore',
   canUndo: 'sessionTree.canUndo',
+  /** true while the active session has an undone restore to redo */
+  canRedo: 'sessionTree.canRedo',
   /** true while this window's store is read-only (another window has it, or it cannot be written) */
   readOnly: 'sessionTree.readOnly',
   /** true while a restore's preview waits for Apply / Cancel */

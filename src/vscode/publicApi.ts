@@ -39,7 +39,11 @@ export function toApiCheckpoint(c: core.CheckpointInfo): api.CheckpointInfo {
     ...(c.command !== undefined ? { command: c.command } : {}),
     ...(c.cwd !== undefined ? { cwd: c.cwd } : {}),
     ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-    files: c.files.map((f) => ({ uri: vscode.Uri.file(f.path), change: f.change, added: f.added, removed: f.removed })),
+    files: c.files.map((f) => ({
+      uri: vscode.Uri.file(f.path), change: f.change, added: f.added, removed: f.removed,
+      ...(f.beforeSize !== undefined ? { beforeSize: f.beforeSize } : {}),
+      ...(f.afterSize !== undefined ? { afterSize: f.afterSize } : {}),
+    })),
   };
 }
 
@@ -173,6 +177,18 @@ export function createApi(
     },
     async undoLastRestore() {
       return restore({ kind: 'undo' });
+    },
+
+    // ── issue 16: revert, redo, tags ──
+    async revertCheckpoint(checkpointId) {
+      return restore({ kind: 'revert', checkpointId });
+    },
+    async redoLastRestore() {
+      return restore({ kind: 'redo' });
+    },
+    async setSessionTags(sessionId, tags) {
+      if (!Array.isArray(tags)) throw Object.assign(new Error('tags must be a list of strings.'), { code: 'invalid-argument' });
+      await (await engine()).setSessionTags(sessionId, [...tags]);
     },
   };
 }

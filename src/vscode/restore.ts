@@ -30,6 +30,8 @@ const VERBS: Record<RestoreTarget['kind'], string> = {
   checkout: 'Check Out',
   restoreFiles: 'Restore',
   undo: 'Undo',
+  redo: 'Redo',
+  revert: 'Revert',
 };
 
 export class Restorer {
@@ -141,12 +143,12 @@ export class Restorer {
     if (result.files.length > 0) await this.results.reveal();
     const problems = result.files.some((f) => f.status === 'skipped' || f.status === 'failed');
     const show = problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    // Undoing an undo puts back what the undo took away: for the person that is a redo.
+    // After an undo the next step is its redo; after anything else (a redo too), its undo.
     const again = result.target.kind === 'undo' ? 'Redo' : 'Undo';
     const actions = result.files.length > 0 ? ['Open Changes', again] : [again];
     const choice = await show(resultsSummaryMessage(result), ...actions);
     if (choice === 'Open Changes') await openRestoreChanges(result);
-    else if (choice === again) await vscode.commands.executeCommand(Commands.undoLastRestore);
+    else if (choice === again) await vscode.commands.executeCommand(again === 'Redo' ? Commands.redoLastRestore : Commands.undoLastRestore);
   }
 }
 

@@ -1,7 +1,8 @@
-// "Last Restore": every file the last rewind/rollback/checkout/restore/undo touched, with its status
-// and reason. Clicking a file opens its diff before ↔ after.
+// "Last Restore": every file the last rewind/rollback/checkout/restore/revert/undo/redo touched, with
+// its status, reason and size before → after. Clicking a file opens its diff before ↔ after. It also
+// keeps the context keys of the active session's restore history (Undo / Redo enabled).
 import * as vscode from 'vscode';
-import type { RestoreFileResult, RestoreResult } from '../core/types';
+import type { RestoreFileResult, RestoreHistory, RestoreResult } from '../core/types';
 import { setContext } from './contextKeys';
 import type { EngineHost } from './engineHost';
 import { describeTarget, fromNow, splitDisplayPath, STATUS_ICONS } from './format';
@@ -31,6 +32,23 @@ export function summarize(result: RestoreResult): string {
   return parts.length ? parts.join(', ') : 'no files needed changing';
 }
 
+/** "1.2 KB → 1.5 KB", "absent → 12 bytes": a file's size before and after a restore (undefined when not known). */
+export function sizeChange(f: { before?: unknown; after?: unknown; beforeSize?: number; afterSize?: number }): string | undefined {
+  const one = (v: unknown, n: number | undefined) => (v === undefined ? 'absent' : n === undefined ? undefined : formatSize(n));
+  const b = one(f.before, f.beforeSize);
+  const a = one(f.after, f.afterSize);
+  return b && a ? `Size: ${b} → ${a}` : undefined;
+}
+
+export function formatSize(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = n / 1024;
+  let i = 0;
+  for (; v >= 1024 && i < units.length - 1; i++) v /= 1024;
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 class ResultsProvider implements vscode.TreeDataProvider<ResultFileNode> {
   readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -46,7 +64,8 @@ class ResultsProvider implements vscode.TreeDataProvider<ResultFileNode> {
     item.iconPath = STATUS_ICONS[f.status];
     item.description = [f.status + (f.reason ? `: ${f.reason}` : ''), dir].filter(Boolean).join(' · ');
     const retry = f.status === 'skipped' || f.status === 'failed' ? '\nResolve it (save or close the file…), then "Try This File Again".' : '';
-    item.tooltip = `${f.path}\n${f.status}${f.reason ? ` — ${f.reason}` : ''}${retry}`;
+    const sizes = sizeChange(f);
+    item.tooltip = `${f.path}\n${f.status}${f.reason ? ` — ${f.reason}` : ''}${sizes ? `\n${sizes}` : ''}${retry}`;
     item.command = { command: Commands.openDiff, title: 'Open Changes', arguments: [node] };
     item.contextValue = contextValue('resultFile', { [f.status]: true });
     return item;
@@ -85,10 +104,22 @@ export class ResultsView extends Disposable {
     const same = this.provider.result?.id === result?.id && this.provider.result?.files.length === result?.files.length;
     this.provider.result = result;
     setContext(ContextKeys.hasRestore, !!result);
-    setContext(ContextKeys.canUndo, !!result);
+    void this.reloadHistory();
     this.view.message = result ? `${describeTarget(result)} — ${summarize(result)}.` : undefined;
     this.view.description = result ? fromNow(result.at) : undefined;
     if (!same) this.provider.emitter.fire();
+  }
+
+  /** Undo / Redo enabled as the active session's restore history says. */
+  private async reloadHistory(): Promise<void> {
+    let h: RestoreHistory | undefined;
+    try {
+      h = await this.host.current?.restoreHistory({ limit: 1 });
+    } catch (e) {
+      this.log.error('Reading the restore history failed', e);
+    }
+    setContext(ContextKeys.canUndo, !!h?.undo);
+    setContext(ContextKeys.canRedo, !!h?.redo);
   }
 
   async reveal(): Promise<void> {

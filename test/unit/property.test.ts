@@ -117,7 +117,9 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   branches.set('main', s0.rootId);
   let active = 'main';
   let changed = new Set<string>();
-  let lastUndo: { branch: string; head: string } | undefined;
+  // The restore history (issue 16): where each restore in effect is undone to; where each undone one is redone to.
+  const undoStack: { branch: string; head: string }[] = [];
+  const redoStack: { branch: string; head: string }[] = [];
   const ids = () => [...states.keys()];
   const pick = (i: number) => ids()[i % states.size];
   const head = () => branches.get(active)!;
@@ -157,7 +159,13 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
       branches.set(active, r.safetyCheckpointId);
       undoHead = r.safetyCheckpointId;
     }
-    lastUndo = { branch: active, head: undoHead };
+    if (target.kind === 'undo') {
+      undoStack.pop();
+      redoStack.push({ branch: active, head: undoHead });
+    } else {
+      undoStack.push({ branch: active, head: undoHead });
+      redoStack.length = 0;
+    }
     for (const f of r.files) {
       assert.ok(f.status === 'restored' || f.status === 'removed' || (dirtyRel && f.key === `ws/${dirtyRel}` && f.status === 'skipped'), `unexpected ${f.status} for ${f.key}: ${f.reason}`);
     }
@@ -271,11 +279,11 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
           break;
         }
         case 'undo': {
-          if (!lastUndo) {
+          const u = undoStack[undoStack.length - 1];
+          if (!u) {
             await assert.rejects(engine.restore({ kind: 'undo' }), /no restore to undo/);
             break;
           }
-          const u = lastUndo;
           await applyRestore({ kind: 'undo' }, states.get(u.head)!, u.head, u.branch);
           break;
         }

@@ -5,7 +5,8 @@ import type { EngineContext } from '../context';
 import { type Ver, sameVer } from '../model';
 import { refreshPath } from '../scan/file';
 import { EngineError, type PlanEntry, type RestorePlan, type RestoreTarget, type RootFolder } from '../types';
-import { lastRecord, type RestoreRecord } from './records';
+import { type RestoreRecord, redoable, undoable } from './records';
+import { planRevert, revertable, revertPaths } from './revert';
 
 /** Guards the walk of a roll back through a damaged (looping) history. */
 const MAX_ROLLBACK_SCAN = 1_000_000;
@@ -14,7 +15,8 @@ export interface ResolvedTarget {
   targetId: number;
   label: string;
   branch?: string;
-  undo?: RestoreRecord;
+  /** An undo or a redo: the restore walked over, and the branch it returns to. */
+  step?: { kind: 'undo' | 'redo'; rec: RestoreRecord; branch: string };
 }
 
 /** A file in a plan: its path id, what the plan says, its version now and in the target. */
@@ -69,14 +71,43 @@ export function resolveTarget(ctx: EngineContext, t: RestoreTarget): ResolvedTar
       return { targetId: c.id, label: `"${c.label}"` };
     }
     case 'undo': {
-      const rec = lastRecord(ctx.meta, s.id);
+      const rec = undoable(ctx.meta, s.id);
       if (!rec) throw new EngineError('not-found', 'There is no restore to undo in this session.');
       const c = history.cps.get(Number(rec.undoHeadId));
       if (!c) throw new EngineError('not-found', 'The checkpoint to return to no longer exists.');
-      return { targetId: c.id, label: `the state before the last restore`, undo: rec };
+      return { targetId: c.id, label: `the state before ${describeRecord(rec)}`, step: { kind: 'undo', rec, branch: rec.undoBranch } };
+    }
+    case 'redo': {
+      const rec = redoable(ctx.meta, s.id);
+      if (!rec || rec.redoHeadId === undefined || rec.redoBranch === undefined) throw new EngineError('not-found', 'There is no undone restore to redo in this session.');
+      const c = history.cps.get(Number(rec.redoHeadId));
+      if (!c) throw new EngineError('not-found', 'The checkpoint to return to no longer exists.');
+      return { targetId: c.id, label: `the state after ${describeRecord(rec)}`, step: { kind: 'redo', rec, branch: rec.redoBranch } };
+    }
+    case 'revert': {
+      const c = revertable(ctx, t.checkpointId);
+      return { targetId: c.id, label: `the changes of "${c.label}"` };
     }
     default:
       throw new EngineError('invalid-argument', `Unknown restore kind "${(t as { kind: string }).kind}".`);
+  }
+}
+
+/** A restore of the history in words, for the label of its undo or redo ("rewind to "x""). */
+function describeRecord(r: RestoreRecord): string {
+  switch (r.target.kind) {
+    case 'rewind':
+      return `the rewind to ${r.targetLabel}`;
+    case 'rollback':
+      return `the roll back of ${r.targetLabel}`;
+    case 'checkout':
+      return `the checkout of ${r.targetLabel}`;
+    case 'restoreFiles':
+      return `the file restore from ${r.targetLabel}`;
+    case 'revert':
+      return `the revert of ${r.targetLabel.replace(/^the changes of /, '')}`;
+    default:
+      return 'the last restore';
   }
 }
 
@@ -86,19 +117,23 @@ export function plan(ctx: EngineContext, target: RestoreTarget): RestorePlan {
   if (target.kind === 'checkout' && target.branch === ctx.history.session().activeBranch) {
     return { target, targetId: String(r.targetId), targetLabel: r.label, entries: [] };
   }
-  const entries = buildPlan(ctx, target, r.targetId, false);
+  const entries = buildPlan(ctx, target, r.targetId, false, false);
   return { target, targetId: String(r.targetId), targetLabel: r.label, entries: entries.map((e) => e.out) };
 }
 
 /**
  * Which files a restore writes. `refresh` re-stats them first (the mirror may lag the disk).
- * For restoreFiles only the given paths take part; head does not move.
+ * For restoreFiles only the given paths take part, for a revert the checkpoint's; head does not
+ * move. `store`: a revert's merged versions go into the store (a restore, in its transaction).
  */
-export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: number, refresh: boolean): Planned[] {
+export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: number, refresh: boolean, store: boolean): Planned[] {
   const { history, mirror, meta, roots, scan } = ctx;
   const head = history.head;
   let candidates: Map<number, Ver>;
-  if (target.kind === 'restoreFiles') {
+  const headStays = target.kind === 'restoreFiles' || target.kind === 'revert';
+  if (target.kind === 'revert') {
+    candidates = revertPaths(ctx, history.cps.get(targetId)!);
+  } else if (target.kind === 'restoreFiles') {
     candidates = new Map();
     for (const abs of target.paths) {
       const loc = roots.locate(abs)!;
@@ -122,18 +157,21 @@ export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: n
       const err = refreshPath(ctx, r.root, r.rel, key, false);
       if (err) failures.set(p, err);
     }
-    if (target.kind !== 'restoreFiles') {
+    if (!headStays) {
       // Refreshing may have found more working changes; they are part of the state we leave.
       for (const [p, headVer] of mirror.pending) if (!candidates.has(p)) candidates.set(p, headVer);
     }
   }
+  // A revert's versions depend on the files as they are now: worked out once they are re-read.
+  const revert = target.kind === 'revert' ? planRevert(ctx, history.cps.get(targetId)!, store) : undefined;
+  if (revert) candidates = revert.targets;
   const entries: Planned[] = [];
   for (const [p, tgt] of candidates) {
     const key = meta.keyOf(p);
     const e = mirror.get(p);
     const cur = mirror.version(p);
     const loc = roots.rootOfKey(key);
-    const out: Planned['out'] = { path: roots.absOf(key), key, action: 'skip', current: meta.verOut(cur), target: meta.verOut(tgt) };
+    const out: Planned['out'] = { path: roots.absOf(key), key, action: 'skip', current: meta.verOut(cur), target: revert?.unstored.get(p) ?? meta.verOut(tgt) };
     if (!loc) {
       out.reason = `its workspace folder "${key.slice(0, key.indexOf('/'))}" is not open`;
     } else if (
@@ -148,6 +186,8 @@ export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: n
       out.failed = true;
     } else if (scan.captureFailures.has(p)) {
       out.reason = `its content before the last edit could not be saved (${scan.captureFailures.get(p)}), so it is not overwritten`;
+    } else if (revert?.skips.has(p)) {
+      out.reason = revert.skips.get(p);
     } else if (sameVer(cur, tgt)) {
       continue;
     } else {

@@ -1,17 +1,18 @@
 // A restore, end to end: plan → safety checkpoint → unsaved-editor check → journal → apply →
-// record (head, branch, working changes, the restore record) → save → journal dropped. Every
-// operation that writes workspace files (rewind, roll back, checkout, file restore, undo) is one.
+// record (head, branch, working changes, the restore record, the history) → save → journal
+// dropped. Every operation that writes workspace files (rewind, roll back, checkout, file restore,
+// revert, undo, redo) is one.
 import * as path from 'node:path';
 import { removeQuietly } from '../../storage/files';
 import { type EngineContext, isSaveFailure } from '../context';
 import { ioError } from '../ioErrors';
 import { type Ver, sameVer } from '../model';
 import { seal } from '../seal';
-import { EngineError, type RestoreFileResult, type RestoreOptions, type RestoreResult, type RestoreTarget } from '../types';
+import { EngineError, type RestoreFileResult, type RestoreHistory, type RestoreOptions, type RestoreResult, type RestoreTarget } from '../types';
 import { applyOne } from './apply';
 import { type Journal, journalFile, removeJournal, writeJournal } from './journal';
 import { type Planned, type ResolvedTarget, buildPlan, resolveTarget } from './plan';
-import { type RestoreRecord, lastRecord, publicResult, saveRecord } from './records';
+import { type RestoreRecord, history as restoreHistory, lastRecord, markRedone, markUndone, publicResult, saveRecord } from './records';
 import { newToken } from './workspaceWrite';
 
 export async function restore(ctx: EngineContext, target: RestoreTarget, options: RestoreOptions): Promise<RestoreResult> {
@@ -27,7 +28,7 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
   const sameBranch = target.kind === 'checkout' && target.branch === s.activeBranch;
   try {
     ctx.mutate(() => {
-      const entries = buildPlan(ctx, target, resolved.targetId, true);
+      const entries = buildPlan(ctx, target, resolved.targetId, true, true);
       if (!sameBranch) planned = entries;
       if (mirror.pending.size > 0) safetyId = seal(ctx, { source: 'safety', label: `Before restoring ${resolved.label}` });
       if (sameBranch) resolved.targetId = history.head;
@@ -99,14 +100,21 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
   } finally {
     // 4. Record where the workspace now is, then drop the journal.
     results.sort((a, b) => a.key.localeCompare(b.key));
+    for (const r of results) addSizes(ctx, r);
     const recordRestore = () => {
       afterApply(ctx, target, resolved, written, planned);
+      // A revert is recorded as a checkpoint of its own (when it changed anything).
+      const revertId = target.kind === 'revert' ? seal(ctx, { source: 'manual', label: `Revert "${history.cps.get(resolved.targetId)?.label ?? resolved.targetId}"` }) : undefined;
       const record: RestoreRecord = {
         id: String(restoreId), target, targetId: String(resolved.targetId), targetLabel: resolved.label,
         safetyCheckpointId: safetyId !== undefined ? String(safetyId) : undefined, previousHeadId: String(previousHead),
         files: results, at: ctx.clock(), sessionId: String(s.id), undoBranch, undoHeadId: String(undoHead),
+        ...(revertId !== undefined ? { checkpointId: String(revertId) } : {}),
       };
       stored = saveRecord(meta, record);
+      // The history: an undo sets where the redo of what it undid goes, a redo where its next undo goes.
+      if (resolved.step?.kind === 'undo') markUndone(meta, resolved.step.rec, undoBranch, String(undoHead));
+      else if (resolved.step?.kind === 'redo') markRedone(meta, resolved.step.rec, undoBranch, String(undoHead));
     };
     try {
       ctx.mutate(recordRestore);
@@ -129,12 +137,12 @@ function afterApply(ctx: EngineContext, target: RestoreTarget, resolved: Resolve
   const { history, mirror } = ctx;
   const s = history.session();
   let headVersionOf: (e: Planned) => Ver;
-  if (target.kind === 'restoreFiles') {
-    // Head stays; the restored files become working changes against it.
+  if (target.kind === 'restoreFiles' || target.kind === 'revert') {
+    // Head stays; the restored files become working changes against it (a revert's are sealed next).
     headVersionOf = (e) => e.cur;
   } else {
-    if (resolved.undo) {
-      const ub = resolved.undo.undoBranch;
+    if (resolved.step) {
+      const ub = resolved.step.branch;
       if (!history.branchesOf(s.id).has(ub)) history.setBranchHead(s.id, ub, resolved.targetId);
       history.setActiveBranch(s, ub);
       history.setBranchHead(s.id, ub, resolved.targetId);
@@ -153,6 +161,23 @@ function afterApply(ctx: EngineContext, target: RestoreTarget, resolved: Resolve
     if (sameVer(cur, hv)) mirror.setPending(e.p, undefined);
     else mirror.setPending(e.p, hv);
   }
+}
+
+/** Each file's size before and after, from the snapshot index (cosmetic: left out when not known). */
+function addSizes(ctx: EngineContext, r: RestoreFileResult): void {
+  try {
+    const b = r.before && ctx.objects.rawSize(r.before.hash);
+    const a = r.after && ctx.objects.rawSize(r.after.hash);
+    if (b !== undefined) r.beforeSize = b;
+    if (a !== undefined) r.afterSize = a;
+  } catch {
+    /* sizes are cosmetic */
+  }
+}
+
+/** The active session's restore history: what Undo and Redo walk over. */
+export function restoreHistoryOf(ctx: EngineContext, limit = 50): RestoreHistory {
+  return restoreHistory(ctx.meta, ctx.history.activeId, limit);
 }
 
 /** The active session's last restore, as the API returns it. */

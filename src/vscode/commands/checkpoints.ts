@@ -1,5 +1,5 @@
 // Commands on checkpoints: create, label, rewind, roll back, compare with the files now, open a
-// checkpoint's changes, restore files from one.
+// checkpoint's changes, restore files from one, revert one checkpoint's changes.
 import * as vscode from 'vscode';
 import type { CheckpointMeta, CheckpointSource } from '../../core/types';
 import { CHECKPOINT_SOURCES } from '../../core/types';
@@ -64,6 +64,12 @@ export function checkpointCommands(c: CommandContext) {
     [Commands.rewind]: (inv) => rewind(inv, undefined, 'Rewind to Checkpoint'),
     [Commands.rewindHere]: (inv) => rewind(inv, false, 'Rewind to Here'),
     [Commands.rewindBefore]: (inv) => rewind(inv, true, 'Rewind to Before This'),
+
+    // Only what this checkpoint changed is undone; the plan (and its Preview) says what is merged and what is left.
+    [Commands.revertCheckpoint]: async (inv) => {
+      const checkpointId = await resolve.checkpoint(inv, "Revert a Checkpoint's Changes");
+      return restore({ kind: 'revert', checkpointId }, inv);
+    },
 
     [Commands.rollback]: async (inv) => {
       let count: number;

@@ -1,4 +1,5 @@
-// Commands on a restore: undo the last one, open all its files before ↔ after; apply or cancel a previewed one.
+// Commands on a restore: undo the last one and redo what was undone (the active session's restore
+// history), open all its files before ↔ after; apply or cancel a previewed one.
 import { openRestoreChanges } from '../diffs';
 import { Commands } from '../ids';
 import type { CommandContext, CommandTable } from './command';
@@ -8,6 +9,7 @@ export function resultCommands(c: CommandContext) {
 
   return {
     [Commands.undoLastRestore]: (inv) => restore({ kind: 'undo' }, inv),
+    [Commands.redoLastRestore]: (inv) => restore({ kind: 'redo' }, inv),
 
     [Commands.openAllResults]: async () => {
       const result = results.result ?? (await (await engine()).lastRestore());
@@ -20,6 +22,8 @@ export function resultCommands(c: CommandContext) {
     [Commands.retryResultFile]: (inv) => {
       const node = inv.node;
       if (node?.kind !== 'resultFile') throw new Error('Choose a file in the Last Restore view.');
+      // A revert's file is not the checkpoint's version: the revert runs again (what it already did is not redone).
+      if (node.result.target.kind === 'revert') return restore({ kind: 'revert', checkpointId: node.result.target.checkpointId }, inv);
       return restore({ kind: 'restoreFiles', checkpointId: node.result.targetId, paths: [node.file.path] }, inv);
     },
 

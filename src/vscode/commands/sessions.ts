@@ -1,4 +1,4 @@
-// Commands on sessions: new, switch, rename, fork from a checkpoint, delete, export, import.
+// Commands on sessions: new, switch, rename, edit tags, fork from a checkpoint, delete, export, import.
 import * as vscode from 'vscode';
 import { plural } from '../format';
 import { Commands } from '../ids';
@@ -37,6 +37,32 @@ export function sessionCommands(c: CommandContext) {
         ? (str(inv.args, 'title', 'value') ?? raise(missing('title')))
         : need(await askText({ title: 'Rename Session', prompt: 'New title of the session', value: info?.title }));
       await e.renameSession(id, title);
+      return undefined;
+    },
+
+    // Tags as one comma-separated line (a tag holds no comma); `{sessionId, tags: [...]}` sets them as given.
+    [Commands.editSessionTags]: async (inv) => {
+      const e = await engine();
+      const { id, info } = await resolve.session(inv, 'Edit Tags', { keys: ['sessionId', 'id'], orActive: true });
+      let tags: string[];
+      if (inv.args) {
+        const raw = inv.args.tags ?? inv.args.value;
+        if (!Array.isArray(raw) || !raw.every((t) => typeof t === 'string')) throw Object.assign(new Error('tags must be a list of strings.'), { code: 'invalid-argument' });
+        tags = raw as string[];
+      } else {
+        const line = need(
+          await askText({
+            title: `Edit Tags of "${info?.title ?? 'session'}"`,
+            prompt: 'Tags, separated by commas (leave empty for none)',
+            placeHolder: 'e.g. refactor, agent, review',
+            value: (info?.tags ?? []).join(', '),
+            allowEmpty: true,
+          }),
+        );
+        tags = line.split(',').map((t) => t.trim()).filter(Boolean);
+      }
+      await e.setSessionTags(id, tags);
+      if (!inv.args) vscode.window.setStatusBarMessage(`$(tag) ${tags.length ? `Tags: ${tags.join(', ')}` : 'Tags removed'}`, 4000);
       return undefined;
     },
 

@@ -10,6 +10,7 @@ import { secondWindow } from './07-second-window';
 import { confirmAndPreview } from './10-confirm-and-preview';
 import { walkthrough } from './13-walkthrough';
 import { historyGraph } from './12-history-graph';
+import { revertOneCheckpoint } from './11-revert';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -22,4 +23,5 @@ export const scenarios: Scenario[] = [
   confirmAndPreview,
   walkthrough,
   historyGraph,
+  revertOneCheckpoint,
 ];
