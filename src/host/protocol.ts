@@ -24,7 +24,7 @@ export const ENGINE_METHODS = [
   'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore',
   'readContent', 'fileAt', 'trackingStatus',
-  'verify', 'repair', 'exportSession', 'importSession',
+  'verify', 'repair', 'exportSession', 'importSession', 'previewImport',
   'gc', 'stats', 'saveNow',
 ] as const satisfies readonly (keyof EngineMethods)[];
 
