@@ -220,7 +220,7 @@ describe('importing into folders with other names', () => {
     await w.engine.close();
   });
 
-  it('a re-export of an imported session keeps the unmapped folder, which a third store can map', async () => {
+  it('a re-export of an imported session keeps the unmapped folder under its name, and a third store maps it by that name', async () => {
     const t = await teammate(['app', 'lib']);
     const w = await workspace({ app: {} });
     const s = w.engine.importSession(t.file, { folders: { lib: null } });
@@ -229,8 +229,9 @@ describe('importing into folders with other names', () => {
     await w.engine.close();
     const third = await workspace({ app: {}, lib: {} });
     const p = third.engine.previewImport(again);
-    assert.deepEqual(p.unmatched.map((f) => f.name), ['lib (not mapped)']);
-    const s3 = third.engine.importSession(again, { folders: { 'lib (not mapped)': 'lib' } });
+    assert.deepEqual(p.unmatched, []);
+    assert.deepEqual(p.mapped.map((f) => [f.fromName, f.to, f.how]), [['app', 'app', 'name'], ['lib', 'lib', 'name']]);
+    const s3 = third.engine.importSession(again);
     await rewindEach(third, s3.id, t.states, { app: 'app', lib: 'lib' });
     await third.engine.close();
   });

@@ -6,6 +6,7 @@ import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
 import { EngineError } from '../types';
+import { unmappedName } from './folders';
 import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
 
 /** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
@@ -50,7 +51,8 @@ export function exportSession(ctx: EngineContext, sessionId: string, file: strin
   }
   const folders = [...keys].sort().map((key) => {
     const open = ctx.roots.list.find((r) => r.name === key);
-    return { key, name: open?.label ?? key };
+    // An imported folder that was not mapped goes out under the name it came in with.
+    return { key, name: open?.label ?? unmappedName(key) ?? key };
   });
   const header: ExportHeader = {
     format: 'session-tree-export', version: EXPORT_VERSION, exportedAt: ctx.clock(),

@@ -145,6 +145,12 @@ export function unmappedKey(f: ExportFolder, used: ReadonlySet<string>): string 
   }
 }
 
+/** The display name an unmapped folder had in its export (undefined: not such a key). */
+export function unmappedName(folderKey: string): string | undefined {
+  const m = NOT_MAPPED.exec(folderKey);
+  return m ? folderKey.slice(0, m.index) : undefined;
+}
+
 /** Why a file whose folder key is not open is skipped: an unmapped imported folder says so. */
 export function notOpenReason(folderKey: string): string {
   const m = NOT_MAPPED.exec(folderKey);
