@@ -1,7 +1,8 @@
 // Import: a session from an export file, as a new session (not made active; no workspace file is
-// touched), its folders mapped onto the open ones (`folders.ts`). The file is untrusted: everything in it is checked — format, every field, every file
-// key, the history's consistency, every snapshot against its hash with a size cap — before
-// anything is written to the store. Only a regular file is read (never a pipe or a device), and a
+// touched), its folders mapped onto the open ones (`folders.ts`: every file key's folder part is
+// rewritten to the open folder's key). The file is untrusted: everything in it is checked —
+// format, every field, every file key, the history's consistency, every snapshot against its hash
+// with a size cap — before anything is written to the store. Only a regular file is read (never a pipe or a device), and a
 // snapshot's claimed size is checked against this workspace's size limit before it is inflated.
 import type * as nodeFs from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
