@@ -96,6 +96,22 @@ export interface SessionTreeApi {
   redoLastRestore(): Promise<RestoreResult>;
   /** Replaces a session's tags (each at most 200 characters, at most 100 tags; duplicates dropped). */
   setSessionTags(sessionId: string, tags: string[]): Promise<void>;
+  /** Writes a session (default: the active one) to a single file another workspace can import. */
+  exportSession(file: Uri, options?: { sessionId?: string }): Promise<{ checkpoints: number; bytes: number }>;
+  /**
+   * Imports an exported session as a new session (not made active; no file is touched). Its
+   * folders map onto the open ones by name, or one onto one when each side has one folder;
+   * `folders` maps the others: export folder → open folder (names as shown), or null to leave it
+   * out (its files are kept in the session and skipped on restore, never written or deleted).
+   * A folder nothing maps, a name that is not open, or two folders onto one: refused
+   * (`invalid-argument`, naming them), and nothing is imported.
+   */
+  importSession(file: Uri, options?: { title?: string; folders?: Record<string, string | null> }): Promise<ImportedSession>;
+}
+
+/** An imported session, with where each of the export's folders went (display names; `to` null: not mapped). */
+export interface ImportedSession extends SessionInfo {
+  folders: { from: string; to: string | null; how: 'name' | 'key' | 'single' | 'chosen' }[];
 }
 
 /**

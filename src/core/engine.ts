@@ -18,7 +18,7 @@ import * as capture from './capture';
 import * as cps from './checkpoints';
 import { type EngineOptions, EngineContext } from './context';
 import type { CheckpointQuery, EngineEvent, TrackingOptions } from './engineApi';
-import { exportSession, importSession } from './exchange';
+import { type ImportOptions, type ImportPreview, type ImportedSession, exportSession, importSession, previewImport } from './exchange';
 import * as lifecycle from './lifecycle';
 import * as queries from './queries';
 import { StoreLock } from './lock';
@@ -300,8 +300,12 @@ export class Engine {
     return this.run('exportSession', () => exportSession(this.ctx, sessionId, file));
   }
 
-  importSession(file: string, options: { title?: string } = {}): SessionInfo {
+  importSession(file: string, options: ImportOptions = {}): ImportedSession {
     return this.run('importSession', () => importSession(this.ctx, file, options));
+  }
+
+  previewImport(file: string, options: Pick<ImportOptions, 'folders'> = {}): ImportPreview {
+    return this.run('previewImport', () => previewImport(this.ctx, file, options));
   }
 
   /** Storage figures, for the bench and diagnostics. */

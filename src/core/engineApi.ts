@@ -5,6 +5,7 @@ import type {
   RepairReport, RestoreHistory, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
 import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
+import type { ImportOptions, ImportPreview, ImportedSession } from './exchange';
 
 export type SavePolicy = 'always' | 'debounced';
 
@@ -130,8 +131,12 @@ export interface EngineApi {
   /**
    * Imports an exported session as a new session (not made active; no workspace file is touched).
    * The file is checked completely — format, keys, history, every snapshot's hash — before anything is written.
+   * Its folders are mapped onto the open ones (by name, one onto one, or as `folders` says; `exchange/folders.ts`);
+   * a folder nothing maps is refused, naming it.
    */
-  importSession(file: string, options?: { title?: string }): Promise<SessionInfo>;
+  importSession(file: string, options?: ImportOptions): Promise<ImportedSession>;
+  /** Reads an export's index (checked) and where its folders would go, without importing. */
+  previewImport(file: string, options?: Pick<ImportOptions, 'folders'>): Promise<ImportPreview>;
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }

@@ -79,6 +79,7 @@ export const OPERATIONS = {
   stats: { guard: 'open', change: 'none' },
   exportSession: { guard: 'open', change: 'none' },
   importSession: { guard: 'writable', change: 'self' },
+  previewImport: { guard: 'open', change: 'none' },
 } as const satisfies Record<Operation, OperationPolicy>;
 
 /** Runs `body` as operation `name` says: its guard first, then its transaction and save. */

@@ -96,14 +96,17 @@ export function recomputePendingFull(ctx: EngineContext): void {
   const state = ctx.states.stateOf(ctx.history.head);
   mirror.clearPending();
   const seen = new Set<number>();
+  // A folder that is not open (removed, or an imported session's unmapped folder) has no working changes.
+  const closed = (p: number) => !ctx.roots.rootOfKey(ctx.meta.keyOf(p));
   for (const [p, v] of state) {
     seen.add(p);
+    if (closed(p)) continue;
     const e = mirror.get(p);
     const cur: Ver = e ? { blob: e.blob, mode: e.mode } : ABSENT;
     if (e?.untracked) continue;
     if (!sameVer(cur, v)) mirror.setPending(p, v);
   }
   for (const [p, e] of mirror.entries) {
-    if (!seen.has(p) && e.blob && !e.untracked) mirror.setPending(p, ABSENT);
+    if (!seen.has(p) && e.blob && !e.untracked && !closed(p)) mirror.setPending(p, ABSENT);
   }
 }

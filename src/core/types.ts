@@ -18,6 +18,8 @@ export const CHECKPOINT_SOURCES: readonly CheckpointSource[] = [
 /** One workspace folder. `name` keys its paths in the store, so it must be stable and unique. */
 export interface RootFolder {
   name: string;
+  /** The folder's current display name (`name` is its store key). */
+  label?: string;
   /** Absolute file-system path. */
   path: string;
 }

@@ -26,7 +26,7 @@ export const ENGINE_METHODS = [
   'plan', 'restore', 'lastRestore',
   'restoreHistory',
   'readContent', 'fileAt', 'trackingStatus',
-  'verify', 'repair', 'exportSession', 'importSession',
+  'verify', 'repair', 'exportSession', 'importSession', 'previewImport',
   'gc', 'stats', 'saveNow',
 ] as const satisfies readonly (keyof EngineMethods)[];
 

@@ -190,5 +190,19 @@ export function createApi(
       if (!Array.isArray(tags)) throw Object.assign(new Error('tags must be a list of strings.'), { code: 'invalid-argument' });
       await (await engine()).setSessionTags(sessionId, [...tags]);
     },
+    async exportSession(file, options) {
+      const e = await engine();
+      const id = options?.sessionId ?? (await e.activeSession())?.id;
+      if (!id) throw new Error('There is no session to export.');
+      const r = await e.exportSession(id, fsPathsOf([file])[0]);
+      return { checkpoints: r.checkpoints, bytes: r.bytes };
+    },
+    async importSession(file, options = {}) {
+      const s = await (await engine()).importSession(fsPathsOf([file])[0], {
+        ...(options.title !== undefined ? { title: options.title } : {}),
+        ...(options.folders !== undefined ? { folders: options.folders } : {}),
+      });
+      return { ...toApiSession(s), folders: s.folders.map((f) => ({ from: f.fromName, to: f.toName, how: f.how })) };
+    },
   };
 }

@@ -241,6 +241,18 @@ describe('session export and import', () => {
     { name: 'a branch name with a control character', make: withHeader((hd) => ((hd.branches as Record<string, unknown>[])[0].name = 'a\u0007b')), expect: /invalid name/ },
     { name: 'an active branch that does not exist', make: withHeader((hd) => (hd.activeBranch = 'ghost')), expect: /active branch is not one of its branches/ },
     { name: 'a session title that is not text', make: withHeader((hd) => ((hd.session as Record<string, unknown>).title = 42)), expect: /session is described wrongly/ },
+    // The list of folders (format 1, added later): as untrusted as the rest.
+    { name: 'a list of folders that is not a list', make: withHeader((hd) => (hd.folders = { ws: 'ws' })), expect: /list of folders is not a list/ },
+    { name: 'a folder that is not an object', make: withHeader((hd) => (hd.folders = ['ws'])), expect: /folder 0 is not an object/ },
+    { name: 'a folder key with a separator', make: withHeader((hd) => (hd.folders = [{ key: 'ws/..', name: 'ws' }])), expect: /folder key "ws\/\.\." contains a separator/ },
+    { name: 'a folder key of dots', make: withHeader((hd) => (hd.folders = [{ key: '..', name: 'ws' }])), expect: /not a plain folder name/ },
+    { name: 'a folder key with a drive letter', make: withHeader((hd) => (hd.folders = [{ key: 'C:', name: 'ws' }])), expect: /not a plain folder name/ },
+    { name: 'a folder key that is not text', make: withHeader((hd) => (hd.folders = [{ key: 7, name: 'ws' }])), expect: /folder key is not text/ },
+    { name: 'a folder name with a control character', make: withHeader((hd) => (hd.folders = [{ key: 'ws', name: 'w\u0000s' }])), expect: /folder 0 has no valid name/ },
+    { name: 'an empty folder name', make: withHeader((hd) => (hd.folders = [{ key: 'ws', name: ' ' }])), expect: /folder 0 has no valid name/ },
+    { name: 'two folders with one key', make: withHeader((hd) => (hd.folders = [{ key: 'ws', name: 'a' }, { key: 'ws', name: 'b' }])), expect: /two folders have the key "ws"/ },
+    { name: 'files in a folder the list leaves out', make: withHeader((hd) => (hd.folders = [{ key: 'other', name: 'other' }])), expect: /files are in a folder \("ws"\) its list of folders does not name/ },
+    { name: 'too many folders', make: withHeader((hd) => (hd.folders = Array.from({ length: 1001 }, (_, i) => ({ key: `f${i}`, name: `f${i}` })))), expect: /more than 1000 folders/ },
     { name: '__proto__ keys in the index', make: (p) => build(p, JSON.stringify(p.header).replace('{', '{"__proto__": {"polluted": true},')), expect: /^(?!.*polluted)/ },
   ];
 

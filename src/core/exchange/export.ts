@@ -6,6 +6,7 @@ import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
 import { EngineError } from '../types';
+import { unmappedName } from './folders';
 import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
 
 /** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
@@ -42,9 +43,20 @@ export function exportSession(ctx: EngineContext, sessionId: string, file: strin
     }
     return out;
   });
+  // The folders the files are in, with the names people see: an import maps them by name.
+  const keys = new Set<string>();
+  for (const c of checkpoints) {
+    for (const ch of c.changes) keys.add(ch.key.slice(0, ch.key.indexOf('/')));
+    for (const k of Object.keys(c.manifest ?? {})) keys.add(k.slice(0, k.indexOf('/')));
+  }
+  const folders = [...keys].sort().map((key) => {
+    const open = ctx.roots.list.find((r) => r.name === key);
+    // An imported folder that was not mapped goes out under the name it came in with.
+    return { key, name: open?.label ?? unmappedName(key) ?? key };
+  });
   const header: ExportHeader = {
     format: 'session-tree-export', version: EXPORT_VERSION, exportedAt: ctx.clock(),
-    session: { title: s.title, tags: s.tags, createdAt: s.createdAt }, checkpoints,
+    session: { title: s.title, tags: s.tags, createdAt: s.createdAt }, folders, checkpoints,
     branches: [...history.branchesOf(s.id)].map(([name, b]) => ({ name, head: index.get(b.head) ?? 0 })),
     activeBranch: s.activeBranch,
   };

@@ -26,6 +26,7 @@ export const IMPORT_LIMITS = {
   /** Largest single snapshot (uncompressed). */
   objectBytes: 1024 * 1024 * 1024,
   checkpoints: 1_000_000,
+  folders: 1000,
   label: 10_000,
   /** A checkpoint's info: its known fields (tools, prompt, …) within the API's limits (names.ts), and the rest in this much JSON. */
   info: 64 * 1024,
@@ -60,11 +61,23 @@ export interface ExportCheckpoint {
   manifest?: Record<string, ExportVersion>;
 }
 
+/** A workspace folder of the exporting store: its key (the first part of every file key) and the name people saw. */
+export interface ExportFolder {
+  key: string;
+  name: string;
+}
+
 export interface ExportHeader {
   format: 'session-tree-export';
   version: number;
   exportedAt: number;
   session: { title: string; tags: string[]; createdAt: number };
+  /**
+   * The folders the session's files are in (added after format 1 was first written; optional, so a
+   * file without it still imports — its folders' keys are then their display names). An import
+   * maps each onto an open folder (`folders.ts`).
+   */
+  folders?: ExportFolder[];
   checkpoints: ExportCheckpoint[];
   branches: { name: string; head: number }[];
   activeBranch: string;
@@ -96,6 +109,44 @@ export function checkKey(key: unknown, where: string): string {
     bad(`${where}: the file key ${shown} is not a plain path inside its workspace folder (it could escape it)`);
   }
   return key;
+}
+
+/** A folder's key: one key part under the same rules as `checkKey`'s parts. */
+export function checkFolderKey(key: unknown, where: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 1000) bad(`${where}: a folder key is not text of a sane length`);
+  const shown = JSON.stringify(key.slice(0, 80));
+  if (key.includes('/') || key.includes('\\') || key.includes('\0')) bad(`${where}: the folder key ${shown} contains a separator or a NUL byte`);
+  if (/^[A-Za-z]:/.test(key) || /^[. ]+$/.test(key)) bad(`${where}: the folder key ${shown} is not a plain folder name`);
+  return key;
+}
+
+/**
+ * The header's list of folders, checked: each a key (unique) and a display name. Without the field
+ * (an older export), each folder its files are in, named by its key. Folders no file is in are
+ * dropped (nothing to map); a file in a folder the list leaves out is an error.
+ */
+function checkFolders(raw: unknown, cps: ExportCheckpoint[]): ExportFolder[] {
+  const used = new Set<string>();
+  for (const c of cps) {
+    for (const ch of c.changes) used.add(ch.key.slice(0, ch.key.indexOf('/')));
+    for (const k of Object.keys(c.manifest ?? {})) used.add(k.slice(0, k.indexOf('/')));
+  }
+  if (raw === undefined) return [...used].sort().map((key) => ({ key, name: key }));
+  if (!Array.isArray(raw)) bad('its list of folders is not a list');
+  if (raw.length > IMPORT_LIMITS.folders) bad(`it lists more than ${IMPORT_LIMITS.folders} folders`);
+  const keys = new Set<string>();
+  const out: ExportFolder[] = [];
+  raw.forEach((f: unknown, i: number) => {
+    const where = `folder ${i}`;
+    if (!isObj(f)) bad(`${where} is not an object`);
+    const key = checkFolderKey(f.key, where);
+    if (keys.has(key)) bad(`two folders have the key ${JSON.stringify(key.slice(0, 80))}`);
+    keys.add(key);
+    if (!isText(f.name, 1000) || f.name.trim() === '' || /[\u0000-\u001f\u007f]/.test(f.name)) bad(`${where} has no valid name`);
+    if (used.has(key)) out.push({ key, name: f.name });
+  });
+  for (const k of used) if (!keys.has(k)) bad(`its files are in a folder (${JSON.stringify(k.slice(0, 80))}) its list of folders does not name`);
+  return out;
 }
 
 /** What a restore may set on a file: permission bits only (no setuid, setgid or sticky bit, no file type). */
@@ -200,11 +251,12 @@ export function validateHeader(raw: unknown): { header: ExportHeader; hashes: Se
     return { name: b.name, head: b.head };
   });
   if (typeof raw.activeBranch !== 'string' || !names.has(raw.activeBranch)) bad('its active branch is not one of its branches');
+  const folders = checkFolders(raw.folders, cps);
   checkConsistent(cps);
   return {
     header: {
       format: 'session-tree-export', version: raw.version, exportedAt: isInt(raw.exportedAt) ? raw.exportedAt : 0,
-      session: { title: s.title, tags: s.tags as string[], createdAt: s.createdAt }, checkpoints: cps, branches, activeBranch: raw.activeBranch,
+      session: { title: s.title, tags: s.tags as string[], createdAt: s.createdAt }, folders, checkpoints: cps, branches, activeBranch: raw.activeBranch,
     },
     hashes,
   };

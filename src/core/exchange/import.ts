@@ -1,7 +1,8 @@
 // Import: a session from an export file, as a new session (not made active; no workspace file is
-// touched). The file is untrusted: everything in it is checked — format, every field, every file
-// key, the history's consistency, every snapshot against its hash with a size cap — before
-// anything is written to the store. Only a regular file is read (never a pipe or a device), and a
+// touched), its folders mapped onto the open ones (`folders.ts`: every file key's folder part is
+// rewritten to the open folder's key). The file is untrusted: everything in it is checked —
+// format, every field, every file key, the history's consistency, every snapshot against its hash
+// with a size cap — before anything is written to the store. Only a regular file is read (never a pipe or a device), and a
 // snapshot's claimed size is checked against this workspace's size limit before it is inflated.
 import type * as nodeFs from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
@@ -16,15 +17,52 @@ import { DEFAULT_LABELS } from '../model';
 import { MAX_NAME, cleanBranchName, cleanName } from '../names';
 import { DEFAULT_MAX_FILE_SIZE, formatBytes } from '../tracking';
 import { EngineError, type SessionInfo } from '../types';
-import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, IMPORT_LIMITS, MODE_BITS, RECORD_HEADER, validateHeader } from './format';
+import { type FolderChoice, type FolderMapping, mapFolders, unmappedKey, unmatchedError } from './folders';
+import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, type ExportFolder, IMPORT_LIMITS, MODE_BITS, RECORD_HEADER, validateHeader } from './format';
 
-export function importSession(ctx: EngineContext, file: string, options: { title?: string }): SessionInfo {
-  const { meta, history } = ctx;
+/** An imported session, with where each of the export's folders went. */
+export type ImportedSession = SessionInfo & { folders: FolderMapping[] };
+
+export interface ImportOptions {
+  title?: string;
+  /** Export folder (key or display name) → open folder (key or display name), or null: its files are kept but skipped on restore. */
+  folders?: FolderChoice;
+}
+
+/** What an export holds and where its folders would go, read without importing (for the command's questions). */
+export interface ImportPreview {
+  title: string;
+  checkpoints: number;
+  /** The export's folders that map onto an open folder by themselves (or as `folders` chose). */
+  mapped: FolderMapping[];
+  /** Those that need a choice. */
+  unmatched: ExportFolder[];
+  /** The open folders: key and display name. */
+  open: { key: string; name: string }[];
+}
+
+export function previewImport(ctx: EngineContext, file: string, options: { folders?: FolderChoice } = {}): ImportPreview {
+  const ex = openExport(ctx, file);
+  try {
+    const { header } = ex.checked;
+    const { mapped, unmatched } = mapFolders(header.folders!, ctx.roots.list, options.folders);
+    return {
+      title: header.session.title, checkpoints: header.checkpoints.length, mapped, unmatched,
+      open: ctx.roots.list.map((r) => ({ key: r.name, name: r.label ?? r.name })),
+    };
+  } finally {
+    ex.close();
+  }
+}
+
+/** The import file opened, its index read and checked; the caller closes it. */
+function openExport(ctx: EngineContext, file: string) {
   if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Import needs an absolute file path.');
   const bad = (why: string): never => {
     throw new EngineError('invalid-argument', `${file} is not a valid Session Tree export: ${why}. Nothing was imported.`);
   };
   const fd = openRegular(ctx, file, bad);
+  const close = () => ctx.fs.closeSync(fd);
   try {
     const read = (pos: number, len: number): Buffer => {
       const b = Buffer.alloc(len);
@@ -68,7 +106,35 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       if (e instanceof EngineError) throw new EngineError(e.code, `${file}: ${e.message}`);
       throw e;
     }
+    return { checked, read, bad, headerStart, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
+export function importSession(ctx: EngineContext, file: string, options: ImportOptions): ImportedSession {
+  const { meta, history } = ctx;
+  const ex = openExport(ctx, file);
+  const { checked, read, bad, headerStart } = ex;
+  try {
     const { header, hashes } = checked;
+    // Where each folder goes, decided before anything is read further: a mapping that cannot be
+    // used imports nothing.
+    const { mapped, unmatched } = mapFolders(header.folders!, ctx.roots.list, options.folders);
+    if (unmatched.length) throw unmatchedError(unmatched, ctx.roots.list);
+    const used = new Set([...ctx.roots.list.map((r) => r.name), ...mapped.flatMap((m) => (m.to ? [m.to] : []))]);
+    const target = new Map<string, string>();
+    for (const m of mapped) {
+      const to = m.to ?? unmappedKey({ key: m.from, name: m.fromName }, used);
+      used.add(to);
+      target.set(m.from, to);
+    }
+    // Distinct folders go to distinct keys, so the history stays consistent under the new keys.
+    const rekey = (k: string) => {
+      const slash = k.indexOf('/');
+      return target.get(k.slice(0, slash))! + k.slice(slash);
+    };
     // Snapshot records: where each one is. Their claimed sizes are checked before anything is
     // read or inflated: none larger than this workspace would track, not more than the file could
     // hold compressed, and not too much together.
@@ -137,14 +203,14 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       header.checkpoints.forEach((c, i) => {
         let manifest: string | undefined;
         if (i === 0) {
-          const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [k, { hash: v.hash, mode: v.mode & MODE_BITS }]));
+          const m: Manifest = new Map(Object.entries(c.manifest!).map(([k, v]) => [rekey(k), { hash: v.hash, mode: v.mode & MODE_BITS }]));
           manifest = ctx.objects.put(encodeManifest(m));
           ctx.states.remember(manifest, m);
         }
         // Modes were checked to be permission bits only; masked again here, where versions are made.
         const changes: ChangeRecord[] = c.changes
           .map((ch) => ({
-            path: meta.pathId(ch.key),
+            path: meta.pathId(rekey(ch.key)),
             beforeBlob: ch.before ? meta.blobId(ch.before.hash, found.get(ch.before.hash)!.raw) : 0, beforeMode: (ch.before?.mode ?? 0) & MODE_BITS,
             afterBlob: ch.after ? meta.blobId(ch.after.hash, found.get(ch.after.hash)!.raw) : 0, afterMode: (ch.after?.mode ?? 0) & MODE_BITS,
             added: ch.added, removed: ch.removed, binary: ch.binary,
@@ -160,9 +226,9 @@ export function importSession(ctx: EngineContext, file: string, options: { title
       for (const [n, head] of branchNames) history.setBranchHead(sid, n, ids[head]);
       return sid;
     });
-    return history.info(history.sessions.get(id)!);
+    return { ...history.info(history.sessions.get(id)!), folders: mapped };
   } finally {
-    ctx.fs.closeSync(fd);
+    ex.close();
   }
 }
 

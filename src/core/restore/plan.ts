@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { EngineContext } from '../context';
 import { type Ver, sameVer } from '../model';
+import { notOpenReason } from '../exchange/folders';
 import { refreshPath } from '../scan/file';
 import { EngineError, type PlanEntry, type RestorePlan, type RestoreTarget, type RootFolder } from '../types';
 import { type RestoreRecord, redoable, undoable } from './records';
@@ -173,7 +174,7 @@ export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: n
     const loc = roots.rootOfKey(key);
     const out: Planned['out'] = { path: roots.absOf(key), key, action: 'skip', current: meta.verOut(cur), target: revert?.unstored.get(p) ?? meta.verOut(tgt) };
     if (!loc) {
-      out.reason = `its workspace folder "${key.slice(0, key.indexOf('/'))}" is not open`;
+      out.reason = notOpenReason(key.slice(0, key.indexOf('/')));
     } else if (
       e?.untracked ||
       // Just refreshed, a tracked file is within the size limit: only the rules need asking.

@@ -154,6 +154,11 @@ function afterApply(ctx: EngineContext, target: RestoreTarget, resolved: Resolve
     headVersionOf = (e) => e.tgt;
   }
   for (const e of planned) {
+    // Skipped because its folder is not open: nothing here to differ from head.
+    if (!ctx.roots.rootOfKey(e.out.key)) {
+      mirror.setPending(e.p, undefined);
+      continue;
+    }
     const m = mirror.get(e.p);
     if (m?.untracked) continue;
     const cur: Ver = written.has(e.p) ? written.get(e.p)! : mirror.version(e.p);

@@ -1,13 +1,13 @@
-// Commands on sessions: new, switch, rename, edit tags, fork from a checkpoint, delete, export, import.
+// Commands on sessions: new, switch, rename, edit tags, fork from a checkpoint, delete (export and import: store.ts).
 import * as vscode from 'vscode';
 import { plural } from '../format';
 import { Commands } from '../ids';
 import { askText } from '../picks';
 import type { CommandContext, CommandTable } from './command';
-import { filePaths, missing, need, raise, str } from './resolve';
+import { missing, need, raise, str } from './resolve';
 
 export function sessionCommands(c: CommandContext) {
-  const { engine, resolve, log, tree } = c;
+  const { engine, resolve } = c;
 
   return {
     [Commands.newSession]: async (inv) => {
@@ -98,58 +98,5 @@ export function sessionCommands(c: CommandContext) {
       return undefined;
     },
 
-    [Commands.exportSession]: async (inv) => {
-      const e = await engine();
-      const { id, info } = await resolve.session(inv, 'Export Session', { keys: ['sessionId', 'id'], orActive: true });
-      let file = inv.args ? filePaths(inv.args, ['file', 'uri', 'path'])[0] : undefined;
-      if (!file) {
-        if (inv.args) throw missing('file');
-        const title = info?.title ?? 'session';
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-        const target = await vscode.window.showSaveDialog({
-          title: 'Export Session',
-          saveLabel: 'Export',
-          filters: { 'Session Tree export': ['stexport'] },
-          defaultUri: folder ? vscode.Uri.joinPath(folder, '..', `${title.replace(/[^\w.-]+/g, '-')}.stexport`) : undefined,
-        });
-        file = need(target).fsPath;
-      }
-      const to = file;
-      const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: exporting the session…' },
-        () => e.exportSession(id, to),
-      );
-      log.info(`Exported ${plural(r.checkpoints, 'checkpoint')} and ${plural(r.snapshots, 'snapshot')} (${r.bytes} bytes) to ${r.file}`);
-      if (!inv.args) void vscode.window.showInformationMessage(`Exported ${plural(r.checkpoints, 'checkpoint')} to ${r.file}.`);
-      return r;
-    },
-
-    [Commands.importSession]: async (inv) => {
-      const e = await engine();
-      let file = inv.args ? filePaths(inv.args, ['file', 'uri', 'path', 'value'])[0] : undefined;
-      if (!file) {
-        if (inv.args) throw missing('file');
-        const picked = await vscode.window.showOpenDialog({
-          title: 'Import Session',
-          openLabel: 'Import',
-          canSelectMany: false,
-          filters: { 'Session Tree export': ['stexport'], 'All files': ['*'] },
-        });
-        file = need(picked?.[0]).fsPath;
-      }
-      const from = file;
-      const title = str(inv.args, 'title');
-      const s = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Session Tree: checking and importing the session…' },
-        () => e.importSession(from, title ? { title } : {}),
-      );
-      log.info(`Imported "${s.title}" (${plural(s.checkpointCount, 'checkpoint')}) from ${from}`);
-      tree.refreshNow();
-      if (!inv.args) {
-        const choice = await vscode.window.showInformationMessage(`Imported "${s.title}" with ${plural(s.checkpointCount, 'checkpoint')}. No file was changed.`, 'Switch to It');
-        if (choice === 'Switch to It') await e.switchSession(s.id);
-      }
-      return s;
-    },
   } satisfies CommandTable;
 }

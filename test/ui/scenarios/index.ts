@@ -11,6 +11,7 @@ import { confirmAndPreview } from './10-confirm-and-preview';
 import { walkthrough } from './13-walkthrough';
 import { historyGraph } from './12-history-graph';
 import { revertOneCheckpoint } from './11-revert';
+import { importSession } from './10-import-session';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -24,4 +25,5 @@ export const scenarios: Scenario[] = [
   walkthrough,
   historyGraph,
   revertOneCheckpoint,
+  importSession,
 ];
