@@ -21,7 +21,10 @@ import type { CheckpointQuery, EngineEvent, TrackingOptions } from './engineApi'
 import { exportSession, importSession } from './exchange';
 import * as lifecycle from './lifecycle';
 import { StoreLock } from './lock';
+import { maintain, freeGarbage } from './maintenance/budget';
+import { compactHistory, compactPlan } from './maintenance/compact';
 import { gc } from './maintenance/gc';
+import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
 import { verify } from './maintenance/verify';
 import { validateMeta } from './names';
@@ -31,6 +34,7 @@ import { lastRestore, restore } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { createCheckpoint } from './seal';
 import * as sessions from './sessions';
+import type { CompactPlan, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
   type FileChange, type FileVersion, type OpenReport, type RepairReport, type RestoreOptions, type RestorePlan,
@@ -259,6 +263,39 @@ export class Engine {
 
   importSession(file: string, options: { title?: string } = {}): SessionInfo {
     return this.run('importSession', () => importSession(this.ctx, file, options));
+  }
+
+  // ── storage: sizes, compaction, deleting sessions, background gc (issue 14) ──
+
+  /** How big the store is, and each session's share. */
+  storageReport(): StorageReport {
+    return this.run('storageReport', () => storageReport(this.ctx));
+  }
+
+  /** What Compact Store would squash and free; changes nothing. */
+  compactPlan(options: { keepDays: number }): CompactPlan {
+    return this.run('compactPlan', () => compactPlan(this.ctx, options));
+  }
+
+  /** Squashes old unlabelled runs of checkpoints into their net change, then frees what they alone held. */
+  compact(options: { keepDays: number }): CompactPlan & { freed: number } {
+    return this.run('compact', () => {
+      const plan = compactHistory(this.ctx, options);
+      return { ...plan, freed: freeGarbage(this.ctx).freedBytes };
+    });
+  }
+
+  /** Deletes these sessions (never the active one) and frees what only they held. */
+  deleteSessions(sessionIds: string[]): { deleted: number; checkpoints: number; freed: number } {
+    return this.run('deleteSessions', () => {
+      const r = this.ctx.mutate(() => sessions.deleteSessions(this.ctx, sessionIds));
+      return { ...r, freed: freeGarbage(this.ctx).freedBytes };
+    });
+  }
+
+  /** One bounded pass of background maintenance: gc steps, and compaction when over the budget. */
+  maintain(budget: StorageBudget): MaintenanceReport {
+    return this.run('maintain', () => maintain(this.ctx, budget));
   }
 
   /** Storage figures, for the bench and diagnostics. */

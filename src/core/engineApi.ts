@@ -4,6 +4,7 @@ import type {
   BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
   RepairReport, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
+import type { CompactPlan, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 
 export type SavePolicy = 'always' | 'debounced';
 
@@ -131,6 +132,13 @@ export interface EngineMethods extends Omit<EngineApi, 'onEvent'> {
   stats(): Promise<EngineStats>;
   /** Writes the database now (makes snapshots durable first), whatever the save policy. */
   saveNow(): Promise<void>;
+
+  // Storage (issue 14): sizes, compaction, deleting sessions, background maintenance.
+  storageReport(): Promise<StorageReport>;
+  compactPlan(options: { keepDays: number }): Promise<CompactPlan>;
+  compact(options: { keepDays: number }): Promise<CompactPlan & { freed: number }>;
+  deleteSessions(sessionIds: string[]): Promise<{ deleted: number; checkpoints: number; freed: number }>;
+  maintain(budget: StorageBudget): Promise<MaintenanceReport>;
 }
 
 /**

@@ -72,6 +72,12 @@ export const OPERATIONS = {
   stats: { guard: 'open', change: 'none' },
   exportSession: { guard: 'open', change: 'none' },
   importSession: { guard: 'writable', change: 'self' },
+
+  storageReport: { guard: 'open', change: 'none' },
+  compactPlan: { guard: 'open', change: 'none' },
+  compact: { guard: 'writable', change: 'self' },
+  deleteSessions: { guard: 'writable', change: 'self' },
+  maintain: { guard: 'writable', change: 'self' },
 } as const satisfies Record<Operation, OperationPolicy>;
 
 /** Runs `body` as operation `name` says: its guard first, then its transaction and save. */

@@ -399,6 +399,67 @@ export class ObjectStore {
     return { removed: dead.length, freedBytes: Math.max(0, before - this.diskSize()) };
   }
 
+  /**
+   * Garbage per pack: bytes of objects `live` does not keep (a group member's share of its group),
+   * and the pack's size. Objects a live delta is stored on count as live.
+   */
+  garbageByPack(live: (hash: string) => boolean): { pack: number; size: number; dead: number }[] {
+    this.writeOut();
+    const keep = this.keepSet(live);
+    const out = new Map<number, { pack: number; size: number; dead: number }>();
+    for (const p of this.packs.all) out.set(p.id, { pack: p.id, size: p.size, dead: 0 });
+    for (const [h, loc] of this.index) {
+      if (loc.pack < 0 || keep.has(h)) continue;
+      const g = out.get(loc.pack);
+      if (g) g.dead += this.storedSize(h) ?? loc.stored;
+    }
+    return [...out.values()];
+  }
+
+  /** The live objects and every base a live delta stands on (transitively). */
+  private keepSet(live: (hash: string) => boolean): Set<string> {
+    const keep = new Set<string>();
+    for (const h of this.index.keys()) if (live(h)) keep.add(h);
+    for (const h of [...keep]) {
+      for (let b = this.baseOf(h); b !== undefined && !keep.has(b) && this.index.has(b); b = this.baseOf(b)) keep.add(b);
+    }
+    return keep;
+  }
+
+  /**
+   * One step of incremental gc: the kept objects of one pack are copied to the pack being appended
+   * to, made durable, and only then is the old pack removed — a crash at any point leaves
+   * duplicates (the newest copy wins when packs are read), never a loss. Returns what it freed.
+   */
+  gcPack(packId: number, live: (hash: string) => boolean): { removed: number; freedBytes: number } {
+    this.flush();
+    const pack = this.packs.all.find((p) => p.id === packId);
+    if (!pack) return { removed: 0, freedBytes: 0 };
+    const keep = this.keepSet(live);
+    const inPack = [...this.index.entries()].filter(([, loc]) => loc.pack === packId);
+    const moving = inPack.filter(([h]) => keep.has(h))
+      .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].offset - b[1].offset);
+    const copies = moving.map(([h]) => [h, this.get(h, true), this.baseOf(h)] as const);
+    const before = this.diskSize();
+    const oldLocs = new Map(inPack);
+    // New records never go to the pack being emptied.
+    if (this.packs.current === pack) this.packs.current = undefined;
+    try {
+      for (const [h] of inPack) this.index.delete(h);
+      this.groupCache.clear();
+      for (const [h, data, base] of copies) this.putWithHash(h, data, base !== undefined && this.index.has(base) ? base : undefined);
+      this.flush();
+    } catch (e) {
+      // The old pack was never touched: its objects are indexed there again.
+      this.batch.reset();
+      for (const [h, loc] of oldLocs) if (!this.index.has(h) || this.index.get(h)!.pack === -1) this.index.set(h, loc);
+      throw e;
+    }
+    for (const [h] of inPack) if (!keep.has(h)) this.cache.drop(h);
+    this.packs.removePack(pack);
+    return { removed: inPack.length - moving.length, freedBytes: Math.max(0, before - this.diskSize()) };
+  }
+
   /** What was removed or replaced under the open packs (see `PackFiles.changedUnder`), or undefined. */
   changedUnder(): string | undefined {
     return this.packs.changedUnder();

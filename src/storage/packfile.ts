@@ -418,6 +418,14 @@ export class PackFiles {
     }
   }
 
+  /** Closes and removes one pack (not the one appended to), once what it held is durable elsewhere. */
+  removePack(pack: Pack): void {
+    if (this.current === pack) throw new Error('The pack being appended to cannot be removed.');
+    const i = this.all.indexOf(pack);
+    if (i >= 0) this.all.splice(i, 1);
+    this.remove({ packs: [pack], current: undefined });
+  }
+
   /** Closes every pack (nothing is written). */
   close(): void {
     this.closeAll(this.all);
