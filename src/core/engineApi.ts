@@ -108,6 +108,17 @@ export interface EngineApi {
    */
   importSession(file: string, options?: { title?: string }): Promise<SessionInfo>;
 
+  // Storage (issue 14): sizes, compaction, deleting sessions, background maintenance.
+  /** How big the store is (on disk, its parts) and each session's share. */
+  storageReport(): Promise<StorageReport>;
+  /** What Compact Store would squash and free (checkpoints older than `keepDays`); changes nothing. */
+  compactPlan(options: { keepDays: number }): Promise<CompactPlan>;
+  compact(options: { keepDays: number }): Promise<CompactPlan & { freed: number }>;
+  /** Deletes sessions (never the active one: refused with the reason) and frees what only they held. */
+  deleteSessions(sessionIds: string[]): Promise<{ deleted: number; checkpoints: number; freed: number }>;
+  /** One bounded pass of background gc, and compaction when the store is over `maxSize`. */
+  maintain(budget: StorageBudget): Promise<MaintenanceReport>;
+
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }
 
@@ -132,13 +143,6 @@ export interface EngineMethods extends Omit<EngineApi, 'onEvent'> {
   stats(): Promise<EngineStats>;
   /** Writes the database now (makes snapshots durable first), whatever the save policy. */
   saveNow(): Promise<void>;
-
-  // Storage (issue 14): sizes, compaction, deleting sessions, background maintenance.
-  storageReport(): Promise<StorageReport>;
-  compactPlan(options: { keepDays: number }): Promise<CompactPlan>;
-  compact(options: { keepDays: number }): Promise<CompactPlan & { freed: number }>;
-  deleteSessions(sessionIds: string[]): Promise<{ deleted: number; checkpoints: number; freed: number }>;
-  maintain(budget: StorageBudget): Promise<MaintenanceReport>;
 }
 
 /**

@@ -31,6 +31,8 @@ export const Commands = {
   exportSession: 'sessionTree.exportSession',
   importSession: 'sessionTree.importSession',
   openAllResults: 'sessionTree.openAllResults',
+  compactStore: 'sessionTree.compactStore',
+  deleteSessions: 'sessionTree.deleteSessions',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -63,6 +65,8 @@ export const Settings = {
   recordTerminalCommands: 'recordTerminalCommands',
   databaseSavePolicy: 'databaseSavePolicy',
   confirmBeforeRestore: 'confirmBeforeRestore',
+  storageMaxSize: 'storage.maxSize',
+  storageKeepDays: 'storage.keepDays',
 } as const;
 export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
 
@@ -79,6 +83,7 @@ export type NodeKind =
   | 'workingFile'
   | 'line'
   | 'more'
+  | 'storage'
   | 'result'
   | 'resultFile';
 

@@ -1,7 +1,9 @@
 // The Sessions tree: session → branches → checkpoints (newest first) → changed files, with the
 // other lines growing from a checkpoint shown under it. Returns data only; commands own the UI.
 import * as vscode from 'vscode';
+import { humanBytes } from '../core/bytes';
 import type { EngineApi } from '../core/engineApi';
+import type { SessionUsage, StorageReport } from '../core/storageTypes';
 import type { BranchInfo, CheckpointSummary, FileChange, SessionInfo } from '../core/types';
 import type { EngineHost } from './engineHost';
 import {
@@ -20,6 +22,7 @@ import type { Log } from './log';
 
 export const PAGE_SIZE = 100;
 const REFRESH_DELAY_MS = 150;
+const STORAGE_MAX_AGE_MS = 5000;
 
 interface NodeBase {
   /** Stable tree-item id: unique in the tree, the same across refreshes (keeps expansion). */
@@ -28,6 +31,13 @@ interface NodeBase {
 export interface SessionNode extends NodeBase {
   readonly kind: 'session';
   readonly session: SessionInfo;
+  /** Its share of the store, when known. */
+  readonly usage?: SessionUsage;
+}
+/** The store's size, at the top of the view. */
+export interface StorageNode extends NodeBase {
+  readonly kind: 'storage';
+  readonly report: StorageReport;
 }
 export interface BranchNode extends NodeBase {
   readonly kind: 'branch';
@@ -84,7 +94,8 @@ export type SessionsNode =
   | CheckpointNode
   | LineNode
   | FileNode
-  | MoreNode;
+  | MoreNode
+  | StorageNode;
 
 export function isSessionsNode(x: unknown): x is SessionsNode {
   return typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string' && typeof (x as { id?: unknown }).id === 'string';
@@ -96,6 +107,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly refresher = this.register(new Debouncer(() => REFRESH_DELAY_MS, () => this.emitter.fire(undefined)));
   /** How many checkpoints each list shows (grows with "Load more"). */
   private readonly pages = new Map<string, number>();
+  private usage: { report: StorageReport; at: number } | undefined;
 
   constructor(
     private readonly host: EngineHost,
@@ -137,6 +149,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           s.parentSessionId ? 'fork' : undefined,
           s.activeBranch,
           plural(s.checkpointCount, 'checkpoint'),
+          node.usage ? humanBytes(node.usage.bytes) : undefined,
           fromNow(s.createdAt),
         ]
           .filter(Boolean)
@@ -147,6 +160,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
             `Started ${new Date(s.createdAt).toLocaleString()}`,
             `Branches: ${escapeMarkdown(s.branches.map((b) => (b.active ? `${b.name} (active)` : b.name)).join(', '))}`,
             `${plural(s.checkpointCount, 'checkpoint')}`,
+            ...(node.usage
+              ? [`Holds ${humanBytes(node.usage.bytes)} of snapshots; deleting it frees ${humanBytes(node.usage.ownBytes)} (the rest is shared)`]
+              : []),
             ...(s.tags.length ? [`Tags: ${escapeMarkdown(s.tags.join(', '))}`] : []),
             ...(s.parentSessionId ? [`Forked from session ${s.parentSessionId}`] : []),
             `Id: ${s.id}`,
@@ -223,6 +239,26 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         item.contextValue = contextValue('line', { branch: !!node.branchName, activeSession: node.session.active });
         return withId(item, node);
       }
+      case 'storage': {
+        const r = node.report;
+        const item = new vscode.TreeItem(`Storage: ${humanBytes(r.totalBytes)}`, C.None);
+        item.iconPath = new vscode.ThemeIcon('database');
+        item.description = [
+          `snapshots ${humanBytes(r.snapshotBytes)}`,
+          `database ${humanBytes(r.databaseBytes)}`,
+          r.garbageBytes > 0 ? `${humanBytes(r.garbageBytes)} to free` : undefined,
+        ].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString([
+          `**Session Tree store: ${humanBytes(r.totalBytes)}** on disk`,
+          `Snapshots: ${humanBytes(r.snapshotBytes)} (${plural(r.snapshots, 'snapshot')})`,
+          `Database: ${humanBytes(r.databaseBytes)} (${plural(r.checkpoints, 'checkpoint')})`,
+          `Nothing refers to: ${humanBytes(r.garbageBytes)} (freed in the background)`,
+          ...r.sessions.map((s) => `${escapeMarkdown(s.title)}: ${humanBytes(s.bytes)}, ${humanBytes(s.ownBytes)} its own`),
+          'Compact Store… and Delete Sessions… (view menu) free more.',
+        ].join('  \n'));
+        item.contextValue = contextValue('storage');
+        return withId(item, node);
+      }
       case 'more': {
         const item = new vscode.TreeItem(`Load ${PAGE_SIZE} more…`, C.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
@@ -257,6 +293,23 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
+  /** The store's sizes; read again at most every few seconds (it walks every checkpoint's changes). */
+  private async storage(engine: EngineApi): Promise<StorageReport | undefined> {
+    if (this.usage && Date.now() - this.usage.at < STORAGE_MAX_AGE_MS) return this.usage.report;
+    try {
+      this.usage = { report: await engine.storageReport(), at: Date.now() };
+    } catch (e) {
+      this.log.warn(`Reading the store's size failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.usage?.report;
+  }
+
+  /** Sizes are read again at the next repaint (after a delete, a compaction or a gc pass). */
+  invalidateStorage(): void {
+    this.usage = undefined;
+    this.refresh();
+  }
+
   getParent(): undefined {
     return undefined;
   }
@@ -265,9 +318,12 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     if (!node) {
       const sessions = await engine.sessions();
       sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
+      const report = await this.storage(engine);
+      const usage = new Map(report?.sessions.map((u) => [u.id, u]));
       // The active flag is in the ids so a session or branch that becomes active gets its default
       // (expanded) state instead of the collapsed one VS Code remembers for the old id.
-      return sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session }));
+      const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session, usage: usage.get(session.id) }));
+      return report ? [...nodes, { kind: 'storage', id: 'storage', report }] : nodes;
     }
     switch (node.kind) {
       case 'session': {
@@ -333,6 +389,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       case 'workingFile':
       case 'file':
       case 'more':
+      case 'storage':
         return [];
     }
   }

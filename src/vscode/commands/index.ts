@@ -11,6 +11,7 @@ import { type CommandContext, type CommandServices, createCommand, type Run } fr
 import { Resolve } from './resolve';
 import { resultCommands } from './results';
 import { sessionCommands } from './sessions';
+import { storageCommands } from './storage';
 import { storeCommands } from './store';
 import { treeItemCommands } from './treeItems';
 
@@ -33,6 +34,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...branchCommands(c),
     ...sessionCommands(c),
     ...storeCommands(c),
+    ...storageCommands(c),
     ...resultCommands(c),
     ...treeItemCommands(c),
   };
