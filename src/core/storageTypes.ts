@@ -16,6 +16,8 @@ export interface SessionUsage {
 }
 
 export interface StorageReport {
+  /** The store's folder on disk. */
+  folder: string;
   /** Every file in the store's folder, in bytes (what `du --apparent-size` counts). */
   totalBytes: number;
   /** Snapshot packs. */

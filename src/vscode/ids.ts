@@ -33,6 +33,7 @@ export const Commands = {
   openAllResults: 'sessionTree.openAllResults',
   compactStore: 'sessionTree.compactStore',
   deleteSessions: 'sessionTree.deleteSessions',
+  showStorage: 'sessionTree.showStorage',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',

@@ -249,13 +249,14 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           r.garbageBytes > 0 ? `${humanBytes(r.garbageBytes)} to free` : undefined,
         ].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString([
-          `**Session Tree store: ${humanBytes(r.totalBytes)}** on disk`,
+          `**Session Tree store: ${humanBytes(r.totalBytes)}** on disk, in ${escapeMarkdown(r.folder)}`,
           `Snapshots: ${humanBytes(r.snapshotBytes)} (${plural(r.snapshots, 'snapshot')})`,
           `Database: ${humanBytes(r.databaseBytes)} (${plural(r.checkpoints, 'checkpoint')})`,
           `Nothing refers to: ${humanBytes(r.garbageBytes)} (freed in the background)`,
           ...r.sessions.map((s) => `${escapeMarkdown(s.title)}: ${humanBytes(s.bytes)}, ${humanBytes(s.ownBytes)} its own`),
           'Compact Store… and Delete Sessions… (view menu) free more.',
         ].join('  \n'));
+        item.command = { command: Commands.showStorage, title: 'Show Storage' };
         item.contextValue = contextValue('storage');
         return withId(item, node);
       }

@@ -90,7 +90,7 @@ export function storageReport(ctx: EngineContext): StorageReport {
     }
   }, 0);
   return {
-    totalBytes: folderBytes(ctx, ctx.storageDir), snapshotBytes: objects.diskSize(), databaseBytes,
+    folder: ctx.storageDir, totalBytes: folderBytes(ctx, ctx.storageDir), snapshotBytes: objects.diskSize(), databaseBytes,
     snapshots: objects.count, checkpoints: history.cps.size, garbageBytes: garbageBytes(ctx), sessions,
   };
 }

@@ -21,6 +21,23 @@ export function storageCommands(c: CommandContext) {
   const { engine, log, tree } = c;
 
   return {
+    /** The store's sizes in a message (and the log); with arguments, the report itself. */
+    [Commands.showStorage]: async (inv) => {
+      const r = await (await engine()).storageReport();
+      const lines = [
+        `The store holds ${humanBytes(r.totalBytes)} in ${r.folder}: snapshots ${humanBytes(r.snapshotBytes)}, database ${humanBytes(r.databaseBytes)}, nothing refers to ${humanBytes(r.garbageBytes)}.`,
+        ...r.sessions.map((s) => `  ${s.title}: ${humanBytes(s.bytes)} (${humanBytes(s.ownBytes)} freed by deleting it), ${plural(s.checkpoints, 'checkpoint')}, last ${fromNow(s.lastActivity)}`),
+      ];
+      for (const l of lines) log.info(l);
+      if (!inv.args) {
+        const choice = await vscode.window.showInformationMessage(lines[0], 'Compact Store…', 'Delete Sessions…', 'Show Log');
+        if (choice === 'Compact Store…') await vscode.commands.executeCommand(Commands.compactStore);
+        else if (choice === 'Delete Sessions…') await vscode.commands.executeCommand(Commands.deleteSessions);
+        else if (choice === 'Show Log') log.show();
+      }
+      return r;
+    },
+
     [Commands.compactStore]: async (inv) => {
       const e = await engine();
       const keepDays = numberArg(inv.args, 'keepDays') ?? storageBudget().keepDays;
