@@ -21,6 +21,7 @@ type Op =
   | { t: 'write'; p: number; c: Buffer }
   | { t: 'delete'; p: number }
   | { t: 'checkpoint'; manual: boolean }
+  | { t: 'turn'; p: number; c: Buffer }
   | { t: 'label'; i: number }
   | { t: 'branch'; i: number }
   | { t: 'rewind'; i: number }
@@ -37,16 +38,17 @@ const contentArb = fc.oneof(
 );
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('write' as const), p: fc.nat(PATHS.length - 1), c: contentArb }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('write' as const), p: fc.nat(PATHS.length - 1), c: contentArb }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), p: fc.nat(PATHS.length - 1) }) },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('checkpoint' as const), manual: fc.boolean().map((b) => b && Math.random() < 0.3) }) },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant('turn' as const), p: fc.nat(PATHS.length - 1), c: contentArb }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('checkpoint' as const), manual: fc.boolean().map((b) => b && Math.random() < 0.3) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('label' as const), i: fc.nat(60) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('branch' as const), i: fc.nat(60) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rewind' as const), i: fc.nat(60) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('session' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteOther' as const) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('time' as const), days: fc.integer({ min: 1, max: 20 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('compact' as const), keepDays: fc.integer({ min: 0, max: 10 }) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('time' as const), days: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('compact' as const), keepDays: fc.integer({ min: 0, max: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('maintain' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
 );
@@ -92,13 +94,19 @@ async function runSequence(ops: Op[]): Promise<void> {
         case 'delete':
           fs.rmSync(abs(PATHS[op.p]), { force: true });
           break;
+        case 'turn':
         case 'checkpoint': {
+          if (op.t === 'turn') {
+            fs.mkdirSync(path.dirname(abs(PATHS[op.p])), { recursive: true });
+            fs.writeFileSync(abs(PATHS[op.p]), op.c);
+          }
+          const isManual = op.t === 'checkpoint' && op.manual;
           tick();
           engine.rescan();
-          const cp = engine.createCheckpoint({ source: op.manual ? 'manual' : 'agent' });
+          const cp = engine.createCheckpoint({ source: isManual ? 'manual' : 'agent' });
           if (cp) {
             states.set(cp.id, snapshotDir(ws));
-            if (op.manual) manual.add(cp.id);
+            if (isManual) manual.add(cp.id);
           }
           break;
         }
@@ -161,7 +169,8 @@ async function runSequence(ops: Op[]): Promise<void> {
             const c = engine.checkpoint(id);
             if (c.childIds.length !== 1 || c.createdAt >= clock.now - keepDays * DAY || labelled.has(id) || manual.has(id)) must.add(id);
           }
-          squashed += op.t === 'compact' ? engine.compact({ keepDays }).checkpoints : engine.maintain({ maxSize: 1, keepDays }).compacted;
+          const got = op.t === 'compact' ? engine.compact({ keepDays }).checkpoints : engine.maintain({ maxSize: 1, keepDays }).compacted;
+          squashed += got;
           const left = new Set(existing());
           for (const id of must) if (states.has(id) && engine.sessions().some((s) => s.id === engineSession(id))) assert.ok(left.has(id), `protected checkpoint ${id} was kept`);
           const v = engine.verify();
@@ -203,8 +212,8 @@ async function runSequence(ops: Op[]): Promise<void> {
 describe('compaction and gc keep every protected state (property)', () => {
   it('random histories with compactions', async () => {
     const seed = process.env.PROP_SEED ? Number(process.env.PROP_SEED) : undefined;
-    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 70 }), (ops) => runSequence(ops)), {
-      numRuns: Number(process.env.PROP_RUNS ?? 30),
+    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 80 }), (ops) => runSequence(ops)), {
+      numRuns: Number(process.env.PROP_RUNS ?? 20),
       seed,
       path: process.env.PROP_PATH,
       endOnFailure: true,
