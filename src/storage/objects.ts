@@ -416,14 +416,28 @@ export class ObjectStore {
     return [...out.values()];
   }
 
-  /** The live objects and every base a live delta stands on (transitively). */
+  /**
+   * The live objects, and the bases kept objects are stored on in another pack (transitively): a
+   * pack rewrite stores its own objects again on a kept base, but leaves other packs as they are.
+   */
   private keepSet(live: (hash: string) => boolean): Set<string> {
     const keep = new Set<string>();
     for (const h of this.index.keys()) if (live(h)) keep.add(h);
-    for (const h of [...keep]) {
-      for (let b = this.baseOf(h); b !== undefined && !keep.has(b) && this.index.has(b); b = this.baseOf(b)) keep.add(b);
+    const queue = [...keep];
+    while (queue.length) {
+      const h = queue.pop()!;
+      const b = this.baseOf(h);
+      if (b === undefined || keep.has(b) || !this.index.has(b) || this.index.get(b)!.pack === this.index.get(h)!.pack) continue;
+      keep.add(b);
+      queue.push(b);
     }
     return keep;
+  }
+
+  /** The nearest object on `hash`'s delta chain that is kept (to store it on again), or undefined. */
+  private keptBase(hash: string, keep: Set<string>): string | undefined {
+    for (let b = this.baseOf(hash), n = 0; b !== undefined && n <= MAX_DEPTH; b = this.baseOf(b), n++) if (keep.has(b)) return b;
+    return undefined;
   }
 
   /**
@@ -439,7 +453,8 @@ export class ObjectStore {
     const inPack = [...this.index.entries()].filter(([, loc]) => loc.pack === packId);
     const moving = inPack.filter(([h]) => keep.has(h))
       .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].offset - b[1].offset);
-    const copies = moving.map(([h]) => [h, this.get(h, true), this.baseOf(h)] as const);
+    // Read before anything changes; each is stored again on the nearest kept base of its chain.
+    const copies = moving.map(([h]) => [h, this.get(h, true), this.keptBase(h, keep)] as const);
     const before = this.diskSize();
     const oldLocs = new Map(inPack);
     // New records never go to the pack being emptied.

@@ -16,7 +16,8 @@ import { type Fs, withPath, writeAll } from './files';
 import { CREATE_NEW, type FileId, OPEN_APPEND, OPEN_READ, OPEN_RW, changedUnder, notRegular, pathId, realFolder } from './storeFiles';
 import { HEADER, type Header, parseHeader } from './record';
 
-const MAX_PACK = 1 << 30;
+// Small enough that an incremental gc step (one pack rewritten) stays short.
+const MAX_PACK = 64 << 20;
 
 /** Buffered records are written out once they add up to this much. */
 const WRITE_CHUNK = 1 << 20;

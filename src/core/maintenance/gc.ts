@@ -63,12 +63,14 @@ export function gc(ctx: EngineContext): { removed: number; freedBytes: number } 
  * (see `ObjectStore.gcPack`), so captures and restores run between steps.
  */
 export function gcStep(ctx: EngineContext, minRatio: number): { removed: number; freedBytes: number; done: boolean } {
-  const live = keptHashes(ctx);
+  const live = liveHashes(ctx);
+  for (const h of lostSnapshots(ctx)) live.delete(h);
   const keep = (h: string) => live.has(h);
   const best = ctx.objects.garbageByPack(keep)
     .filter((p) => p.dead > 0 && p.dead >= p.size * minRatio)
     .sort((a, b) => b.dead - a.dead)[0];
   if (!best) return { removed: 0, freedBytes: 0, done: true };
+  keptHashes(ctx); // the saves: what is removed is referred to by neither database copy
   try {
     return { ...ctx.objects.gcPack(best.pack, keep), done: false };
   } catch (e) {
