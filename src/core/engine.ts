@@ -24,6 +24,7 @@ import { StoreLock } from './lock';
 import { maintain, freeGarbage } from './maintenance/budget';
 import { compactHistory, compactPlan } from './maintenance/compact';
 import { gc } from './maintenance/gc';
+import { filesLeftOutForSize } from './maintenance/leftOut';
 import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
 import { verify } from './maintenance/verify';
@@ -34,7 +35,7 @@ import { lastRestore, restore } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { createCheckpoint } from './seal';
 import * as sessions from './sessions';
-import type { CompactPlan, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
+import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
   type FileChange, type FileVersion, type OpenReport, type RepairReport, type RestoreOptions, type RestorePlan,
@@ -270,6 +271,11 @@ export class Engine {
   /** How big the store is, and each session's share. */
   storageReport(): StorageReport {
     return this.run('storageReport', () => storageReport(this.ctx));
+  }
+
+  /** Files tracked by every rule but the size limit (the largest first): never recorded, never restored. */
+  filesLeftOutForSize(): LeftOutFiles {
+    return this.run('filesLeftOutForSize', () => filesLeftOutForSize(this.ctx));
   }
 
   /** What Compact Store would squash and free; changes nothing. */

@@ -4,7 +4,7 @@ import type {
   BranchInfo, CheckpointInfo, CheckpointMeta, CheckpointSummary, FileChange, FileVersion, OpenReport,
   RepairReport, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
-import type { CompactPlan, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
+import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 
 export type SavePolicy = 'always' | 'debounced';
 
@@ -111,6 +111,8 @@ export interface EngineApi {
   // Storage (issue 14): sizes, compaction, deleting sessions, background maintenance.
   /** How big the store is (on disk, its parts) and each session's share. */
   storageReport(): Promise<StorageReport>;
+  /** Files tracked by every rule but the size limit, the largest first (a walk of the folders). */
+  filesLeftOutForSize(): Promise<LeftOutFiles>;
   /** What Compact Store would squash and free (checkpoints older than `keepDays`); changes nothing. */
   compactPlan(options: { keepDays: number }): Promise<CompactPlan>;
   compact(options: { keepDays: number }): Promise<CompactPlan & { freed: number }>;

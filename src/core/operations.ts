@@ -74,6 +74,7 @@ export const OPERATIONS = {
   importSession: { guard: 'writable', change: 'self' },
 
   storageReport: { guard: 'open', change: 'none' },
+  filesLeftOutForSize: { guard: 'open', change: 'none' },
   compactPlan: { guard: 'open', change: 'none' },
   compact: { guard: 'writable', change: 'self' },
   deleteSessions: { guard: 'writable', change: 'self' },

@@ -71,3 +71,12 @@ export interface MaintenanceReport {
   /** Over the budget and nothing more can be compacted: what is protected holds this much. */
   overBudget?: { totalBytes: number; maxSize: number };
 }
+
+/** Files left out for their size (tracked by every other rule). */
+export interface LeftOutFiles {
+  /** The size limit (sessionTree.maxFileSize), in bytes. */
+  limit: number;
+  count: number;
+  /** The largest ones first, at most `max`. */
+  files: { path: string; size: number }[];
+}

@@ -26,7 +26,7 @@ export const ENGINE_METHODS = [
   'readContent', 'fileAt', 'trackingStatus',
   'verify', 'repair', 'exportSession', 'importSession',
   'gc', 'stats', 'saveNow',
-  'storageReport', 'compactPlan', 'compact', 'deleteSessions', 'maintain',
+  'storageReport', 'filesLeftOutForSize', 'compactPlan', 'compact', 'deleteSessions', 'maintain',
 ] as const satisfies readonly (keyof EngineMethods)[];
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
@@ -63,6 +63,17 @@ describe('Session Tree storage', function () {
     const after = await report();
     assert.ok(after.snapshotBytes <= before.snapshotBytes - 250_000, `snapshots ${before.snapshotBytes} → ${after.snapshotBytes}`);
     assert.ok(!(await api.sessions()).some((s) => s.id === old.id));
+  });
+
+  it('Show Storage lists the files left out for their size', async () => {
+    writeFileSync(path.join(dir(), 'too-large.bin'), randomBytes(6 * 1024 * 1024));
+    try {
+      const r = await vscode.commands.executeCommand<StorageReport & { leftOutForSize: { limit: number; files: { path: string; size: number }[] } }>(Commands.showStorage, {});
+      assert.equal(r.leftOutForSize.limit, 5 * 1024 * 1024);
+      assert.ok(r.leftOutForSize.files.some((f) => f.path === path.join(dir(), 'too-large.bin')), JSON.stringify(r.leftOutForSize));
+    } finally {
+      rmSync(path.join(dir(), 'too-large.bin'));
+    }
   });
 
   it('Compact Store squashes old unlabelled history; every remaining checkpoint restores byte for byte', async () => {

@@ -195,6 +195,21 @@ describe('storage sizes and the budget', () => {
     }
   });
 
+  it('lists the files left out for their size, largest first, and not those other rules exclude', async () => {
+    const fx = await makeFixture(
+      { 'small.txt': 'x', 'big.bin': randomBytes(3000), 'd/bigger.bin': randomBytes(5000), 'ignored/huge.bin': randomBytes(9000), '.gitignore': 'ignored/\n' },
+      { maxFileSize: 2000 },
+    );
+    try {
+      const r = fx.engine.filesLeftOutForSize();
+      assert.equal(r.limit, 2000);
+      assert.deepEqual(r.files.map((f) => [f.path.slice(fx.ws.length + 1), f.size]), [['d/bigger.bin', 5000], ['big.bin', 3000]]);
+      assert.equal(fx.engine.fileAt(fx.engine.activeSession()!.rootId, fx.abs('big.bin')), undefined, 'not recorded');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('size settings accept bytes and human units', () => {
     assert.equal(parseSize(5242880), 5242880);
     assert.equal(parseSize('2 GB'), 2 * 1024 ** 3);

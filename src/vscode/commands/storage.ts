@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { humanBytes } from '../../core/bytes';
 import type { SessionUsage } from '../../core/storageTypes';
 import { fromNow, plural } from '../format';
-import { Commands } from '../ids';
+import { Commands, Settings } from '../ids';
 import { storageBudget } from '../settings';
 import type { CommandContext, CommandTable } from './command';
 import { Cancelled } from './resolve';
@@ -23,19 +23,34 @@ export function storageCommands(c: CommandContext) {
   return {
     /** The store's sizes in a message (and the log); with arguments, the report itself. */
     [Commands.showStorage]: async (inv) => {
-      const r = await (await engine()).storageReport();
+      const e = await engine();
+      const r = await e.storageReport();
+      const leftOut = await e.filesLeftOutForSize();
       const lines = [
         `The store holds ${humanBytes(r.totalBytes)} in ${r.folder}: snapshots ${humanBytes(r.snapshotBytes)}, database ${humanBytes(r.databaseBytes)}, nothing refers to ${humanBytes(r.garbageBytes)}.`,
         ...r.sessions.map((s) => `  ${s.title}: ${humanBytes(s.bytes)} (${humanBytes(s.ownBytes)} freed by deleting it), ${plural(s.checkpoints, 'checkpoint')}, last ${fromNow(s.lastActivity)}`),
       ];
+      const notTracked = leftOut.count
+        ? `${plural(leftOut.count, 'file is', 'files are')} not tracked for their size (over ${humanBytes(leftOut.limit)}): ` +
+          `${leftOut.files.slice(0, 3).map((f) => `${vscode.workspace.asRelativePath(f.path)} (${humanBytes(f.size)})`).join(', ')}${leftOut.count > 3 ? ', …' : ''}. ` +
+          `Raise ${Settings.section}.${Settings.maxFileSize} (e.g. "50 MB") to track them; until then a restore never touches them.`
+        : undefined;
       for (const l of lines) log.info(l);
+      if (notTracked) {
+        log.info(notTracked);
+        for (const f of leftOut.files) log.info(`  not tracked (too large): ${f.path} (${humanBytes(f.size)})`);
+      }
       if (!inv.args) {
-        const choice = await vscode.window.showInformationMessage(lines[0], 'Compact Store…', 'Delete Sessions…', 'Show Log');
+        const choice = await vscode.window.showInformationMessage(
+          `${lines[0]}${notTracked ? ` ${notTracked}` : ''}`,
+          'Compact Store…', 'Delete Sessions…', ...(notTracked ? ['Size Limit Setting'] : []), 'Show Log',
+        );
         if (choice === 'Compact Store…') await vscode.commands.executeCommand(Commands.compactStore);
         else if (choice === 'Delete Sessions…') await vscode.commands.executeCommand(Commands.deleteSessions);
+        else if (choice === 'Size Limit Setting') await vscode.commands.executeCommand('workbench.action.openSettings', `${Settings.section}.${Settings.maxFileSize}`);
         else if (choice === 'Show Log') log.show();
       }
-      return r;
+      return { ...r, leftOutForSize: leftOut };
     },
 
     [Commands.compactStore]: async (inv) => {

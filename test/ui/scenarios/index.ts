@@ -7,6 +7,7 @@ import { branchesAndRollback } from './04-branches-and-rollback';
 import { outsideAndTerminal } from './05-outside-and-terminal';
 import { unsavedBuffer } from './06-unsaved-buffer';
 import { secondWindow } from './07-second-window';
+import { storage } from './09-storage';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -16,4 +17,5 @@ export const scenarios: Scenario[] = [
   outsideAndTerminal,
   unsavedBuffer,
   secondWindow,
+  storage,
 ];
