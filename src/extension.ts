@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   const tree = new SessionsTreeProvider(host, log);
   subs.push(tree);
   const maintenance = new StorageMaintenance(host, log);
-  subs.push(maintenance, maintenance.onDidMaintain(() => tree.refresh()));
+  subs.push(maintenance, maintenance.onDidMaintain(() => tree.invalidateStorage()));
   const sessionsView = vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true });
   subs.push(sessionsView);
   const results = new ResultsView(host, log);

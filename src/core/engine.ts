@@ -168,8 +168,12 @@ export class Engine {
     return this.run('forkSession', () => sessions.forkSession(this.ctx, checkpointId, options));
   }
 
+  /** Deletes a session (the active one: the newest other becomes active) and frees what only it held. */
   deleteSession(sessionId: string): void {
-    this.run('deleteSession', () => sessions.deleteSession(this.ctx, sessionId));
+    this.run('deleteSession', () => {
+      this.ctx.mutate(() => sessions.deleteSession(this.ctx, sessionId));
+      this.freeAfter('deleting the session');
+    });
   }
 
   createBranch(name: string, options: { from?: string } = {}): BranchInfo {
@@ -287,7 +291,7 @@ export class Engine {
   compact(options: { keepDays: number }): CompactPlan & { freed: number } {
     return this.run('compact', () => {
       const plan = compactHistory(this.ctx, options);
-      return { ...plan, freed: freeGarbage(this.ctx).freedBytes };
+      return { ...plan, freed: this.freeAfter('compacting') };
     });
   }
 
@@ -295,8 +299,21 @@ export class Engine {
   deleteSessions(sessionIds: string[]): { deleted: number; checkpoints: number; freed: number } {
     return this.run('deleteSessions', () => {
       const r = this.ctx.mutate(() => sessions.deleteSessions(this.ctx, sessionIds));
-      return { ...r, freed: freeGarbage(this.ctx).freedBytes };
+      return { ...r, freed: this.freeAfter('deleting sessions') };
     });
+  }
+
+  /**
+   * Frees what a delete or a compaction left unreferenced, at once. The change itself is already
+   * saved: a damaged store (Repair first) or a full disk leaves the garbage for later, logged.
+   */
+  private freeAfter(what: string): number {
+    try {
+      return freeGarbage(this.ctx).freedBytes;
+    } catch (e) {
+      this.ctx.log('warn', `After ${what}, the space could not be freed yet: ${(e as Error).message}`);
+      return 0;
+    }
   }
 
   /** One bounded pass of background maintenance: gc steps, and compaction when over the budget. */

@@ -41,7 +41,7 @@ export const OPERATIONS = {
   setSessionTags: { guard: 'writable', change: 'transaction' },
   switchSession: { guard: 'writable', change: 'transaction' },
   forkSession: { guard: 'writable', change: 'transaction' },
-  deleteSession: { guard: 'writable', change: 'transaction' },
+  deleteSession: { guard: 'writable', change: 'self' },
 
   createBranch: { guard: 'writable', change: 'transaction' },
   renameBranch: { guard: 'writable', change: 'transaction' },

@@ -22,7 +22,9 @@ import type { Log } from './log';
 
 export const PAGE_SIZE = 100;
 const REFRESH_DELAY_MS = 150;
-const STORAGE_MAX_AGE_MS = 5000;
+// The report walks every checkpoint's changes: read again at most twice a minute, and at once after
+// a delete, a compaction or a maintenance pass (`invalidateStorage`).
+const STORAGE_MAX_AGE_MS = 30_000;
 
 interface NodeBase {
   /** Stable tree-item id: unique in the tree, the same across refreshes (keeps expansion). */
@@ -294,7 +296,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
-  /** The store's sizes; read again at most every few seconds (it walks every checkpoint's changes). */
+  /** The store's sizes (see STORAGE_MAX_AGE_MS). */
   private async storage(engine: EngineApi): Promise<StorageReport | undefined> {
     if (this.usage && Date.now() - this.usage.at < STORAGE_MAX_AGE_MS) return this.usage.report;
     try {

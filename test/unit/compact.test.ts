@@ -125,6 +125,13 @@ describe('deleting sessions', () => {
       assert.ok(fx.engine.stats().packBytes < disk - 100_000);
       assert.equal(fx.engine.verify().ok, true);
       assert.equal(fx.engine.storageReport().garbageBytes, 0);
+      // Delete Session (one, the active one) frees at once too.
+      fx.commit({ 'c.bin': randomBytes(100_000) });
+      fx.commit({ 'c.bin': null });
+      const before = fx.engine.stats().packBytes;
+      fx.engine.deleteSession(fx.engine.activeSession()!.id);
+      assert.ok(fx.engine.stats().packBytes < before - 90_000, 'deleting the active session freed its content');
+      assert.equal(fx.engine.verify().ok, true);
     } finally {
       await fx.cleanup();
     }
@@ -154,11 +161,12 @@ describe('storage sizes and the budget', () => {
   it('gc runs in steps, pack by pack, freeing only what nothing refers to', async () => {
     const fx = await makeFixture({ 'a.txt': 'keep' });
     try {
-      const s1 = fx.engine.activeSession()!;
-      fx.commit({ 'x.bin': randomBytes(50_000) });
-      fx.commit({ 'x.bin': null });
-      fx.engine.newSession({ title: 'two' });
-      fx.engine.deleteSession(s1.id); // the old way: no gc of its own
+      // A version no checkpoint ever held: garbage once the file changes again.
+      fx.write('x.bin', randomBytes(50_000));
+      fx.engine.rescan();
+      fx.write('x.bin', 'small');
+      fx.engine.rescan();
+      fx.engine.createCheckpoint();
       const garbage = fx.engine.storageReport().garbageBytes;
       assert.ok(garbage > 10_000, `garbage ${garbage}`);
       const m = fx.engine.maintain({ maxSize: 0, keepDays: 7 });

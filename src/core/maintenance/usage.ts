@@ -35,13 +35,22 @@ function hashesBySession(ctx: EngineContext): Map<number, Set<string>> {
   for (const c of history.cps.values()) {
     const set = out.get(c.session);
     if (!set) continue;
-    for (const ch of history.changesOf(c.id)) {
-      if (ch.beforeBlob) set.add(meta.hashOf(ch.beforeBlob));
-      if (ch.afterBlob) set.add(meta.hashOf(ch.afterBlob));
+    // Sizes of a damaged store (Verify reports it) leave out what cannot be read.
+    try {
+      for (const ch of history.changesOf(c.id)) {
+        if (ch.beforeBlob) set.add(meta.hashOf(ch.beforeBlob));
+        if (ch.afterBlob) set.add(meta.hashOf(ch.afterBlob));
+      }
+    } catch {
+      /* a damaged change list */
     }
     if (c.manifest) {
       set.add(c.manifest);
-      for (const v of ctx.states.manifestOf(c.manifest).values()) set.add(v.hash);
+      try {
+        for (const v of ctx.states.manifestOf(c.manifest).values()) set.add(v.hash);
+      } catch {
+        /* a lost starting state */
+      }
     }
   }
   return out;
@@ -91,6 +100,15 @@ export function storageReport(ctx: EngineContext): StorageReport {
   }, 0);
   return {
     folder: ctx.storageDir, totalBytes: folderBytes(ctx, ctx.storageDir), snapshotBytes: objects.diskSize(), databaseBytes,
-    snapshots: objects.count, checkpoints: history.cps.size, garbageBytes: garbageBytes(ctx), sessions,
+    snapshots: objects.count, checkpoints: history.cps.size, garbageBytes: safeGarbage(ctx), sessions,
   };
+}
+
+/** Garbage, or 0 when the store is too damaged to tell what is referenced (Verify says why). */
+function safeGarbage(ctx: EngineContext): number {
+  try {
+    return garbageBytes(ctx);
+  } catch {
+    return 0;
+  }
 }

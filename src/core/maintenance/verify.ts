@@ -32,7 +32,11 @@ export function verify(ctx: EngineContext): StoreCheck {
   if (f.badOrphans.length) list.push(`${f.badOrphans.length} damaged snapshot${f.badOrphans.length === 1 ? '' : 's'} that nothing refers to (${f.badOrphans.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}); Repair drops ${f.badOrphans.length === 1 ? 'it' : 'them'}.`);
   problems.push(...cap(list));
   if (f.orphanCount > f.badOrphans.length) notes.push(`${f.orphanCount - f.badOrphans.length} snapshot${f.orphanCount - f.badOrphans.length === 1 ? '' : 's'} (${formatBytes(f.orphanBytes)}) no checkpoint refers to any more; they are freed in the background.`);
-  notes.push(storageLine(ctx));
+  try {
+    notes.push(storageLine(ctx));
+  } catch {
+    /* sizes of a store too damaged to read: the problems above say why */
+  }
   const checked = ctx.objects.count + history.cps.size;
   const what = `${ctx.objects.count} snapshot${ctx.objects.count === 1 ? '' : 's'}, ${history.cps.size} checkpoint${history.cps.size === 1 ? '' : 's'} in ${history.sessions.size} session${history.sessions.size === 1 ? '' : 's'}`;
   const summary = problems.length === 0

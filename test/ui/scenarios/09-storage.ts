@@ -58,12 +58,14 @@ export const storage: Scenario = {
 
     await wb.step('a second session, so the first can go', async () => {
       await wb.command('New Session');
-      await poll(async () => (await wb.rowNames()).some((n) => n.startsWith('Session 2')), 15_000, async () => `no Session 2: ${await wb.rowNames()}`);
+      await wb.answerInput('Second');
+      await wb.waitRow('Second', 15_000);
     });
 
     await wb.step('Delete Sessions…: pick Session 1 (its size shown), confirm', async () => {
       await wb.command('Delete Sessions…');
-      const option = wb.page.locator('.quick-input-list [role="option"]').filter({ hasText: 'Session 1' }).first();
+      // Rows of a multi-select pick are check boxes, not options.
+      const option = wb.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Session 1' }).first();
       await option.waitFor({ timeout: 10_000 });
       assert.match(await option.innerText(), /freed · \d+ checkpoints? · last/);
       await option.click(); // toggles its check box in a multi-select pick
