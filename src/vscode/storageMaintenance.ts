@@ -10,7 +10,8 @@ import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
 import { storageBudget } from './settings';
 
-const QUIET_MS = 20_000;
+// A pass reads every checkpoint's change list (what is referenced): not after every burst of changes.
+const QUIET_MS = 60_000;
 const PERIOD_MS = 10 * 60_000;
 
 export class StorageMaintenance extends Disposable {
