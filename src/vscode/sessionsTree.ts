@@ -19,6 +19,7 @@ import {
 import { Commands, contextValue } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
+import { storageItem } from './storageItem';
 
 export const PAGE_SIZE = 100;
 const REFRESH_DELAY_MS = 150;
@@ -242,24 +243,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         return withId(item, node);
       }
       case 'storage': {
-        const r = node.report;
-        const item = new vscode.TreeItem(`Storage: ${humanBytes(r.totalBytes)}`, C.None);
-        item.iconPath = new vscode.ThemeIcon('database');
-        item.description = [
-          `snapshots ${humanBytes(r.snapshotBytes)}`,
-          `database ${humanBytes(r.databaseBytes)}`,
-          r.garbageBytes > 0 ? `${humanBytes(r.garbageBytes)} to free` : undefined,
-        ].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString([
-          `**Session Tree store: ${humanBytes(r.totalBytes)}** on disk, in ${escapeMarkdown(r.folder)}`,
-          `Snapshots: ${humanBytes(r.snapshotBytes)} (${plural(r.snapshots, 'snapshot')})`,
-          `Database: ${humanBytes(r.databaseBytes)} (${plural(r.checkpoints, 'checkpoint')})`,
-          `Nothing refers to: ${humanBytes(r.garbageBytes)} (freed in the background)`,
-          ...r.sessions.map((s) => `${escapeMarkdown(s.title)}: ${humanBytes(s.bytes)}, ${humanBytes(s.ownBytes)} its own`),
-          'Compact Store… and Delete Sessions… (view menu) free more.',
-        ].join('  \n'));
-        item.command = { command: Commands.showStorage, title: 'Show Storage' };
-        item.contextValue = contextValue('storage');
+        const item = storageItem(node.report);
         return withId(item, node);
       }
       case 'more': {
