@@ -16,6 +16,7 @@ import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { affectsTracking } from './vscode/settings';
 import { SnapshotFileSystem } from './vscode/snapshots';
 import { StatusBar } from './vscode/statusBar';
+import { StorageMaintenance } from './vscode/storageMaintenance';
 
 let host: EngineHost | undefined;
 
@@ -32,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
 
   const tree = new SessionsTreeProvider(host, log);
   subs.push(tree);
+  const maintenance = new StorageMaintenance(host, log);
+  subs.push(maintenance, maintenance.onDidMaintain(() => tree.invalidateStorage()));
   const sessionsView = vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true });
   subs.push(sessionsView);
   const results = new ResultsView(host, log);

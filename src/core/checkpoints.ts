@@ -65,7 +65,7 @@ export function tipsUnder(ctx: EngineContext, checkpointId: string): string[] {
 export function labelCheckpoint(ctx: EngineContext, checkpointId: string, label: string): void {
   const c = ctx.history.node(checkpointId);
   const l = cleanName(label, 'label', true);
-  ctx.history.setLabel(c, l || DEFAULT_LABELS[c.source]);
+  ctx.history.setLabel(c, l || DEFAULT_LABELS[c.source], true);
 }
 
 export function fileChange(ctx: EngineContext, c: ChangeRecord): FileChange {

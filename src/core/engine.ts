@@ -22,7 +22,11 @@ import { type ImportOptions, type ImportPreview, type ImportedSession, exportSes
 import * as lifecycle from './lifecycle';
 import * as queries from './queries';
 import { StoreLock } from './lock';
+import { maintain, freeGarbage } from './maintenance/budget';
+import { compactHistory, compactPlan } from './maintenance/compact';
 import { gc } from './maintenance/gc';
+import { filesLeftOutForSize } from './maintenance/leftOut';
+import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
 import { verify } from './maintenance/verify';
 import { validateMeta } from './names';
@@ -32,6 +36,7 @@ import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
 import * as sessions from './sessions';
+import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
   type FileChange, type FileVersion, type OpenReport, type RepairReport, type RestoreOptions, type RestorePlan,
@@ -172,8 +177,12 @@ export class Engine {
     return this.run('forkSession', () => sessions.forkSession(this.ctx, checkpointId, options));
   }
 
+  /** Deletes a session (the active one: the newest other becomes active) and frees what only it held. */
   deleteSession(sessionId: string): void {
-    this.run('deleteSession', () => sessions.deleteSession(this.ctx, sessionId));
+    this.run('deleteSession', () => {
+      this.ctx.mutate(() => sessions.deleteSession(this.ctx, sessionId));
+      this.freeAfter('deleting the session');
+    });
   }
 
   createBranch(name: string, options: { from?: string } = {}): BranchInfo {
@@ -306,6 +315,57 @@ export class Engine {
 
   previewImport(file: string, options: Pick<ImportOptions, 'folders'> = {}): ImportPreview {
     return this.run('previewImport', () => previewImport(this.ctx, file, options));
+  }
+
+  // ── storage: sizes, compaction, deleting sessions, background gc (issue 14) ──
+
+  /** How big the store is, and each session's share. */
+  storageReport(): StorageReport {
+    return this.run('storageReport', () => storageReport(this.ctx));
+  }
+
+  /** Files tracked by every rule but the size limit (the largest first): never recorded, never restored. */
+  filesLeftOutForSize(): LeftOutFiles {
+    return this.run('filesLeftOutForSize', () => filesLeftOutForSize(this.ctx));
+  }
+
+  /** What Compact Store would squash and free; changes nothing. */
+  compactPlan(options: { keepDays: number }): CompactPlan {
+    return this.run('compactPlan', () => compactPlan(this.ctx, options));
+  }
+
+  /** Squashes old unlabelled runs of checkpoints into their net change, then frees what they alone held. */
+  compact(options: { keepDays: number }): CompactPlan & { freed: number } {
+    return this.run('compact', () => {
+      const plan = compactHistory(this.ctx, options);
+      return { ...plan, freed: this.freeAfter('compacting') };
+    });
+  }
+
+  /** Deletes these sessions (never the active one) and frees what only they held. */
+  deleteSessions(sessionIds: string[]): { deleted: number; checkpoints: number; freed: number } {
+    return this.run('deleteSessions', () => {
+      const r = this.ctx.mutate(() => sessions.deleteSessions(this.ctx, sessionIds));
+      return { ...r, freed: this.freeAfter('deleting sessions') };
+    });
+  }
+
+  /**
+   * Frees what a delete or a compaction left unreferenced, at once. The change itself is already
+   * saved: a damaged store (Repair first) or a full disk leaves the garbage for later, logged.
+   */
+  private freeAfter(what: string): number {
+    try {
+      return freeGarbage(this.ctx).freedBytes;
+    } catch (e) {
+      this.ctx.log('warn', `After ${what}, the space could not be freed yet: ${(e as Error).message}`);
+      return 0;
+    }
+  }
+
+  /** One bounded pass of background maintenance: gc steps, and compaction when over the budget. */
+  maintain(budget: StorageBudget): MaintenanceReport {
+    return this.run('maintain', () => maintain(this.ctx, budget));
   }
 
   /** Storage figures, for the bench and diagnostics. */

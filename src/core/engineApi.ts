@@ -6,6 +6,7 @@ import type {
 } from './types';
 import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
 import type { ImportOptions, ImportPreview, ImportedSession } from './exchange';
+import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 
 export type SavePolicy = 'always' | 'debounced';
 
@@ -137,6 +138,19 @@ export interface EngineApi {
   importSession(file: string, options?: ImportOptions): Promise<ImportedSession>;
   /** Reads an export's index (checked) and where its folders would go, without importing. */
   previewImport(file: string, options?: Pick<ImportOptions, 'folders'>): Promise<ImportPreview>;
+
+  // Storage (issue 14): sizes, compaction, deleting sessions, background maintenance.
+  /** How big the store is (on disk, its parts) and each session's share. */
+  storageReport(): Promise<StorageReport>;
+  /** Files tracked by every rule but the size limit, the largest first (a walk of the folders). */
+  filesLeftOutForSize(): Promise<LeftOutFiles>;
+  /** What Compact Store would squash and free (checkpoints older than `keepDays`); changes nothing. */
+  compactPlan(options: { keepDays: number }): Promise<CompactPlan>;
+  compact(options: { keepDays: number }): Promise<CompactPlan & { freed: number }>;
+  /** Deletes sessions (never the active one: refused with the reason) and frees what only they held. */
+  deleteSessions(sessionIds: string[]): Promise<{ deleted: number; checkpoints: number; freed: number }>;
+  /** One bounded pass of background gc, and compaction when the store is over `maxSize`. */
+  maintain(budget: StorageBudget): Promise<MaintenanceReport>;
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }

@@ -41,7 +41,7 @@ export const OPERATIONS = {
   setSessionTags: { guard: 'writable', change: 'transaction' },
   switchSession: { guard: 'writable', change: 'transaction' },
   forkSession: { guard: 'writable', change: 'transaction' },
-  deleteSession: { guard: 'writable', change: 'transaction' },
+  deleteSession: { guard: 'writable', change: 'self' },
 
   createBranch: { guard: 'writable', change: 'transaction' },
   renameBranch: { guard: 'writable', change: 'transaction' },
@@ -80,6 +80,13 @@ export const OPERATIONS = {
   exportSession: { guard: 'open', change: 'none' },
   importSession: { guard: 'writable', change: 'self' },
   previewImport: { guard: 'open', change: 'none' },
+
+  storageReport: { guard: 'open', change: 'none' },
+  filesLeftOutForSize: { guard: 'open', change: 'none' },
+  compactPlan: { guard: 'open', change: 'none' },
+  compact: { guard: 'writable', change: 'self' },
+  deleteSessions: { guard: 'writable', change: 'self' },
+  maintain: { guard: 'writable', change: 'self' },
 } as const satisfies Record<Operation, OperationPolicy>;
 
 /** Runs `body` as operation `name` says: its guard first, then its transaction and save. */

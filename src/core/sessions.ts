@@ -74,6 +74,25 @@ export function deleteSession(ctx: EngineContext, sessionId: string): void {
   }
 }
 
+/**
+ * Deletes several sessions in one transaction (Delete Sessions…). The active session is refused:
+ * the workspace is in its state and its working changes are measured against it.
+ */
+export function deleteSessions(ctx: EngineContext, sessionIds: string[]): { deleted: number; checkpoints: number } {
+  const { history } = ctx;
+  const rows = [...new Set(sessionIds)].map((id) => history.session(id));
+  const active = rows.find((s) => s.id === history.activeId);
+  if (active) {
+    throw new EngineError('invalid-argument', `Session "${active.title}" is the active session and cannot be deleted here: the workspace is in its state. Switch to another session first. Nothing was deleted.`);
+  }
+  let checkpoints = 0;
+  for (const s of rows) {
+    checkpoints += history.checkpointsOf(s.id).length;
+    history.deleteSession(s.id);
+  }
+  return { deleted: rows.length, checkpoints };
+}
+
 /** A new active session whose root is the workspace as it is now (the mirror); no working changes. */
 export function startSessionAtCurrentState(ctx: EngineContext, title: string): number {
   const id = ctx.history.startSession(title, currentManifest(ctx), undefined, DEFAULT_LABELS.start);

@@ -28,6 +28,7 @@ export const ENGINE_METHODS = [
   'readContent', 'fileAt', 'trackingStatus',
   'verify', 'repair', 'exportSession', 'importSession', 'previewImport',
   'gc', 'stats', 'saveNow',
+  'storageReport', 'filesLeftOutForSize', 'compactPlan', 'compact', 'deleteSessions', 'maintain',
 ] as const satisfies readonly (keyof EngineMethods)[];
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number];

@@ -399,6 +399,82 @@ export class ObjectStore {
     return { removed: dead.length, freedBytes: Math.max(0, before - this.diskSize()) };
   }
 
+  /**
+   * Garbage per pack: bytes of objects `live` does not keep (a group member's share of its group),
+   * and the pack's size. Objects a live delta is stored on count as live.
+   */
+  garbageByPack(live: (hash: string) => boolean): { pack: number; size: number; dead: number }[] {
+    this.writeOut();
+    const keep = this.keepSet(live);
+    const out = new Map<number, { pack: number; size: number; dead: number }>();
+    for (const p of this.packs.all) out.set(p.id, { pack: p.id, size: p.size, dead: 0 });
+    for (const [h, loc] of this.index) {
+      if (loc.pack < 0 || keep.has(h)) continue;
+      const g = out.get(loc.pack);
+      if (g) g.dead += this.storedSize(h) ?? loc.stored;
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * The live objects, and the bases kept objects are stored on in another pack (transitively): a
+   * pack rewrite stores its own objects again on a kept base, but leaves other packs as they are.
+   */
+  private keepSet(live: (hash: string) => boolean): Set<string> {
+    const keep = new Set<string>();
+    for (const h of this.index.keys()) if (live(h)) keep.add(h);
+    const queue = [...keep];
+    while (queue.length) {
+      const h = queue.pop()!;
+      const b = this.baseOf(h);
+      if (b === undefined || keep.has(b) || !this.index.has(b) || this.index.get(b)!.pack === this.index.get(h)!.pack) continue;
+      keep.add(b);
+      queue.push(b);
+    }
+    return keep;
+  }
+
+  /** The nearest object on `hash`'s delta chain that is kept (to store it on again), or undefined. */
+  private keptBase(hash: string, keep: Set<string>): string | undefined {
+    for (let b = this.baseOf(hash), n = 0; b !== undefined && n <= MAX_DEPTH; b = this.baseOf(b), n++) if (keep.has(b)) return b;
+    return undefined;
+  }
+
+  /**
+   * One step of incremental gc: the kept objects of one pack are copied to the pack being appended
+   * to, made durable, and only then is the old pack removed — a crash at any point leaves
+   * duplicates (the newest copy wins when packs are read), never a loss. Returns what it freed.
+   */
+  gcPack(packId: number, live: (hash: string) => boolean): { removed: number; freedBytes: number } {
+    this.flush();
+    const pack = this.packs.all.find((p) => p.id === packId);
+    if (!pack) return { removed: 0, freedBytes: 0 };
+    const keep = this.keepSet(live);
+    const inPack = [...this.index.entries()].filter(([, loc]) => loc.pack === packId);
+    const moving = inPack.filter(([h]) => keep.has(h))
+      .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].offset - b[1].offset);
+    // Read before anything changes; each is stored again on the nearest kept base of its chain.
+    const copies = moving.map(([h]) => [h, this.get(h, true), this.keptBase(h, keep)] as const);
+    const before = this.diskSize();
+    const oldLocs = new Map(inPack);
+    // New records never go to the pack being emptied.
+    if (this.packs.current === pack) this.packs.current = undefined;
+    try {
+      for (const [h] of inPack) this.index.delete(h);
+      this.groupCache.clear();
+      for (const [h, data, base] of copies) this.putWithHash(h, data, base !== undefined && this.index.has(base) ? base : undefined);
+      this.flush();
+    } catch (e) {
+      // The old pack was never touched: its objects are indexed there again.
+      this.batch.reset();
+      for (const [h, loc] of oldLocs) if (!this.index.has(h) || this.index.get(h)!.pack === -1) this.index.set(h, loc);
+      throw e;
+    }
+    for (const [h] of inPack) if (!keep.has(h)) this.cache.drop(h);
+    this.packs.removePack(pack);
+    return { removed: inPack.length - moving.length, freedBytes: Math.max(0, before - this.diskSize()) };
+  }
+
   /** What was removed or replaced under the open packs (see `PackFiles.changedUnder`), or undefined. */
   changedUnder(): string | undefined {
     return this.packs.changedUnder();

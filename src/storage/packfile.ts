@@ -16,7 +16,8 @@ import { type Fs, withPath, writeAll } from './files';
 import { CREATE_NEW, type FileId, OPEN_APPEND, OPEN_READ, OPEN_RW, changedUnder, notRegular, pathId, realFolder } from './storeFiles';
 import { HEADER, type Header, parseHeader } from './record';
 
-const MAX_PACK = 1 << 30;
+// Small enough that an incremental gc step (one pack rewritten) stays short.
+const MAX_PACK = 64 << 20;
 
 /** Buffered records are written out once they add up to this much. */
 const WRITE_CHUNK = 1 << 20;
@@ -416,6 +417,14 @@ export class PackFiles {
       this.fs.rmSync(p.file, { force: true });
       this.fs.rmSync(p.idxFile, { force: true });
     }
+  }
+
+  /** Closes and removes one pack (not the one appended to), once what it held is durable elsewhere. */
+  removePack(pack: Pack): void {
+    if (this.current === pack) throw new Error('The pack being appended to cannot be removed.');
+    const i = this.all.indexOf(pack);
+    if (i >= 0) this.all.splice(i, 1);
+    this.remove({ packs: [pack], current: undefined });
   }
 
   /** Closes every pack (nothing is written). */

@@ -46,6 +46,9 @@ export const Commands = {
   revertCheckpoint: 'sessionTree.revertCheckpoint',
   redoLastRestore: 'sessionTree.redoLastRestore',
   editSessionTags: 'sessionTree.editSessionTags',
+  compactStore: 'sessionTree.compactStore',
+  deleteSessions: 'sessionTree.deleteSessions',
+  showStorage: 'sessionTree.showStorage',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -85,6 +88,8 @@ export const Settings = {
   recordTerminalCommands: 'recordTerminalCommands',
   databaseSavePolicy: 'databaseSavePolicy',
   confirmBeforeRestore: 'confirmBeforeRestore',
+  storageMaxSize: 'storage.maxSize',
+  storageKeepDays: 'storage.keepDays',
 } as const;
 export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
 
@@ -101,6 +106,7 @@ export type NodeKind =
   | 'workingFile'
   | 'line'
   | 'more'
+  | 'storage'
   | 'result'
   | 'resultFile';
 

@@ -1,7 +1,9 @@
 // The Sessions tree: session → branches → checkpoints (newest first) → changed files, with the
 // other lines growing from a checkpoint shown under it. Returns data only; commands own the UI.
 import * as vscode from 'vscode';
+import { humanBytes } from '../core/bytes';
 import type { EngineApi } from '../core/engineApi';
+import type { SessionUsage, StorageReport } from '../core/storageTypes';
 import type { BranchInfo, CheckpointSummary, FileChange, SessionInfo } from '../core/types';
 import type { EngineHost } from './engineHost';
 import {
@@ -17,9 +19,13 @@ import {
 import { Commands, contextValue } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
+import { storageItem } from './storageItem';
 
 export const PAGE_SIZE = 100;
 const REFRESH_DELAY_MS = 150;
+// The report walks every checkpoint's changes: read again at most twice a minute, and at once after
+// a delete, a compaction or a maintenance pass (`invalidateStorage`).
+const STORAGE_MAX_AGE_MS = 30_000;
 
 interface NodeBase {
   /** Stable tree-item id: unique in the tree, the same across refreshes (keeps expansion). */
@@ -28,6 +34,13 @@ interface NodeBase {
 export interface SessionNode extends NodeBase {
   readonly kind: 'session';
   readonly session: SessionInfo;
+  /** Its share of the store, when known. */
+  readonly usage?: SessionUsage;
+}
+/** The store's size, at the top of the view. */
+export interface StorageNode extends NodeBase {
+  readonly kind: 'storage';
+  readonly report: StorageReport;
 }
 export interface BranchNode extends NodeBase {
   readonly kind: 'branch';
@@ -84,7 +97,8 @@ export type SessionsNode =
   | CheckpointNode
   | LineNode
   | FileNode
-  | MoreNode;
+  | MoreNode
+  | StorageNode;
 
 export function isSessionsNode(x: unknown): x is SessionsNode {
   return typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string' && typeof (x as { id?: unknown }).id === 'string';
@@ -96,6 +110,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly refresher = this.register(new Debouncer(() => REFRESH_DELAY_MS, () => this.emitter.fire(undefined)));
   /** How many checkpoints each list shows (grows with "Load more"). */
   private readonly pages = new Map<string, number>();
+  private usage: { report: StorageReport; at: number } | undefined;
 
   constructor(
     private readonly host: EngineHost,
@@ -137,6 +152,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           s.parentSessionId ? 'fork' : undefined,
           s.activeBranch,
           plural(s.checkpointCount, 'checkpoint'),
+          node.usage ? humanBytes(node.usage.bytes) : undefined,
           fromNow(s.createdAt),
         ]
           .filter(Boolean)
@@ -147,6 +163,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
             `Started ${new Date(s.createdAt).toLocaleString()}`,
             `Branches: ${escapeMarkdown(s.branches.map((b) => (b.active ? `${b.name} (active)` : b.name)).join(', '))}`,
             `${plural(s.checkpointCount, 'checkpoint')}`,
+            ...(node.usage
+              ? [`Holds ${humanBytes(node.usage.bytes)} of snapshots; deleting it frees ${humanBytes(node.usage.ownBytes)} (the rest is shared)`]
+              : []),
             ...(s.tags.length ? [`Tags: ${escapeMarkdown(s.tags.join(', '))}`] : []),
             ...(s.parentSessionId ? [`Forked from session ${s.parentSessionId}`] : []),
             `Id: ${s.id}`,
@@ -223,6 +242,10 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         item.contextValue = contextValue('line', { branch: !!node.branchName, activeSession: node.session.active });
         return withId(item, node);
       }
+      case 'storage': {
+        const item = storageItem(node.report);
+        return withId(item, node);
+      }
       case 'more': {
         const item = new vscode.TreeItem(`Load ${PAGE_SIZE} more…`, C.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
@@ -257,6 +280,23 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
+  /** The store's sizes (see STORAGE_MAX_AGE_MS). */
+  private async storage(engine: EngineApi): Promise<StorageReport | undefined> {
+    if (this.usage && Date.now() - this.usage.at < STORAGE_MAX_AGE_MS) return this.usage.report;
+    try {
+      this.usage = { report: await engine.storageReport(), at: Date.now() };
+    } catch (e) {
+      this.log.warn(`Reading the store's size failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.usage?.report;
+  }
+
+  /** Sizes are read again at the next repaint (after a delete, a compaction or a gc pass). */
+  invalidateStorage(): void {
+    this.usage = undefined;
+    this.refresh();
+  }
+
   getParent(): undefined {
     return undefined;
   }
@@ -265,9 +305,12 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     if (!node) {
       const sessions = await engine.sessions();
       sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
+      const report = await this.storage(engine);
+      const usage = new Map(report?.sessions.map((u) => [u.id, u]));
       // The active flag is in the ids so a session or branch that becomes active gets its default
       // (expanded) state instead of the collapsed one VS Code remembers for the old id.
-      return sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session }));
+      const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session, usage: usage.get(session.id) }));
+      return report ? [...nodes, { kind: 'storage', id: 'storage', report }] : nodes;
     }
     switch (node.kind) {
       case 'session': {
@@ -333,6 +376,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       case 'workingFile':
       case 'file':
       case 'more':
+      case 'storage':
         return [];
     }
   }

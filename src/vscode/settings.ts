@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
+import { parseSize } from '../core/bytes';
 import type { SavePolicy, TrackingOptions } from '../core/engineApi';
+import type { StorageBudget } from '../core/storageTypes';
 import { Settings, type SettingKey } from './ids';
 
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_EDITOR_QUIET_TIME = 3000;
+export const DEFAULT_STORAGE_MAX_SIZE = 2 * 1024 ** 3;
+export const DEFAULT_KEEP_DAYS = 7;
 
 function get<T>(key: SettingKey, fallback: T): T {
   return vscode.workspace.getConfiguration(Settings.section).get<T>(key, fallback);
@@ -15,7 +19,8 @@ export function trackingOptions(): Required<TrackingOptions> {
   const savePolicy = get<unknown>(Settings.databaseSavePolicy, 'debounced');
   return {
     exclude: Array.isArray(exclude) ? exclude.filter((e): e is string => typeof e === 'string' && e.trim() !== '') : [],
-    maxFileSize: typeof maxFileSize === 'number' && maxFileSize > 0 ? maxFileSize : DEFAULT_MAX_FILE_SIZE,
+    // A number of bytes, or human units ("20 MB").
+    maxFileSize: parseSize(maxFileSize) ?? DEFAULT_MAX_FILE_SIZE,
     savePolicy: savePolicy === 'always' ? 'always' : ('debounced' satisfies SavePolicy),
   };
 }
@@ -38,4 +43,14 @@ export function affectsTracking(e: vscode.ConfigurationChangeEvent): boolean {
   return [Settings.exclude, Settings.maxFileSize, Settings.databaseSavePolicy].some((k) =>
     e.affectsConfiguration(`${Settings.section}.${k}`),
   );
+}
+
+/** The storage budget: `storage.maxSize` (bytes or "2 GB"; 0 turns it off) and `storage.keepDays`. */
+export function storageBudget(): StorageBudget {
+  const max = get<unknown>(Settings.storageMaxSize, DEFAULT_STORAGE_MAX_SIZE);
+  const days = get<unknown>(Settings.storageKeepDays, DEFAULT_KEEP_DAYS);
+  return {
+    maxSize: max === 0 || max === '0' ? 0 : parseSize(max) ?? DEFAULT_STORAGE_MAX_SIZE,
+    keepDays: typeof days === 'number' && days >= 0 ? days : DEFAULT_KEEP_DAYS,
+  };
 }

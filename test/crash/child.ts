@@ -1,6 +1,6 @@
 // One crash trial's victim: runs the real engine on a real workspace with a random mix of work
 // (edits, checkpoints, rewinds, roll backs, checkouts, file restores, undos, branches, gc,
-// reopens) and dies by SIGKILL at the Nth file-system call the engine makes (counted through the
+// compactions, background maintenance, deleting sessions, reopens) and dies by SIGKILL at the Nth file-system call the engine makes (counted through the
 // injected fs), or whenever the parent kills it. Optionally the fatal call is a write that only
 // lands partly ("torn"), as a crash in the middle of a write would leave it.
 //
@@ -10,6 +10,8 @@
 //   {t:'begin', kind, target}      about to change these files (rel → sha256 | null)
 //   {t:'end', ws, outcome?, odd?}  the change is done; ws = the workspace now (restore: what it wrote, and any file it did not)
 //   {t:'cp', id, state}            a checkpoint was reported saved, with its full state
+//   {t:'drop', ids}                about to compact or delete sessions: these checkpoints may go (all or none)
+//   {t:'dropped', ids}             they are gone (the compaction or delete is done)
 //   {t:'kill', n, op, phase, file} the fatal call
 //   {t:'exit', calls, writes}      ran to the end without being killed
 //
@@ -166,6 +168,15 @@ async function main(): Promise<void> {
     return Buffer.from(`text ${o.seed} ${int(1e9)}\n`);
   };
 
+  /** Every checkpoint of every session. */
+  const allIds = (): string[] => {
+    const ids = new Set<string>();
+    for (const s of engine.sessions()) {
+      ids.add(s.rootId);
+      for (const tip of engine.tipsUnder(s.rootId)) for (const c of engine.checkpoints({ sessionId: s.id, fromId: tip, limit: 100000 })) ids.add(c.id);
+    }
+    return [...ids];
+  };
   const report = (id: string, state: Map<string, string>) => emit({ t: 'cp', id, state: Object.fromEntries(state) });
 
   for (let i = 0; i < o.maxOps; i++) {
@@ -251,9 +262,36 @@ async function main(): Promise<void> {
       } catch {
         /* exists */
       }
-    } else if (r < 0.88) {
+    } else if (r < 0.86) {
       phase = 'gc';
       engine.gc();
+    } else if (r < 0.88) {
+      // Storage work: a compaction (all history older than now is old enough), one background
+      // maintenance pass over a tiny budget (gc steps pack by pack, and a compaction), or deleting
+      // the other sessions. Which checkpoints go is told first, and again once they are gone.
+      const which = int(3);
+      phase = ['compact', 'maintain', 'deleteSessions'][which];
+      const gone: string[] = [];
+      const others = engine.sessions().filter((s) => !s.active);
+      if (which === 2) {
+        for (const s of others) {
+          const all = new Set([s.rootId]);
+          for (const tip of engine.tipsUnder(s.rootId)) for (const c of engine.checkpoints({ sessionId: s.id, fromId: tip, limit: 100000 })) all.add(c.id);
+          gone.push(...all);
+        }
+      } else {
+        for (const run of engine.compactPlan({ keepDays: 0 }).runs) {
+          let id: string | undefined = engine.checkpoint(run.intoId).parentId;
+          for (let k = 1; k < run.count && id; k++, id = engine.checkpoint(id).parentId) gone.push(id);
+        }
+      }
+      emit({ t: 'drop', ids: gone });
+      const before = allIds();
+      if (which === 0) engine.compact({ keepDays: 0 });
+      else if (which === 1) engine.maintain({ maxSize: 1, keepDays: 0 });
+      else if (others.length) engine.deleteSessions(others.map((s) => s.id));
+      const after = new Set(allIds());
+      emit({ t: 'dropped', ids: before.filter((id) => !after.has(id)) });
     } else if (r < 0.94) {
       phase = 'close';
       await engine.close();

@@ -45,6 +45,8 @@ interface Expect {
   pending?: { kind: 'user' | 'restore'; target: Target };
   /** Checkpoints reported saved → their full state. */
   cps: Map<string, State>;
+  /** Checkpoints a compaction or delete under way may have removed (all of them or none). */
+  dropping?: Set<string>;
   /** Every path ever seen. */
   union: Set<string>;
 }
@@ -81,7 +83,7 @@ function category(k: { op: string; phase: string; file: string }): string {
   const write = /write|rename|link|unlink|rm|truncate|chmod|copy|mkdir|fsync/i.test(k.op) || (k.op === 'openSync' && k.file !== 'pack' && k.file !== 'pack-index');
   if (k.phase === 'open' && (k.file === 'journal' || k.file === 'workspace-temp' || (k.file === 'workspace' && write))) return 'recovery of an interrupted restore at open';
   if (k.file === 'db' || k.file === 'db-temp' || k.file === 'store-dir') return k.phase === 'open' && !write ? 'database read at open' : 'database save (temp, fsync, backup link, rename)';
-  if (k.file === 'pack' || k.file === 'pack-index') return !write ? 'snapshot read' : k.phase === 'gc' ? 'snapshot pack rewrite (gc)' : 'snapshot write (append, index, fsync)';
+  if (k.file === 'pack' || k.file === 'pack-index') return !write ? 'snapshot read' : ['gc', 'compact', 'maintain', 'deleteSessions'].includes(k.phase) ? 'snapshot pack rewrite (gc)' : 'snapshot write (append, index, fsync)';
   if (k.file === 'journal') return 'restore journal';
   if ((k.phase === 'restore' || k.phase === 'plan') && k.file.startsWith('workspace')) return 'restore (checks and file writes)';
   if (k.file.startsWith('workspace') || k.file === 'none' || k.file === 'other') return 'scan (stat, read, list)';
@@ -237,6 +239,20 @@ async function verifyCopy(dir: string, exp: Expect, sizes: Map<string, number>, 
       }
     };
     checkState(head, disk, 'head');
+    // A compaction or delete cut by the kill: its checkpoints are all there or all gone.
+    if (exp.dropping?.size) {
+      const there = [...exp.dropping].filter((id) => exp.cps.has(id)).map((id) => {
+        try {
+          engine.checkpoint(id);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (there.some(Boolean) && !there.every(Boolean)) problems.push(`${label}: a compaction or delete cut by the kill left part of it: ${there.filter(Boolean).length} of ${there.length} checkpoints remain`);
+      if (there.length && !there.some(Boolean)) for (const id of exp.dropping) exp.cps.delete(id);
+      exp.dropping = undefined;
+    }
     for (const [id, state] of exp.cps) {
       figures.checkpointsChecked++;
       try {
@@ -352,6 +368,13 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
           }
           case 'cp':
             exp.cps.set(m.id as string, asState(m.state));
+            break;
+          case 'drop':
+            exp.dropping = new Set(m.ids as string[]);
+            break;
+          case 'dropped':
+            for (const id of m.ids as string[]) exp.cps.delete(id);
+            exp.dropping = undefined;
             break;
           case 'kill': {
             killed = true;

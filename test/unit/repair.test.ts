@@ -90,7 +90,7 @@ describe('Verify Store and Repair Store', () => {
     }
   });
 
-  it('orphaned snapshots (a deleted session) are a note, not a problem, and compacting frees them', async () => {
+  it('orphaned snapshots (a version no checkpoint holds) are a note, not a problem, and compacting frees them', async () => {
     const { fx } = await history();
     try {
       const s = fx.engine.newSession({ title: 'scratch' });
@@ -101,12 +101,16 @@ describe('Verify Store and Repair Store', () => {
       fx.engine.rescan();
       fx.engine.createCheckpoint();
       fx.engine.switchSession(fx.engine.sessions().find((x) => x.id !== s.id)!.id);
-      fx.engine.deleteSession(s.id);
+      fx.engine.deleteSession(s.id); // frees what only it held, at once
+      fx.write('transient.txt', 'never checkpointed\n');
+      fx.engine.rescan();
+      fx.rm('transient.txt');
+      fx.engine.rescan();
       const v = fx.engine.verify();
       assert.equal(v.ok, true);
-      assert.match(v.notes.join('\n'), /snapshots? \(.*\) no checkpoint refers to any more; compacting the store frees them/);
+      assert.match(v.notes.join('\n'), /snapshots? \(.*\) no checkpoint refers to any more; they are freed in the background/);
       fx.engine.gc();
-      assert.deepEqual(fx.engine.verify().notes, []);
+      assert.deepEqual(fx.engine.verify().notes.filter((n) => !n.startsWith('The store holds')), []);
     } finally {
       await fx.cleanup();
     }

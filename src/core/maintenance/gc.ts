@@ -32,18 +32,54 @@ export function lostSnapshots(ctx: EngineContext): string[] {
   return safeJson<string[]>(ctx.meta.metaGet('lost_snapshots') ?? '[]', []);
 }
 
-export function gc(ctx: EngineContext): { removed: number; freedBytes: number } {
-  // Saved twice, so the last good copy (state.db.bak) agrees with state.db: were state.db damaged
-  // later, the copy opened instead must find every snapshot it refers to.
+/** What gc keeps. Saved twice first, so the last good copy (state.db.bak) agrees with state.db. */
+function keptHashes(ctx: EngineContext): Set<string> {
+  // Were state.db damaged later, the copy opened instead must find every snapshot it refers to.
   ctx.saveNow();
   ctx.saveNow();
   const live = liveHashes(ctx);
   // Content a Repair reported lost has no good copy: its damaged bytes are not kept.
   for (const h of lostSnapshots(ctx)) live.delete(h);
+  return live;
+}
+
+function gcFailed(e: unknown): never {
+  if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot compact the store: ${e.message} Run Repair Store first. Nothing was removed.`);
+  throw ioError(e, 'Could not compact the snapshot store', 'Nothing was removed.');
+}
+
+export function gc(ctx: EngineContext): { removed: number; freedBytes: number } {
+  const live = keptHashes(ctx);
   try {
     return ctx.objects.gc((h) => live.has(h));
   } catch (e) {
-    if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot compact the store: ${e.message} Run Repair Store first. Nothing was removed.`);
-    throw ioError(e, 'Could not compact the snapshot store', 'Nothing was removed.');
+    gcFailed(e);
   }
+}
+
+/**
+ * One step of incremental gc: the pack with the most garbage (at least `minRatio` of it) is
+ * rewritten without it. `done` when no pack qualifies. Each step is short and crash-safe on its own
+ * (see `ObjectStore.gcPack`), so captures and restores run between steps.
+ */
+export function gcStep(ctx: EngineContext, minRatio: number): { removed: number; freedBytes: number; done: boolean } {
+  const live = liveHashes(ctx);
+  for (const h of lostSnapshots(ctx)) live.delete(h);
+  const keep = (h: string) => live.has(h);
+  const best = ctx.objects.garbageByPack(keep)
+    .filter((p) => p.dead > 0 && p.dead >= p.size * minRatio)
+    .sort((a, b) => b.dead - a.dead)[0];
+  if (!best) return { removed: 0, freedBytes: 0, done: true };
+  keptHashes(ctx); // the saves: what is removed is referred to by neither database copy
+  try {
+    return { ...ctx.objects.gcPack(best.pack, keep), done: false };
+  } catch (e) {
+    gcFailed(e);
+  }
+}
+
+/** Stored bytes of snapshots nothing refers to. */
+export function garbageBytes(ctx: EngineContext): number {
+  const live = liveHashes(ctx);
+  return ctx.objects.garbageByPack((h) => live.has(h)).reduce((n, p) => n + p.dead, 0);
 }

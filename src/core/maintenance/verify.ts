@@ -3,7 +3,9 @@ import type { EngineContext } from '../context';
 import { capital } from '../model';
 import { formatBytes } from '../tracking';
 import type { StoreCheck } from '../types';
+import { humanBytes } from '../bytes';
 import { inspect } from './inspect';
+import { storageReport } from './usage';
 
 /** Checks every snapshot's hash, every checkpoint's references and what is orphaned; reports in plain words. */
 export function verify(ctx: EngineContext): StoreCheck {
@@ -29,11 +31,24 @@ export function verify(ctx: EngineContext): StoreCheck {
   if (f.unknownMirror) list.push(`${f.unknownMirror} current file record${f.unknownMirror === 1 ? ' refers' : 's refer'} to unknown content; Repair reads them again from the workspace.`);
   if (f.badOrphans.length) list.push(`${f.badOrphans.length} damaged snapshot${f.badOrphans.length === 1 ? '' : 's'} that nothing refers to (${f.badOrphans.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}); Repair drops ${f.badOrphans.length === 1 ? 'it' : 'them'}.`);
   problems.push(...cap(list));
-  if (f.orphanCount > f.badOrphans.length) notes.push(`${f.orphanCount - f.badOrphans.length} snapshot${f.orphanCount - f.badOrphans.length === 1 ? '' : 's'} (${formatBytes(f.orphanBytes)}) no checkpoint refers to any more; compacting the store frees them.`);
+  if (f.orphanCount > f.badOrphans.length) notes.push(`${f.orphanCount - f.badOrphans.length} snapshot${f.orphanCount - f.badOrphans.length === 1 ? '' : 's'} (${formatBytes(f.orphanBytes)}) no checkpoint refers to any more; they are freed in the background.`);
+  try {
+    notes.push(storageLine(ctx));
+  } catch {
+    /* sizes of a store too damaged to read: the problems above say why */
+  }
   const checked = ctx.objects.count + history.cps.size;
   const what = `${ctx.objects.count} snapshot${ctx.objects.count === 1 ? '' : 's'}, ${history.cps.size} checkpoint${history.cps.size === 1 ? '' : 's'} in ${history.sessions.size} session${history.sessions.size === 1 ? '' : 's'}`;
   const summary = problems.length === 0
     ? `The store is sound: checked ${what}.`
     : `${list.length} problem${list.length === 1 ? '' : 's'} found in ${what}. Repair Store keeps everything that is sound and reports what it cannot keep.`;
   return { ok: problems.length === 0, problems, notes, checked, summary };
+}
+/** The store's size in words, for Verify Store's report. */
+function storageLine(ctx: EngineContext): string {
+  const r = storageReport(ctx);
+  const top = [...r.sessions].sort((a, b) => b.ownBytes - a.ownBytes).slice(0, 3)
+    .map((s) => `"${s.title}" ${humanBytes(s.bytes)} (${humanBytes(s.ownBytes)} its own)`);
+  return `The store holds ${humanBytes(r.totalBytes)}: snapshots ${humanBytes(r.snapshotBytes)}, database ${humanBytes(r.databaseBytes)}` +
+    `${r.garbageBytes ? `, ${humanBytes(r.garbageBytes)} of it referred to by nothing` : ''}. Sessions: ${top.join(', ')}${r.sessions.length > 3 ? ', …' : ''}.`;
 }

@@ -35,6 +35,8 @@ export class History {
   private readonly branchMaps = new Map<number, Map<string, Branch>>();
   activeId = 0;
   private changesCache = new Map<number, ChangeRecord[]>();
+  /** Checkpoints a person labelled (Label Checkpoint): compaction keeps them. */
+  readonly labelled = new Set<number>();
 
   constructor(
     private readonly meta: Metadata,
@@ -47,6 +49,7 @@ export class History {
     this.sessions.clear();
     this.branchMaps.clear();
     this.changesCache.clear();
+    this.labelled.clear();
     const m = this.meta;
     m.forEachRow('SELECT id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch FROM sessions', (r) => {
       this.sessions.set(r[0] as number, {
@@ -75,6 +78,7 @@ export class History {
         p?.children.push(node.id);
       },
     );
+    m.forEachRow(`SELECT id FROM checkpoints WHERE info LIKE '%"labelled":true%'`, (r) => this.labelled.add(r[0] as number));
     const active = m.metaGet('active_session');
     this.activeId = active ? Number(active) : 0;
     if (!this.sessions.has(this.activeId)) this.activeId = [...this.sessions.keys()].pop() ?? 0;
@@ -260,9 +264,14 @@ export class History {
     return id;
   }
 
-  setLabel(c: CpNode, label: string): void {
+  /** `byPerson`: labelled through Label Checkpoint (recorded in its info; compaction keeps it). */
+  setLabel(c: CpNode, label: string, byPerson = false): void {
     this.meta.run('UPDATE checkpoints SET label = ? WHERE id = ?', [label, c.id]);
     c.label = label;
+    if (byPerson && !this.labelled.has(c.id)) {
+      this.meta.run('UPDATE checkpoints SET info = ? WHERE id = ?', [JSON.stringify({ ...(this.infoOf(c.id) ?? {}), labelled: true }), c.id]);
+      this.labelled.add(c.id);
+    }
   }
 
   deleteCheckpoint(id: number): void {
@@ -274,6 +283,43 @@ export class History {
     if (p) p.children = p.children.filter((k) => k !== id);
   }
 
+  /**
+   * Compaction: the checkpoints `run` (a line, oldest first, each the only child of the one before)
+   * become their last one, which keeps its id, children and references and now holds the run's net
+   * change against the first one's parent. The others are deleted.
+   */
+  squash(run: number[], changes: ChangeRecord[], info: Record<string, unknown>): void {
+    const last = this.cps.get(run[run.length - 1])!;
+    const first = this.cps.get(run[0])!;
+    const parent = this.cps.get(first.parent);
+    let added = 0;
+    let removed = 0;
+    for (const c of changes) {
+      added += c.added;
+      removed += c.removed;
+    }
+    const infoText = JSON.stringify({ ...(this.infoOf(last.id) ?? {}), ...info });
+    this.meta.run('UPDATE checkpoints SET parent = ?, changes = ?, nfiles = ?, added = ?, removed = ?, info = ? WHERE id = ?', [
+      first.parent || null, changes.length ? encodeChanges(changes) : null, changes.length, added, removed, infoText, last.id,
+    ]);
+    for (const id of run.slice(0, -1)) {
+      this.meta.run('DELETE FROM checkpoints WHERE id = ?', [id]);
+      this.cps.delete(id);
+      this.changesCache.delete(id);
+    }
+    if (parent) parent.children = parent.children.map((k) => (k === first.id ? last.id : k));
+    Object.assign(last, { parent: first.parent, nfiles: changes.length, added, removed });
+    this.changesCache.set(last.id, changes);
+    // Depths below the squashed line shrink by the checkpoints removed.
+    const shift = run.length - 1;
+    const stack = [last.id];
+    while (stack.length) {
+      const c = this.cps.get(stack.pop()!)!;
+      c.depth -= shift;
+      stack.push(...c.children);
+    }
+  }
+
   /** The session, its branches and every checkpoint of it. */
   deleteSession(sessionId: number): void {
     const ids = this.checkpointsOf(sessionId).map((c) => c.id);
@@ -283,6 +329,7 @@ export class History {
     for (const id of ids) {
       this.cps.delete(id);
       this.changesCache.delete(id);
+      this.labelled.delete(id);
     }
     this.sessions.delete(sessionId);
     this.branchMaps.delete(sessionId);

@@ -13,6 +13,7 @@ import { historyCommands } from './history';
 import { Resolve } from './resolve';
 import { resultCommands } from './results';
 import { sessionCommands } from './sessions';
+import { storageCommands } from './storage';
 import { storeCommands } from './store';
 import { treeItemCommands } from './treeItems';
 
@@ -35,6 +36,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...branchCommands(c),
     ...sessionCommands(c),
     ...storeCommands(c),
+    ...storageCommands(c),
     ...resultCommands(c),
     ...treeItemCommands(c),
     ...menuCommands(c),

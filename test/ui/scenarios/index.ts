@@ -12,6 +12,7 @@ import { walkthrough } from './13-walkthrough';
 import { historyGraph } from './12-history-graph';
 import { revertOneCheckpoint } from './11-revert';
 import { importSession } from './10-import-session';
+import { storage } from './09-storage';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -26,4 +27,5 @@ export const scenarios: Scenario[] = [
   historyGraph,
   revertOneCheckpoint,
   importSession,
+  storage,
 ];
