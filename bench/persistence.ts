@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   };
   let engine = make('debounced');
   await engine.open();
-  const rows: string[] = [];
+  // Each row as soon as it is measured: a long run shows what it has.
+  console.log('| checkpoints | durable commit (createCheckpoint, 1 file) | of it, the save | open | database |');
+  console.log('| --- | --- | --- | --- | --- |');
   for (const level of levels) {
     const t0 = performance.now();
     while (engine.stats().checkpoints < level) change(engine);
@@ -75,15 +77,12 @@ async function main(): Promise<void> {
     }
     const db = engine.stats().dbBytes;
     await engine.close();
-    rows.push(`| ${level.toLocaleString('en')} | ${fmt(commits)} | ${fmt(saves)} | ${fmt(opens)} | ${(db / 1e6).toFixed(1)} MB |`);
+    console.log(`| ${level.toLocaleString('en')} | ${fmt(commits)} | ${fmt(saves)} | ${fmt(opens)} | ${(db / 1e6).toFixed(1)} MB |`);
     console.error(`${level} checkpoints: grown in ${(growMs / 1000).toFixed(1)} s`);
     engine = make('debounced');
     await engine.open();
   }
   await engine.close();
-  console.log('| checkpoints | durable commit (createCheckpoint, 1 file) | of it, the save | open | database |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(r);
   if (!argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
 }
 
