@@ -19,6 +19,7 @@ import * as cps from './checkpoints';
 import { type EngineOptions, EngineContext } from './context';
 import type { CheckpointQuery, EngineEvent, TrackingOptions } from './engineApi';
 import { type ImportOptions, type ImportPreview, type ImportedSession, exportSession, importSession, previewImport } from './exchange';
+import { exportSessionYielding } from './exchange/export';
 import * as lifecycle from './lifecycle';
 import * as queries from './queries';
 import { StoreLock } from './lock';
@@ -307,6 +308,11 @@ export class Engine {
 
   exportSession(sessionId: string, file: string): { file: string; bytes: number; checkpoints: number; snapshots: number } {
     return this.run('exportSession', () => exportSession(this.ctx, sessionId, file));
+  }
+
+  /** `exportSession` letting the event loop turn while it writes (the worker serves reads meanwhile). */
+  exportSessionYielding(sessionId: string, file: string): Promise<{ file: string; bytes: number; checkpoints: number; snapshots: number }> {
+    return this.run('exportSession', () => exportSessionYielding(this.ctx, sessionId, file));
   }
 
   importSession(file: string, options: ImportOptions = {}): ImportedSession {

@@ -1,10 +1,12 @@
 // The engine's thread. Scanning, hashing, compression and database saves use synchronous file
 // system calls (3–4× faster than async ones here); on this thread they never block VS Code.
-// Calls are served one at a time, in order.
+// Calls start in the order they arrive; reads are served while a long one (an export) lets the event
+// loop turn, writers always one at a time (see schedule.ts).
 import { parentPort } from 'node:worker_threads';
 import type { EngineMethods, SyncOrAsync } from '../core/engineApi';
 import { Engine } from '../core/engine';
-import { isEngineMethod, type FromWorker, type ToWorker } from './protocol';
+import { isEngineMethod, type EngineMethod, type FromWorker, type ToWorker } from './protocol';
+import { CallScheduler, kindOf } from './schedule';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -13,7 +15,9 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 type Served = SyncOrAsync<EngineMethods>;
 
 let engine: Served | undefined;
-let queue: Promise<void> = Promise.resolve();
+/** Methods served here by a variant that lets the event loop turn while it works. */
+let yielding: Partial<Record<EngineMethod, (...args: unknown[]) => Promise<unknown>>> = {};
+const scheduler = new CallScheduler();
 let nextCallback = 1;
 const callbackWaiters = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -25,6 +29,7 @@ port.on('message', (msg: ToWorker) => {
       const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
       e.onEvent((event) => post({ type: 'event', event }));
       engine = e; // a type error unless Engine implements every listed method
+      yielding = { exportSession: (id, file) => e.exportSessionYielding(id as string, file as string) };
       return;
     }
     case 'callbackResult': {
@@ -35,7 +40,7 @@ port.on('message', (msg: ToWorker) => {
       return;
     }
     case 'call':
-      queue = queue.then(() => serve(msg));
+      scheduler.submit(kindOf(msg.method), () => serve(msg));
       return;
   }
 });
@@ -61,7 +66,7 @@ async function serve(msg: Extract<ToWorker, { type: 'call' }>): Promise<void> {
     const method: unknown = msg.method;
     if (!isEngineMethod(method)) throw new Error(`Unknown engine method "${String(method)}".`);
     if (!engine) throw new Error('The engine was not initialised.');
-    const fn = engine[method] as (...args: unknown[]) => unknown;
+    const fn = yielding[method] ?? (engine[method] as (...args: unknown[]) => unknown);
     const value = await fn.apply(engine, withCallbacks(msg));
     if (value instanceof Uint8Array) {
       const copy = new Uint8Array(value);

@@ -46,4 +46,49 @@ describe('engine in its worker thread', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('answers reads while a long export runs; a write sent during it waits for it, and a read sent after that write sees it', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    // Enough snapshots that the export lets the event loop turn many times.
+    for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(ws, `f${i}.txt`), `file ${i}\n`.repeat(40 + i));
+    const engine = startEngine({ workerPath, storageDir: path.join(dir, 'store'), roots: [{ name: 'ws', path: ws }] });
+    try {
+      await engine.open();
+      const session = (await engine.activeSession())!;
+      const exportFile = path.join(dir, 'session.stexport');
+      const order: string[] = [];
+      const exported = engine.exportSession(session.id, exportFile).then((r) => {
+        order.push('export');
+        return r;
+      });
+      const read = engine.sessions().then((r) => {
+        order.push('sessions');
+        return r;
+      });
+      fs.writeFileSync(path.join(ws, 'f0.txt'), 'changed during the export\n');
+      // Sent at once, without waiting: each starts after the ones before it.
+      const noticed = engine.notifyChanged([path.join(ws, 'f0.txt')]);
+      const written = engine.createCheckpoint({ label: 'after' });
+      const tree = engine.checkpoints({});
+      const [r, sessions] = await Promise.all([exported, read]);
+      assert.equal(order[0], 'sessions', `the read returned before the export ended (${order.join(', ')})`);
+      assert.equal(sessions.length, 1);
+      assert.equal(sessions[0].id, session.id);
+      assert.equal(r.checkpoints, 1, 'the export holds the store as it was when it started');
+      assert.equal(r.snapshots, 400);
+      assert.equal(fs.statSync(exportFile).size, r.bytes);
+      const cp = await written;
+      assert.equal(cp?.label, 'after');
+      assert.deepEqual(cp?.files.map((f) => f.key), ['ws/f0.txt']);
+      await noticed;
+      assert.ok((await tree).some((c) => c.label === 'after'), 'the read sent after the checkpoint sees it');
+      assert.equal(order.length, 2);
+      await engine.close();
+    } finally {
+      await engine.terminate();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

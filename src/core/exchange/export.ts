@@ -1,7 +1,7 @@
 // Export: one session — its checkpoints, branches and every snapshot they need — to a single file.
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { replaceFile, withPath, writeAll } from '../../storage/files';
+import { removeQuietly, replaceFile, withPath, writeAll } from '../../storage/files';
 import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
@@ -9,8 +9,10 @@ import { EngineError } from '../types';
 import { unmappedName } from './folders';
 import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
 
-/** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
-export function exportSession(ctx: EngineContext, sessionId: string, file: string): { file: string; bytes: number; checkpoints: number; snapshots: number } {
+export interface ExportResult { file: string; bytes: number; checkpoints: number; snapshots: number }
+
+/** What an export writes: the header and the snapshots it names, checked to be there. */
+function prepare(ctx: EngineContext, sessionId: string, file: string): { title: string; header: ExportHeader; hashes: Set<string> } {
   const { meta, history } = ctx;
   const s = history.session(sessionId);
   if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Export needs an absolute file path.');
@@ -64,39 +66,95 @@ export function exportSession(ctx: EngineContext, sessionId: string, file: strin
   if (missing.length) {
     throw new EngineError('corrupt', `Cannot export session "${s.title}": ${missing.length} of its snapshots are missing (${missing.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}). Run Repair Store first.`);
   }
+  return { title: s.title, header, hashes };
+}
+
+/** The file's pieces in order: magic, one record per snapshot (yielded one by one), the header, the trailer. */
+function* pieces(ctx: EngineContext, header: ExportHeader, hashes: Set<string>): Generator<Buffer, void, void> {
+  yield EXPORT_MAGIC;
+  for (const h of hashes) {
+    const data = ctx.objects.get(h);
+    let stored = data;
+    let codec = CODEC_RAW;
+    if (data.length >= 64) {
+      const z = zlib.deflateRawSync(data, { level: 6 });
+      if (z.length < data.length) {
+        stored = z;
+        codec = CODEC_DEFLATE;
+      }
+    }
+    yield Buffer.concat([recordHeader(h, data.length, stored.length, codec), stored]);
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  yield Buffer.concat([json, len, EXPORT_TRAILER]);
+}
+
+const failed = (e: unknown, title: string, tmp: string): unknown => {
+  if (e instanceof ObjectCorruptError) return new EngineError('corrupt', `Cannot export session "${title}": ${e.message} Run Repair Store first.`);
+  return ioError(withPath(e, tmp), `Could not export session "${title}"`);
+};
+
+/** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
+export function exportSession(ctx: EngineContext, sessionId: string, file: string): ExportResult {
+  const { title, header, hashes } = prepare(ctx, sessionId, file);
   // Written beside the target and renamed over it: a failed export leaves no half file.
   const tmp = `${file}.st-export-tmp`;
   let bytes = 0;
   try {
     replaceFile(ctx.fs, file, tmp, (fd) => {
-      const put = (b: Buffer) => {
+      for (const b of pieces(ctx, header, hashes)) {
         writeAll(ctx.fs, fd, b, bytes);
         bytes += b.length;
-      };
-      put(EXPORT_MAGIC);
-      for (const h of hashes) {
-        const data = ctx.objects.get(h);
-        let stored = data;
-        let codec = CODEC_RAW;
-        if (data.length >= 64) {
-          const z = zlib.deflateRawSync(data, { level: 6 });
-          if (z.length < data.length) {
-            stored = z;
-            codec = CODEC_DEFLATE;
-          }
-        }
-        put(recordHeader(h, data.length, stored.length, codec));
-        put(stored);
       }
-      const json = Buffer.from(JSON.stringify(header));
-      put(json);
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(json.length);
-      put(Buffer.concat([len, EXPORT_TRAILER]));
     }, { fsync: true });
   } catch (e) {
-    if (e instanceof ObjectCorruptError) throw new EngineError('corrupt', `Cannot export session "${s.title}": ${e.message} Run Repair Store first.`);
-    throw ioError(withPath(e, tmp), `Could not export session "${s.title}"`);
+    throw failed(e, title, tmp);
   }
-  return { file, bytes, checkpoints: checkpoints.length, snapshots: hashes.size };
+  return { file, bytes, checkpoints: header.checkpoints.length, snapshots: hashes.size };
+}
+
+/** Bytes written between two turns of the event loop in `exportSessionYielding`. */
+export const EXPORT_CHUNK_BYTES = 1 << 20;
+
+/**
+ * `exportSession` that lets the event loop turn after every `EXPORT_CHUNK_BYTES` written (and
+ * every 64 snapshots), so the engine's thread answers other calls meanwhile. The caller keeps
+ * writers out until it ends (the worker's scheduler does): what it reads does not change under it.
+ */
+export async function exportSessionYielding(ctx: EngineContext, sessionId: string, file: string): Promise<ExportResult> {
+  const { title, header, hashes } = prepare(ctx, sessionId, file);
+  const tmp = `${file}.st-export-tmp`;
+  let bytes = 0;
+  let fd: number | undefined;
+  try {
+    fd = ctx.fs.openSync(tmp, 'w');
+    let sinceTurn = 0;
+    let records = 0;
+    for (const b of pieces(ctx, header, hashes)) {
+      writeAll(ctx.fs, fd, b, bytes);
+      bytes += b.length;
+      sinceTurn += b.length;
+      if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0) {
+        sinceTurn = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    ctx.fs.fsyncSync(fd);
+    ctx.fs.closeSync(fd);
+    fd = undefined;
+    ctx.fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        ctx.fs.closeSync(fd);
+      } catch {
+        /* the error that matters is the first */
+      }
+    }
+    removeQuietly(ctx.fs, tmp);
+    throw failed(e, title, tmp);
+  }
+  return { file, bytes, checkpoints: header.checkpoints.length, snapshots: hashes.size };
 }
