@@ -1,0 +1,124 @@
+// 8. A folder's history follows the folder (issue 13): a `.code-workspace` with two folders both
+// called "app"; between openings of the window the folders are reordered, then given other display
+// names; then one of them is opened as a single folder (a window with other workspace storage) and
+// the multi-root workspace again. After each reopening a rewind is compared byte for byte, folder
+// by folder: one folder's content never lands in the other, and no file is deleted.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS } from '../../harness/paths';
+import type { Scenario } from '../scenario';
+import { poll, type Workbench } from '../workbench';
+import { ACTIVE_BRANCH, checkpointFromPalette, checkpointName } from './common';
+
+const ONE = 'one/app';
+const TWO = 'two/app';
+/** Where code-server caches `.code-workspace` files (edits are not seen for a minute without removing it). */
+const WORKSPACE_CACHE = path.join(ARTIFACTS, 'ui', 'code-server', 'user-data', 'User', 'caches', 'CachedConfigurations', 'workspaces');
+
+function files(wb: Workbench, folder: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(wb.file(folder))) out[name] = readFileSync(wb.file(`${folder}/${name}`), 'utf8');
+  return out;
+}
+
+/** Waits until `folder` holds exactly these files with these bytes. */
+async function expectFolder(wb: Workbench, folder: string, expected: Record<string, string>): Promise<void> {
+  await poll(
+    () => JSON.stringify(files(wb, folder)) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())),
+    20_000,
+    () => `${folder} holds ${JSON.stringify(files(wb, folder))}, expected ${JSON.stringify(expected)}`,
+  );
+}
+
+function writeWorkspaceFile(wb: Workbench, folders: { path: string; name?: string }[]): string {
+  const file = wb.file('app.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders }, null, 2));
+  rmSync(WORKSPACE_CACHE, { recursive: true, force: true });
+  return file;
+}
+
+/** Opens `query` (`workspace=…` or `folder=…`) in this window and waits until it records. */
+async function reopen(wb: Workbench, query: string): Promise<void> {
+  const origin = new URL(wb.page.url()).origin;
+  await wb.page.goto('about:blank');
+  await wb.page.goto(`${origin}/?${query}`);
+  await wb.waitReady();
+  await wb.openSessionTree();
+  // The window just left holds the store until its extension host ends: this one takes over then.
+  await poll(
+    async () => {
+      const s = await wb.statusBarText();
+      return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
+    },
+    60_000,
+    async () => `status bar: ${await wb.statusBarText()}`,
+  );
+}
+
+async function checkpointOfFiles(wb: Workbench, changes: Record<string, string>, label: string): Promise<void> {
+  for (const [rel, content] of Object.entries(changes)) wb.writeOutside(rel, content);
+  await wb.command('Refresh');
+  await checkpointFromPalette(wb, label);
+}
+
+async function rewindTo(wb: Workbench, label: string): Promise<void> {
+  await wb.contextMenu(await wb.findRow(checkpointName(label)), 'Rewind to Here');
+  const message = await wb.dialog(/^Rewind$/);
+  assert.match(message, new RegExp(label));
+}
+
+export const folderIdentity: Scenario = {
+  name: 'folders of one name reordered, renamed, opened alone: every rewind lands in its own folder',
+  files: {
+    [`${ONE}/f.txt`]: 'one 1\n',
+    [`${TWO}/f.txt`]: 'two 1\n',
+  },
+  settings: { 'sessionTree.editorQuietTime': 600_000 },
+  async run(wb) {
+    await wb.step('open a .code-workspace with two folders called "app"', async () => {
+      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE }, { path: TWO }]))}`);
+    });
+
+    await wb.step('two checkpoints, each changing both folders', async () => {
+      await wb.waitRow('Session start', 30_000);
+      await checkpointOfFiles(wb, { [`${ONE}/f.txt`]: 'one 2\n', [`${TWO}/f.txt`]: 'two 2\n', [`${ONE}/only-one.txt`]: 'o\n' }, 'both at 2');
+      await checkpointOfFiles(wb, { [`${ONE}/f.txt`]: 'one 3\n', [`${TWO}/f.txt`]: 'two 3\n', [`${TWO}/only-two.txt`]: 't\n' }, 'both at 3');
+    });
+
+    await wb.step('the folders reordered in the .code-workspace; reopened; rewind to "both at 2"', async () => {
+      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: TWO }, { path: ONE }]))}`);
+      await rewindTo(wb, 'both at 2');
+      await expectFolder(wb, ONE, { 'f.txt': 'one 2\n', 'only-one.txt': 'o\n' });
+      await expectFolder(wb, TWO, { 'f.txt': 'two 2\n' });
+    });
+
+    await wb.step('the folders given other names; reopened; rewind to "both at 3"; the tree shows the new names', async () => {
+      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE, name: 'client' }, { path: TWO, name: 'server' }]))}`);
+      await rewindTo(wb, 'both at 3');
+      await expectFolder(wb, ONE, { 'f.txt': 'one 3\n', 'only-one.txt': 'o\n' });
+      await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
+      await wb.expand(await wb.findRow(checkpointName('both at 3')));
+      const sidebar = wb.page.locator('.part.sidebar');
+      await poll(async () => /server/.test(await sidebar.innerText()), 15_000, async () => `no "server" in the tree: ${await sidebar.innerText()}`);
+    });
+
+    await wb.step('one folder opened alone (other workspace storage): its history is there; rewind to "both at 2"', async () => {
+      await reopen(wb, `folder=${encodeURIComponent(wb.file(ONE))}`);
+      await rewindTo(wb, 'both at 2');
+      await expectFolder(wb, ONE, { 'f.txt': 'one 2\n', 'only-one.txt': 'o\n' });
+      await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
+      await checkpointOfFiles(wb, { [`${ONE}/f.txt`]: 'one alone\n' }, 'one alone');
+    });
+
+    await wb.step('back to the multi-root workspace: what was recorded alone is there; rewind to "both at 3"', async () => {
+      await reopen(wb, `workspace=${encodeURIComponent(wb.file('app.code-workspace'))}`);
+      await wb.findRow(checkpointName('one alone'));
+      await rewindTo(wb, 'both at 3');
+      await expectFolder(wb, ONE, { 'f.txt': 'one 3\n', 'only-one.txt': 'o\n' });
+      await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
+      await rewindTo(wb, 'one alone');
+      await expectFolder(wb, ONE, { 'f.txt': 'one alone\n', 'only-one.txt': 'o\n' });
+    });
+  },
+};
