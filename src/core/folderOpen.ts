@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { EngineContext } from './context';
 import { Roots } from './roots';
-import { Folders, type FolderRow, type OpenFolder, resolveFolders } from './store/folders';
+import { Folders, type FolderRow, type OpenFolder, resolveFolders, sameIdentity } from './store/folders';
 import type { FolderInfo, FolderMigration, OpenReport, RootFolder, UnrecognisedFolder } from './types';
 
 export const KEPT_COPY = 'state.db.before-folders';
@@ -27,12 +27,12 @@ export interface FolderState {
   sql?: SqlJsStatic;
 }
 
-function identity(ctx: EngineContext, p: string): { dev: number; ino: number } {
+function identity(ctx: EngineContext, p: string): { dev: number; ino: number; born: number } {
   try {
     const st = ctx.fs.statSync(p);
-    return st.isDirectory() ? { dev: st.dev, ino: st.ino } : { dev: 0, ino: 0 };
+    return st.isDirectory() ? { dev: st.dev, ino: st.ino, born: st.birthtimeMs || 0 } : { dev: 0, ino: 0, born: 0 };
   } catch {
-    return { dev: 0, ino: 0 };
+    return { dev: 0, ino: 0, born: 0 };
   }
 }
 
@@ -49,8 +49,7 @@ export function resolveAtOpen(ctx: EngineContext, report: OpenReport): void {
   }));
   const gone = (row: FolderRow) => {
     if (row.path === '') return false;
-    const now = identity(ctx, row.path);
-    return now.ino === 0 || now.ino !== row.ino || now.dev !== row.dev;
+    return !sameIdentity(identity(ctx, row.path), row);
   };
   const storeKeys = folders.storeKeys();
   const { folders: resolved, unrecognised } = resolveFolders(requested, folders.list, storeKeys, gone);

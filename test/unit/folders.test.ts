@@ -287,22 +287,52 @@ describe('folder identity: the matching rule', () => {
   it('keys folders of one name by order, the way stores before identities did', () => {
     assert.deepEqual(legacyKeys(['app', 'app', 'a/b', '', 'app']), ['app', 'app (2)', 'a_b', 'root', 'app (3)']);
   });
-  it('prefers the user’s word, then the path, then the inode; a new key is unique among every key ever used', () => {
+  it('prefers the user’s word, then the path, then the inode (a reused inode, born later, is not the folder); a new key is unique among every key ever used', () => {
     const rows = [
-      { key: 'app', path: '/w/app', dev: 1, ino: 10, label: 'app', lastSeen: 0 },
-      { key: 'lib', path: '/w/lib', dev: 1, ino: 11, label: 'lib', lastSeen: 0 },
+      { key: 'app', path: '/w/app', dev: 1, ino: 10, born: 5, label: 'app', lastSeen: 0 },
+      { key: 'lib', path: '/w/lib', dev: 1, ino: 11, born: 6, label: 'lib', lastSeen: 0 },
+      { key: 'gone', path: '/w/gone', dev: 1, ino: 14, born: 7, label: 'gone', lastSeen: 0 },
     ];
     const r = resolveFolders(
       [
-        { label: 'lib', path: '/w/app', dev: 1, ino: 99 },
-        { label: 'x', path: '/w/elsewhere', dev: 1, ino: 11 },
-        { label: 'app', path: '/w/new', dev: 1, ino: 12 },
-        { label: 'old', path: '/w/new2', dev: 1, ino: 13 },
+        { label: 'lib', path: '/w/app', dev: 1, ino: 99, born: 1 },
+        { label: 'x', path: '/w/elsewhere', dev: 1, ino: 11, born: 6 },
+        { label: 'app', path: '/w/new', dev: 1, ino: 12, born: 1 },
+        { label: 'old', path: '/w/new2', dev: 1, ino: 13, born: 1 },
+        { label: 'reused', path: '/w/new3', dev: 1, ino: 14, born: 8 },
       ],
       rows,
       new Set(['app', 'lib', 'old']),
       none,
     );
-    assert.deepEqual(r.folders.map((f) => [f.key, f.matchedBy]), [['app', 'path'], ['lib', 'identity'], ['app (2)', 'new'], ['old', 'legacy']]);
+    assert.deepEqual(r.folders.map((f) => [f.key, f.matchedBy]), [['app', 'path'], ['lib', 'identity'], ['app (2)', 'new'], ['old', 'legacy'], ['reused', 'new']]);
+  });
+});
+
+describe('folder identity: the store follows the folders from one workspace storage to another', () => {
+  it('a window whose storage has no store uses the one its folders have; its own store wins once it has one', async () => {
+    const { StoreRegistry } = await import('../../src/vscode/storeFolder');
+    const dir = tempDir('st-registry-');
+    dirs.push(dir);
+    const reg = new StoreRegistry(path.join(dir, 'global', 'stores.json'));
+    const a = path.join(dir, 'a');
+    const b = path.join(dir, 'b');
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    const single = path.join(dir, 'ws1', 'store');
+    const multi = path.join(dir, 'ws2', 'store');
+    assert.equal(reg.choose(single, [a]), single, 'nothing known: its own');
+    fs.mkdirSync(single, { recursive: true });
+    fs.writeFileSync(path.join(single, 'state.db'), '');
+    reg.remember(single, [a]);
+    assert.equal(reg.choose(multi, [b, a]), single, 'a folder added: the store of the folder it had');
+    const moved = path.join(dir, 'a-moved');
+    fs.renameSync(a, moved);
+    assert.equal(reg.choose(multi, [moved]), single, 'a folder moved on disk: found by its inode');
+    fs.mkdirSync(multi, { recursive: true });
+    fs.writeFileSync(path.join(multi, 'state.db'), '');
+    assert.equal(reg.choose(multi, [b, moved]), multi, 'its own store, once it has one');
+    fs.writeFileSync(path.join(dir, 'global', 'stores.json'), '{ damaged');
+    assert.equal(reg.choose(path.join(dir, 'ws3', 'store'), [moved]), path.join(dir, 'ws3', 'store'), 'a damaged registry: its own');
   });
 });

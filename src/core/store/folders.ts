@@ -8,7 +8,8 @@
 //   1. the user's word: a folder the user confirmed is a stored one (`sameAs`, see the host);
 //   2. path: the folder at the path a key was last seen at (also when it was deleted and cloned
 //      again there);
-//   3. identity: the folder's dev + inode, for a folder renamed or moved on disk;
+//   3. identity: the folder's dev + inode (and birth time, as inodes are reused), for a folder
+//      renamed or moved on disk;
 //   4. otherwise a new key: its display name, made unique against every key the store has ever
 //      had (so it can never pick up another folder's history). When a stored folder has gone from
 //      where it was, the open reports the new folder as unrecognised and the host asks the user
@@ -26,6 +27,8 @@ export interface FolderRow {
   path: string;
   dev: number;
   ino: number;
+  /** The folder's birth time (0 where the file system has none): a deleted folder's inode may be reused. */
+  born: number;
   /** Its display name when last seen. */
   label: string;
   lastSeen: number;
@@ -35,11 +38,17 @@ export interface FolderRow {
 export interface OpenFolder {
   label: string;
   path: string;
-  /** The folder's dev and inode (0 when it could not be read). */
+  /** The folder's dev, inode and birth time (0 when it could not be read). */
   dev: number;
   ino: number;
+  born: number;
   /** The key of a stored folder the user said this one is. */
   sameAs?: string;
+}
+
+/** The same folder on disk: dev and inode, and its birth time where both have one (inodes are reused). */
+export function sameIdentity(a: { dev: number; ino: number; born: number }, b: { dev: number; ino: number; born: number }): boolean {
+  return a.ino !== 0 && a.ino === b.ino && a.dev === b.dev && (a.born === 0 || b.born === 0 || a.born === b.born);
 }
 
 /** The folder name as a key: no `/` (the key's separator) nor `\`, never empty. */
@@ -80,7 +89,7 @@ export function resolveFolders(
   open.forEach((f, i) => take(i, rows.find((r) => r.key === f.sameAs)?.key, 'confirmed'));
   open.forEach((f, i) => take(i, rows.find((r) => free(r) && r.path !== '' && r.path === path.resolve(f.path))?.key, 'path'));
   open.forEach((f, i) => {
-    if (f.ino !== 0) take(i, rows.find((r) => free(r) && r.ino === f.ino && r.dev === f.dev)?.key, 'identity');
+    if (f.ino !== 0) take(i, rows.find((r) => free(r) && sameIdentity(r, f))?.key, 'identity');
   });
   // A key the paths use but no row names is a legacy one (or one whose folder was not open when
   // the store was migrated): it is matched by the rule it was made by.
@@ -112,8 +121,8 @@ export class Folders {
 
   load(): void {
     this.rows.clear();
-    this.meta.forEachRow('SELECT key, path, dev, ino, label, last_seen FROM folders', (r) => {
-      const row: FolderRow = { key: r[0] as string, path: r[1] as string, dev: r[2] as number, ino: r[3] as number, label: r[4] as string, lastSeen: r[5] as number };
+    this.meta.forEachRow('SELECT key, path, dev, ino, born, label, last_seen FROM folders', (r) => {
+      const row: FolderRow = { key: r[0] as string, path: r[1] as string, dev: r[2] as number, ino: r[3] as number, born: r[4] as number, label: r[5] as string, lastSeen: r[6] as number };
       this.rows.set(row.key, row);
     });
   }
@@ -133,18 +142,18 @@ export class Folders {
    * Records where each open folder is now. A path holds one folder: a stored folder last seen at
    * a path another one now has keeps its key and history, but no longer its path.
    */
-  record(open: readonly { key: string; label: string; path: string; dev: number; ino: number }[], now: number): void {
+  record(open: readonly { key: string; label: string; path: string; dev: number; ino: number; born: number }[], now: number): void {
     for (const f of open) {
       for (const r of this.rows.values()) {
         if (r.key === f.key || r.path !== f.path) continue;
-        this.write({ ...r, path: '', dev: 0, ino: 0 });
+        this.write({ ...r, path: '', dev: 0, ino: 0, born: 0 });
       }
-      this.write({ key: f.key, path: f.path, dev: f.dev, ino: f.ino, label: f.label, lastSeen: now });
+      this.write({ key: f.key, path: f.path, dev: f.dev, ino: f.ino, born: f.born, label: f.label, lastSeen: now });
     }
   }
 
   private write(row: FolderRow): void {
-    this.meta.run('INSERT OR REPLACE INTO folders(key, path, dev, ino, label, last_seen) VALUES (?, ?, ?, ?, ?, ?)', [row.key, row.path, row.dev, row.ino, row.label, row.lastSeen]);
+    this.meta.run('INSERT OR REPLACE INTO folders(key, path, dev, ino, born, label, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)', [row.key, row.path, row.dev, row.ino, row.born, row.label, row.lastSeen]);
     this.rows.set(row.key, row);
   }
 }

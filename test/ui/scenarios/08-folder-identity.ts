@@ -39,10 +39,11 @@ function writeWorkspaceFile(wb: Workbench, folders: { path: string; name?: strin
 }
 
 /** Opens `query` (`workspace=…` or `folder=…`) in this window and waits until it records. */
-async function reopen(wb: Workbench, query: string): Promise<void> {
+async function reopen(wb: Workbench, query: () => string): Promise<void> {
   const origin = new URL(wb.page.url()).origin;
   await wb.page.goto('about:blank');
-  await wb.page.goto(`${origin}/?${query}`);
+  // The workspace file is written once the window that had it open is gone.
+  await wb.page.goto(`${origin}/?${query()}`);
   await wb.waitReady();
   await wb.openSessionTree();
   // The window just left holds the store until its extension host ends: this one takes over then.
@@ -77,7 +78,7 @@ export const folderIdentity: Scenario = {
   settings: { 'sessionTree.editorQuietTime': 600_000 },
   async run(wb) {
     await wb.step('open a .code-workspace with two folders called "app"', async () => {
-      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE }, { path: TWO }]))}`);
+      await reopen(wb, () => `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE }, { path: TWO }]))}`);
     });
 
     await wb.step('two checkpoints, each changing both folders', async () => {
@@ -87,24 +88,28 @@ export const folderIdentity: Scenario = {
     });
 
     await wb.step('the folders reordered in the .code-workspace; reopened; rewind to "both at 2"', async () => {
-      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: TWO }, { path: ONE }]))}`);
+      await reopen(wb, () => `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: TWO }, { path: ONE }]))}`);
       await rewindTo(wb, 'both at 2');
       await expectFolder(wb, ONE, { 'f.txt': 'one 2\n', 'only-one.txt': 'o\n' });
       await expectFolder(wb, TWO, { 'f.txt': 'two 2\n' });
     });
 
-    await wb.step('the folders given other names; reopened; rewind to "both at 3"; the tree shows the new names', async () => {
-      await reopen(wb, `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE, name: 'client' }, { path: TWO, name: 'server' }]))}`);
+    await wb.step('the folders given other names; reopened; rewind to "both at 3"; the results show the new names', async () => {
+      await reopen(wb, () => `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE, name: 'client' }, { path: TWO, name: 'server' }]))}`);
       await rewindTo(wb, 'both at 3');
       await expectFolder(wb, ONE, { 'f.txt': 'one 3\n', 'only-one.txt': 'o\n' });
       await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
-      await wb.expand(await wb.findRow(checkpointName('both at 3')));
+      // The results name each file's folder by its current name (the store keys are "app", "app (2)").
       const sidebar = wb.page.locator('.part.sidebar');
-      await poll(async () => /server/.test(await sidebar.innerText()), 15_000, async () => `no "server" in the tree: ${await sidebar.innerText()}`);
+      await poll(
+        async () => /restored · server/.test(await sidebar.innerText()) && /restored · client/.test(await sidebar.innerText()),
+        15_000,
+        async () => `the folders' new names are not shown: ${await sidebar.innerText()}`,
+      );
     });
 
     await wb.step('one folder opened alone (other workspace storage): its history is there; rewind to "both at 2"', async () => {
-      await reopen(wb, `folder=${encodeURIComponent(wb.file(ONE))}`);
+      await reopen(wb, () => `folder=${encodeURIComponent(wb.file(ONE))}`);
       await rewindTo(wb, 'both at 2');
       await expectFolder(wb, ONE, { 'f.txt': 'one 2\n', 'only-one.txt': 'o\n' });
       await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
@@ -112,7 +117,7 @@ export const folderIdentity: Scenario = {
     });
 
     await wb.step('back to the multi-root workspace: what was recorded alone is there; rewind to "both at 3"', async () => {
-      await reopen(wb, `workspace=${encodeURIComponent(wb.file('app.code-workspace'))}`);
+      await reopen(wb, () => `workspace=${encodeURIComponent(wb.file('app.code-workspace'))}`);
       await wb.findRow(checkpointName('one alone'));
       await rewindTo(wb, 'both at 3');
       await expectFolder(wb, ONE, { 'f.txt': 'one 3\n', 'only-one.txt': 'o\n' });
