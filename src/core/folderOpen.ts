@@ -11,13 +11,13 @@ import type { SqlJsStatic } from 'sql.js';
 import type { EngineContext } from './context';
 import { Roots } from './roots';
 import { Folders, type FolderRow, type OpenFolder, resolveFolders, sameIdentity } from './store/folders';
-import type { FolderInfo, FolderMigration, OpenReport, RootFolder, UnrecognisedFolder } from './types';
+import type { FolderInfo, FolderMatch, FolderMigration, OpenReport, RootFolder, UnrecognisedFolder } from './types';
 
 export const KEPT_COPY = 'state.db.before-folders';
 
 /** What the open resolved, kept until the start-up records it. */
 export interface FolderState {
-  open: (OpenFolder & { key: string })[];
+  open: (OpenFolder & { key: string; matchedBy: FolderMatch })[];
   folders: FolderInfo[];
   unrecognised: UnrecognisedFolder[];
   migration?: FolderMigration;
@@ -54,7 +54,7 @@ export function resolveAtOpen(ctx: EngineContext, report: OpenReport): void {
   const storeKeys = folders.storeKeys();
   const { folders: resolved, unrecognised } = resolveFolders(requested, folders.list, storeKeys, gone);
   ctx.roots = new Roots(resolved.map((f) => ({ name: f.key, label: f.label, path: f.path })));
-  const state: FolderState = { open: requested.map((f, i) => ({ ...f, key: resolved[i].key })), folders: resolved, unrecognised, recorded: false };
+  const state: FolderState = { open: requested.map((f, i) => ({ ...f, key: resolved[i].key, matchedBy: resolved[i].matchedBy })), folders: resolved, unrecognised, recorded: false };
   const legacy = resolved.filter((f) => f.matchedBy === 'legacy');
   if (legacy.length) {
     const mapping = resolved.map((f) =>
@@ -79,8 +79,9 @@ export function recordFolders(ctx: EngineContext, diagnostics: string[]): void {
   if (!state || state.recorded) return;
   const now = ctx.clock();
   const migration = state.migration;
+  const next = ctx.meta.nextId('checkpoints');
   if (!migration) {
-    ctx.folders.record(state.open, now);
+    ctx.folders.record(state.open, now, next);
     state.recorded = true;
     return;
   }
@@ -95,7 +96,7 @@ export function recordFolders(ctx: EngineContext, diagnostics: string[]): void {
   }
   const paths = ctx.meta.value('SELECT COUNT(*) FROM paths');
   ctx.meta.begin();
-  ctx.folders.record(state.open, now);
+  ctx.folders.record(state.open, now, next);
   const problem = verifyRows(ctx, state, paths);
   if (problem) {
     ctx.meta.rollback();

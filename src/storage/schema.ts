@@ -44,7 +44,8 @@ export const MIGRATIONS: Record<number, (db: Database) => void> = {
   2: (db) => {
     db.exec(`
       CREATE TABLE folders(key TEXT PRIMARY KEY, path TEXT NOT NULL, dev INTEGER NOT NULL DEFAULT 0,
-        ino INTEGER NOT NULL DEFAULT 0, born REAL NOT NULL DEFAULT 0, label TEXT NOT NULL, last_seen INTEGER NOT NULL)
+        ino INTEGER NOT NULL DEFAULT 0, born REAL NOT NULL DEFAULT 0, label TEXT NOT NULL, last_seen INTEGER NOT NULL,
+        since INTEGER NOT NULL DEFAULT 0)
         WITHOUT ROWID;
     `);
   },

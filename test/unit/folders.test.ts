@@ -213,6 +213,14 @@ describe('folder identity: the history follows the folder', () => {
     w.commit([[a, { 'f.txt': 'A4' }], [b, { 'g.txt': 'B3' }]]);
     await rewind(w, c2);
     assertFolders([[a, { 'f.txt': 'A3' }], [b, { 'g.txt': 'B2' }]]);
+    // A checkpoint from before b was in the workspace says nothing of b: its files are left alone.
+    const r = await w.engine.restore({ kind: 'rewind', checkpointId: c1 });
+    assert.deepEqual(r.files.map((f) => [f.key, f.status, f.reason]), [
+      ['a/f.txt', 'restored', undefined],
+      ['b/g.txt', 'skipped', 'its workspace folder "b" was not in the workspace at that checkpoint'],
+    ]);
+    assertFolders([[a, { 'f.txt': 'A2' }], [b, { 'g.txt': 'B2' }]]);
+    await rewind(w, c2);
     await w.open([{ name: 'a', path: a }]);
     await rewind(w, c1);
     assertFolders([[a, { 'f.txt': 'A2' }], [b, { 'g.txt': 'B2' }]]);
@@ -289,9 +297,9 @@ describe('folder identity: the matching rule', () => {
   });
   it('prefers the user’s word, then the path, then the inode (a reused inode, born later, is not the folder); a new key is unique among every key ever used', () => {
     const rows = [
-      { key: 'app', path: '/w/app', dev: 1, ino: 10, born: 5, label: 'app', lastSeen: 0 },
-      { key: 'lib', path: '/w/lib', dev: 1, ino: 11, born: 6, label: 'lib', lastSeen: 0 },
-      { key: 'gone', path: '/w/gone', dev: 1, ino: 14, born: 7, label: 'gone', lastSeen: 0 },
+      { key: 'app', path: '/w/app', dev: 1, ino: 10, born: 5, label: 'app', lastSeen: 0, since: 0 },
+      { key: 'lib', path: '/w/lib', dev: 1, ino: 11, born: 6, label: 'lib', lastSeen: 0, since: 0 },
+      { key: 'gone', path: '/w/gone', dev: 1, ino: 14, born: 7, label: 'gone', lastSeen: 0, since: 0 },
     ];
     const r = resolveFolders(
       [

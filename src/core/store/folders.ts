@@ -32,6 +32,11 @@ export interface FolderRow {
   /** Its display name when last seen. */
   label: string;
   lastSeen: number;
+  /**
+   * The first checkpoint id that can hold the folder's files: checkpoints before it were made
+   * while the folder was not in the workspace (0: a folder from before the table, unknown).
+   */
+  since: number;
 }
 
 /** An open workspace folder, as the host gives it. */
@@ -121,8 +126,11 @@ export class Folders {
 
   load(): void {
     this.rows.clear();
-    this.meta.forEachRow('SELECT key, path, dev, ino, born, label, last_seen FROM folders', (r) => {
-      const row: FolderRow = { key: r[0] as string, path: r[1] as string, dev: r[2] as number, ino: r[3] as number, born: r[4] as number, label: r[5] as string, lastSeen: r[6] as number };
+    this.meta.forEachRow('SELECT key, path, dev, ino, born, label, last_seen, since FROM folders', (r) => {
+      const row: FolderRow = {
+        key: r[0] as string, path: r[1] as string, dev: r[2] as number, ino: r[3] as number, born: r[4] as number,
+        label: r[5] as string, lastSeen: r[6] as number, since: r[7] as number,
+      };
       this.rows.set(row.key, row);
     });
   }
@@ -138,22 +146,43 @@ export class Folders {
     return keys;
   }
 
+  /** The display name a folder key was last seen with (the key itself when unknown). */
+  labelOf(key: string): string {
+    return this.rows.get(key)?.label ?? key;
+  }
+
+  /** Whether checkpoint `checkpointId` was made before the folder `key` was in the workspace. */
+  addedAfter(key: string, checkpointId: number): boolean {
+    const row = this.rows.get(key);
+    return row !== undefined && checkpointId < row.since;
+  }
+
   /**
-   * Records where each open folder is now. A path holds one folder: a stored folder last seen at
+   * Records where each open folder is now (`nextCheckpoint`: the id the next checkpoint gets; a
+   * folder new to the store holds no files in the checkpoints before it; a legacy one may).
+    A path holds one folder: a stored folder last seen at
    * a path another one now has keeps its key and history, but no longer its path.
    */
-  record(open: readonly { key: string; label: string; path: string; dev: number; ino: number; born: number }[], now: number): void {
+  record(
+    open: readonly { key: string; label: string; path: string; dev: number; ino: number; born: number; matchedBy: FolderMatch }[],
+    now: number,
+    nextCheckpoint: number,
+  ): void {
     for (const f of open) {
       for (const r of this.rows.values()) {
         if (r.key === f.key || r.path !== f.path) continue;
         this.write({ ...r, path: '', dev: 0, ino: 0, born: 0 });
       }
-      this.write({ key: f.key, path: f.path, dev: f.dev, ino: f.ino, born: f.born, label: f.label, lastSeen: now });
+      const since = this.rows.get(f.key)?.since ?? (f.matchedBy === 'new' ? nextCheckpoint : 0);
+      this.write({ key: f.key, path: f.path, dev: f.dev, ino: f.ino, born: f.born, label: f.label, lastSeen: now, since });
     }
   }
 
   private write(row: FolderRow): void {
-    this.meta.run('INSERT OR REPLACE INTO folders(key, path, dev, ino, born, label, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)', [row.key, row.path, row.dev, row.ino, row.born, row.label, row.lastSeen]);
+    this.meta.run(
+      'INSERT OR REPLACE INTO folders(key, path, dev, ino, born, label, last_seen, since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.key, row.path, row.dev, row.ino, row.born, row.label, row.lastSeen, row.since],
+    );
     this.rows.set(row.key, row);
   }
 }

@@ -1,10 +1,12 @@
 // 8. A folder's history follows the folder (issue 13): a `.code-workspace` with two folders both
 // called "app"; between openings of the window the folders are reordered, then given other display
 // names; then one of them is opened as a single folder (a window with other workspace storage) and
-// the multi-root workspace again. After each reopening a rewind is compared byte for byte, folder
-// by folder: one folder's content never lands in the other, and no file is deleted.
+// the multi-root workspace again; last, one folder is copied elsewhere and the original deleted, and
+// the user is asked once whether the copy is that folder. After each reopening a rewind is compared
+// byte for byte, folder by folder: one folder's content never lands in the other, and no file is
+// deleted.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS } from '../../harness/paths';
 import type { Scenario } from '../scenario';
@@ -13,6 +15,7 @@ import { ACTIVE_BRANCH, checkpointFromPalette, checkpointName } from './common';
 
 const ONE = 'one/app';
 const TWO = 'two/app';
+const COPY = 'three/app-copy';
 /** Where code-server caches `.code-workspace` files (edits are not seen for a minute without removing it). */
 const WORKSPACE_CACHE = path.join(ARTIFACTS, 'ui', 'code-server', 'user-data', 'User', 'caches', 'CachedConfigurations', 'workspaces');
 
@@ -124,6 +127,27 @@ export const folderIdentity: Scenario = {
       await expectFolder(wb, TWO, { 'f.txt': 'two 3\n', 'only-two.txt': 't\n' });
       await rewindTo(wb, 'one alone');
       await expectFolder(wb, ONE, { 'f.txt': 'one alone\n', 'only-one.txt': 'o\n' });
+    });
+
+    await wb.step('a folder copied elsewhere and the original deleted: the user is asked once, "Yes" keeps its history', async () => {
+      cpSync(wb.file(TWO), wb.file(COPY), { recursive: true });
+      rmSync(wb.file(TWO), { recursive: true });
+      await reopen(wb, () => `workspace=${encodeURIComponent(writeWorkspaceFile(wb, [{ path: ONE, name: 'client' }, { path: COPY }]))}`);
+      const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'the folder server that was at' });
+      await toast.waitFor({ timeout: 30_000 });
+      assert.match(await toast.innerText(), /is app-copy \(.*three\/app-copy\) the folder server that was at .*two\/app\?/);
+      await toast.getByRole('button', { name: 'Yes, Keep Its History' }).click();
+      await poll(
+        async () => {
+          const s = await wb.statusBarText();
+          return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
+        },
+        60_000,
+        async () => `status bar: ${await wb.statusBarText()}`,
+      );
+      await rewindTo(wb, 'both at 2');
+      await expectFolder(wb, ONE, { 'f.txt': 'one 2\n', 'only-one.txt': 'o\n' });
+      await expectFolder(wb, COPY, { 'f.txt': 'two 2\n' });
     });
   },
 };
