@@ -8,6 +8,7 @@ import { ContextKeys, Commands, type ExtensionState } from './ids';
 import { Disposable } from './lifecycle';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
+import { askAboutFolders } from './folderQuestion';
 import { setFolderLabels } from './format';
 import { sharedStoreDir, StoreRegistry } from './storeFolder';
 
@@ -290,28 +291,11 @@ export class EngineHost extends Disposable {
     }
   }
 
-  /**
-   * Folders the store could not recognise while stored ones have gone from where they were: the
-   * user is asked once (an answer, or none, leaves the new folder its own key from then on).
-   */
+  /** Asks about folders the store could not recognise (see folderQuestion.ts); reopens with the answers. */
   private async askAboutFolders(folders: UnrecognisedFolder[]): Promise<void> {
-    for (const f of folders) {
-      let key: string | undefined;
-      if (f.candidates.length === 1) {
-        const c = f.candidates[0];
-        const yes = 'Yes, Keep Its History';
-        const answer = await vscode.window.showInformationMessage(`Session Tree: is ${f.label} (${f.path}) the folder ${c.label} that was at ${c.path}?`, yes, 'No');
-        if (answer === yes) key = c.key;
-      } else {
-        const pick = await vscode.window.showQuickPick(
-          [...f.candidates.map((c) => ({ label: c.label, description: c.path, key: c.key })), { label: 'None of these', description: 'a new folder', key: undefined }],
-          { title: `Session Tree: is ${f.label} (${f.path}) one of the folders that were here before?`, ignoreFocusOut: true },
-        );
-        key = pick?.key;
-      }
-      if (key) this.confirmed.set(f.path, key);
-    }
-    if (this.confirmed.size) await this.restart('a folder was recognised as one the store knows');
+    const answers = await askAboutFolders(folders);
+    for (const [p, key] of answers) this.confirmed.set(p, key);
+    if (answers.size) await this.restart('a folder was recognised as one the store knows');
   }
 
   private reportOpen(report: OpenReport): void {
