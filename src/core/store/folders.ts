@@ -15,8 +15,9 @@
 //      where it was, the open reports the new folder as unrecognised and the host asks the user
 //      once whether it is that one.
 // A store from before this table (a legacy store) keyed folders by display name, ` (2)`, ` (3)`
-// added by order: its first open matches by that rule (the "legacy" match), records the
-// folders' identities, and from then on only 1–4 apply.
+// added by order: its first open matches by that rule (the "legacy" match, between 3 and 4) and
+// records the folders' identities. A legacy key no row names yet (its folder was not open then)
+// is matched by that rule when its folder next opens; a key with a row never is.
 import * as path from 'node:path';
 import type { FolderInfo, FolderMatch, UnrecognisedFolder } from '../types';
 import type { Metadata } from './metadata';
