@@ -5,9 +5,9 @@
 // whether the copy is that folder (9). After each reopening a rewind is compared byte for byte,
 // folder by folder: one folder's content never lands in the other, and no file is deleted.
 //
-// Each arrangement is a .code-workspace file of its own: code-server caches a workspace file's
-// folders, and one rewritten in place opened now and then with no folders at all here. A new file
-// is also new workspace storage: the store follows the folders there (src/vscode/storeFolder.ts).
+// Each arrangement is a .code-workspace file of its own (code-server caches a workspace file's
+// folders for a minute or more): a new file is also new workspace storage, so the store follows
+// the folders there (src/vscode/storeFolder.ts).
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,7 +48,15 @@ async function reopen(wb: Workbench, query: string): Promise<void> {
   await wb.page.goto('about:blank');
   await wb.page.goto(`${origin}/?${query}`);
   await wb.waitReady();
-  await wb.openSessionTree();
+  // Now and then code-server opens a workspace here with no folders at all (the extension then
+  // shows its "open a folder" welcome); a reload reads the workspace again.
+  for (let attempt = 1; !(await wb.openSessionTree().then(() => true, () => false)); attempt++) {
+    const shown = await wb.page.locator('.part.sidebar').innerText().catch(() => '');
+    if (attempt === 3) throw new Error(`the Sessions tree did not open: ${shown}`);
+    console.log(`reopen ${query}: no Sessions tree (${shown.replace(/\s+/g, ' ').slice(0, 120)}); reloading`);
+    await wb.page.reload();
+    await wb.waitReady();
+  }
   // The window just left holds the store until its extension host ends: this one takes over then.
   await poll(
     async () => {
@@ -78,7 +86,8 @@ const SETTINGS = { 'sessionTree.editorQuietTime': 600_000 };
 
 async function checkpointOfFiles(wb: Workbench, changes: Record<string, string>, label: string): Promise<void> {
   for (const [rel, content] of Object.entries(changes)) wb.writeOutside(rel, content);
-  await wb.command('Refresh');
+  // Just after a window opens the palette may close again as the workbench takes focus.
+  await retry(3, () => wb.command('Refresh'));
   await checkpointFromPalette(wb, label);
 }
 
