@@ -48,8 +48,8 @@ async function reopen(wb: Workbench, query: string): Promise<void> {
   await wb.page.goto('about:blank');
   await wb.page.goto(`${origin}/?${query}`);
   await wb.waitReady();
-  // Now and then code-server opens a workspace here with no folders at all (the extension then
-  // shows its "open a folder" welcome); a reload reads the workspace again.
+  // Now and then code-server opens a workspace here with no folders at all (VS Code's
+  // workspaceFolderCount is 0: the view shows the "open a folder" welcome); a reload reads it again.
   for (let attempt = 1; !(await wb.openSessionTree().then(() => true, () => false)); attempt++) {
     const shown = await wb.page.locator('.part.sidebar').innerText().catch(() => '');
     if (attempt === 3) throw new Error(`the Sessions tree did not open: ${shown}`);
