@@ -294,8 +294,11 @@ export class EngineHost extends Disposable {
   /** Asks about folders the store could not recognise (see folderQuestion.ts); reopens with the answers. */
   private async askAboutFolders(folders: UnrecognisedFolder[]): Promise<void> {
     const answers = await askAboutFolders(folders);
+    if (!answers.size) return;
     for (const [p, key] of answers) this.confirmed.set(p, key);
-    if (answers.size) await this.restart('a folder was recognised as one the store knows');
+    await this.restart('a folder was recognised as one the store knows');
+    const kept = folders.filter((f) => answers.has(f.path)).map((f) => `${f.label} keeps the history of ${f.candidates.find((c) => c.key === answers.get(f.path))?.label ?? f.key}`);
+    void vscode.window.showInformationMessage(`Session Tree: ${kept.join('; ')}.`);
   }
 
   private reportOpen(report: OpenReport): void {
