@@ -27,8 +27,6 @@ export interface RootFolder {
   label?: string;
   /** Absolute file-system path. */
   path: string;
-  /** The folder's current display name (the key, `name`, may be an old one). */
-  label?: string;
   sameAs?: string;
 }
 
