@@ -10,8 +10,10 @@ import type { StoreDb } from '../storage/db';
 import { ObjectStore } from '../storage/objects';
 import type { EngineEvent, SavePolicy, TrackingOptions } from './engineApi';
 import { ioError } from './ioErrors';
-import { Roots } from './roots';
+import type { FolderState } from './folderOpen';
+import { provisionalRoots, Roots } from './roots';
 import { States } from './states';
+import type { Folders } from './store/folders';
 import type { History } from './store/history';
 import type { Metadata } from './store/metadata';
 import type { Mirror } from './store/mirror';
@@ -72,7 +74,11 @@ export class EngineContext {
   readonly fs: Fs;
   readonly clock: () => number;
   readonly storageDir: string;
-  readonly roots: Roots;
+  /**
+   * The workspace folders, each keyed by its stored folder's key: resolved at open (see
+   * folderOpen.ts); until then provisional (keyed by display name).
+   */
+  roots: Roots;
   readonly scan = new ScanState();
   readonly racyWindowMs: number;
   tracking!: Tracking;
@@ -83,6 +89,9 @@ export class EngineContext {
   meta!: Metadata;
   history!: History;
   mirror!: Mirror;
+  folders!: Folders;
+  /** What the open resolved about the folders, until the start-up records it. */
+  folderState: FolderState | undefined;
   states!: States;
   openedObjects: ObjectStore | undefined;
 
@@ -110,7 +119,7 @@ export class EngineContext {
     this.fs = options.fs ?? nodeFs;
     this.clock = options.clock ?? Date.now;
     this.storageDir = options.storageDir;
-    this.roots = new Roots(options.roots);
+    this.roots = new Roots(provisionalRoots(options.roots));
     this.savePolicy = options.savePolicy ?? 'always';
     this.racyWindowMs = options.racyWindowMs ?? 3000;
     this.makeTracking();
@@ -188,6 +197,7 @@ export class EngineContext {
     this.history.load();
     this.mirror.loadPending();
     this.meta.load();
+    this.folders?.load();
   }
 
   /** Runs a change to the metadata as one transaction, then saves (per the save policy) and says so. */

@@ -3,6 +3,7 @@
 // or, for a deferred open, in `startupScan` or before the first change.
 import { StoreDb, loadSqlJs } from '../storage/db';
 import { type EngineContext, isSaveFailure } from './context';
+import { finishMigration, recordFolders, resolveAtOpen } from './folderOpen';
 import { ioError, describeIoError } from './ioErrors';
 import type { StoreLock } from './lock';
 import { realFolder } from '../storage/storeFiles';
@@ -78,12 +79,15 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
   ctx.history.load();
   ctx.mirror.loadPending();
   if (!defer) ctx.meta.load();
+  const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
+  // Which stored folder each open one is, before anything reads a key (recorded by the start-up).
+  resolveAtOpen(ctx, report);
+  ctx.folderState!.sql = SQL;
   ctx.opened = true;
   const watch = new StoreWatch(ctx, lock);
   watches.set(lock, watch);
   ctx.beforeSave = () => void watch.check();
   watch.start();
-  const report: OpenReport = { diagnostics, usedBackup: opened.usedBackup, scanned: 0, tracked: 0 };
   if (ctx.readOnly) {
     report.tracked = ctx.mirror.entries.size;
     report.readOnlyReason = ctx.readOnlyReason;
@@ -132,6 +136,7 @@ function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenR
   try {
     report.recoveredRestore = recoverJournal(ctx);
     ctx.transact(() => {
+      recordFolders(ctx, diagnostics);
       // Current files whose saved copy is gone (a damaged pack): read them again below.
       let missing = 0;
       for (const [p, e] of mirror.entries) {
@@ -159,6 +164,7 @@ function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenR
       }
     });
     ctx.saveNow();
+    finishMigration(ctx, diagnostics);
   } catch (e) {
     if (!isSaveFailure(e)) {
       // Nothing half-done stays open: the store can be opened again once the cause is gone.

@@ -1,5 +1,7 @@
-// The workspace folders and store keys: a tracked file's key is `<folder name>/<relative path>`.
+// The workspace folders and store keys: a tracked file's key is `<folder key>/<relative path>`
+// (a folder's key is stable whatever its display name or position: see store/folders.ts).
 import * as path from 'node:path';
+import { legacyKeys } from './store/folders';
 import { EngineError, type RootFolder } from './types';
 
 export interface Located {
@@ -90,10 +92,25 @@ function validateRoots(roots: RootFolder[]): RootFolder[] {
   const names = new Set<string>();
   return roots.map((r) => {
     if (!r || typeof r.name !== 'string' || !r.name || r.name.includes('/') || names.has(r.name)) {
-      throw new EngineError('invalid-argument', `Workspace folder names must be unique and contain no "/" (got "${r?.name}").`);
+      throw new EngineError('invalid-argument', `Workspace folder keys must be unique and contain no "/" (got "${r?.name}").`);
     }
-    if (typeof r.path !== 'string' || !path.isAbsolute(r.path)) throw new EngineError('invalid-argument', `Workspace folder "${r.name}" needs an absolute path.`);
+    if (typeof r.path !== 'string' || !path.isAbsolute(r.path)) throw new EngineError('invalid-argument', `Workspace folder "${r.label ?? r.name}" needs an absolute path.`);
     names.add(r.name);
-    return { name: r.name, path: path.resolve(r.path) };
+    return { name: r.name, path: path.resolve(r.path), label: typeof r.label === 'string' && r.label ? r.label : r.name, ...(typeof r.sameAs === 'string' ? { sameAs: r.sameAs } : {}) };
   });
+}
+
+/**
+ * The folders as given to the engine (`name` or `label`: the display name), keyed by display
+ * name until the open resolves their stored keys.
+ */
+export function provisionalRoots(requested: RootFolder[]): RootFolder[] {
+  if (!Array.isArray(requested)) throw new EngineError('invalid-argument', 'roots must be a list of folders.');
+  const labels = requested.map((r) => {
+    const label = r?.label ?? r?.name;
+    if (typeof label !== 'string' || label === '') throw new EngineError('invalid-argument', `Every workspace folder needs a name (got "${String(label)}").`);
+    return label;
+  });
+  const keys = legacyKeys(labels);
+  return requested.map((r, i) => ({ ...r, name: keys[i], label: labels[i] }));
 }

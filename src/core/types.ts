@@ -15,13 +15,41 @@ export const CHECKPOINT_SOURCES: readonly CheckpointSource[] = [
   'start', 'editor', 'agent', 'terminal', 'manual', 'safety', 'external',
 ];
 
-/** One workspace folder. `name` keys its paths in the store, so it must be stable and unique. */
+/**
+ * One workspace folder. Once the store is open, `name` is the folder's key in the store (stable
+ * and unique: see src/core/store/folders.ts) and `label` its current display name. Given to the
+ * engine, `name` is the display name asked for (`label` wins when given), and `sameAs` the key of
+ * a stored folder the user confirmed this one is.
+ */
 export interface RootFolder {
   name: string;
   /** The folder's current display name (`name` is its store key). */
   label?: string;
   /** Absolute file-system path. */
   path: string;
+  sameAs?: string;
+}
+
+/** How an open folder was matched to its stored history (see src/core/store/folders.ts). */
+export type FolderMatch = 'confirmed' | 'path' | 'identity' | 'legacy' | 'new';
+
+/** An open workspace folder as the store knows it. */
+export interface FolderInfo {
+  /** Its key in the store: the first segment of its files' `key`. */
+  key: string;
+  /** Its current display name. */
+  label: string;
+  path: string;
+  matchedBy: FolderMatch;
+}
+
+/** An open folder given a new key while stored folders have gone from where they were. */
+export interface UnrecognisedFolder {
+  key: string;
+  label: string;
+  path: string;
+  /** The stored folders it may be: not open, and no longer at their path. */
+  candidates: { key: string; label: string; path: string }[];
 }
 
 /** A file version as the store knows it: content hash (sha256, hex) and permission bits. */
@@ -35,7 +63,7 @@ export type ChangeKind = 'added' | 'modified' | 'deleted';
 export interface FileChange {
   /** Absolute path on disk. */
   path: string;
-  /** `<root name>/<relative path with forward slashes>`: the store's key for the file. */
+  /** `<folder key>/<relative path with forward slashes>`: the store's key for the file. */
   key: string;
   change: ChangeKind;
   /** Lines added / removed (0 / 0 for binary files). */
@@ -210,6 +238,20 @@ export interface OpenReport {
   readOnlyReason?: string;
   /** The store is read-only because another engine holds its lock (it can be taken over once that one closes). */
   lockedOut?: boolean;
+  /** The open workspace folders and their keys (from `open`). */
+  folders?: FolderInfo[];
+  /** Folders that may be stored ones renamed or moved: ask the user, then reopen with `sameAs`. */
+  unrecognisedFolders?: UnrecognisedFolder[];
+  /** A store from before folder identities, migrated at this open. */
+  folderMigration?: FolderMigration;
+}
+
+export interface FolderMigration {
+  /** The dry run: which stored folder each open one is, in plain words. */
+  mapping: string[];
+  verified: boolean;
+  /** The database as it was before, kept while the migration is not verified. */
+  keptCopy?: string;
 }
 
 export interface ScanProgress {

@@ -1,10 +1,11 @@
 // Messages between the extension host thread and the engine worker, and the one list of the engine
 // methods that may be called across it.
 import type { EngineEvent, EngineMethods } from '../core/engineApi';
+import type { RootFolder } from '../core/types';
 
 export interface WorkerInit {
   storageDir: string;
-  roots: { name: string; path: string }[];
+  roots: RootFolder[];
   exclude?: string[];
   maxFileSize?: number;
   savePolicy?: 'always' | 'debounced';

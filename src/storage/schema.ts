@@ -6,13 +6,13 @@
 // (see src/core/encoding.ts) rather than a row per file. File contents never go here.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS: Record<number, (db: Database) => void> = {
   1: (db) => {
     db.exec(`
       CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-      -- '<root name>/<relative path>' interned; ids are stable for the life of the store
+      -- '<folder key>/<relative path>' interned (folder keys: table folders); ids are stable for the life of the store
       CREATE TABLE paths(id INTEGER PRIMARY KEY, key TEXT NOT NULL);
       -- sha256 (32 bytes) of every content the metadata refers to, interned
       CREATE TABLE blobs(id INTEGER PRIMARY KEY, hash BLOB NOT NULL, size INTEGER NOT NULL);
@@ -37,6 +37,16 @@ export const MIGRATIONS: Record<number, (db: Database) => void> = {
       -- finished restores (for undo and the results view) and the one in progress
       CREATE TABLE restores(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, session INTEGER NOT NULL,
         state TEXT NOT NULL, record TEXT NOT NULL);
+    `);
+  },
+  // Which stored folder each workspace folder is (src/core/store/folders.ts). Additive: a version 1
+  // store's path keys are its folders' old display names, which become their keys unchanged.
+  2: (db) => {
+    db.exec(`
+      CREATE TABLE folders(key TEXT PRIMARY KEY, path TEXT NOT NULL, dev INTEGER NOT NULL DEFAULT 0,
+        ino INTEGER NOT NULL DEFAULT 0, born REAL NOT NULL DEFAULT 0, label TEXT NOT NULL, last_seen INTEGER NOT NULL,
+        since INTEGER NOT NULL DEFAULT 0)
+        WITHOUT ROWID;
     `);
   },
 };

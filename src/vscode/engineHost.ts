@@ -2,13 +2,15 @@ import * as nodeFs from 'node:fs';
 import * as vscode from 'vscode';
 import type { EngineApi, EngineEvent, SavePolicy } from '../core/engineApi';
 import { lockAvailable } from '../core/lock';
-import type { OpenReport, RootFolder, ScanProgress } from '../core/types';
+import type { OpenReport, RootFolder, ScanProgress, UnrecognisedFolder } from '../core/types';
 import { setContext } from './contextKeys';
 import { ContextKeys, Commands, type ExtensionState } from './ids';
 import { Disposable } from './lifecycle';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
-import { sharedStoreDir } from './storeFolder';
+import { askAboutFolders } from './folderQuestion';
+import { setFolderLabels } from './format';
+import { sharedStoreDir, StoreRegistry } from './storeFolder';
 
 /** What `startEngine` (src/host/client.ts) takes. */
 export interface EngineStartOptions {
@@ -98,10 +100,12 @@ export class EngineHost extends Disposable {
     return this._report;
   }
 
-  /** This workspace's store folder (shared by every window on the workspace: see storeFolder.ts). */
-  private get storeDir(): string | undefined {
-    const storage = this.context.storageUri;
-    return storage && sharedStoreDir(storage.fsPath);
+  /** This workspace's store folder (shared by every window, and following the folders: see storeFolder.ts). */
+  private storeDir: string | undefined;
+  /** Folders the user confirmed are stored ones (path → key), for the next open. */
+  private readonly confirmed = new Map<string, string>();
+  private get registry(): StoreRegistry {
+    return new StoreRegistry(vscode.Uri.joinPath(this.context.globalStorageUri, 'stores.json').fsPath);
   }
 
   /** Set while the open store is read-only: why, and whether another window holds it. */
@@ -210,9 +214,11 @@ export class EngineHost extends Disposable {
     const options = trackingOptions();
     let engine: StartedEngine;
     try {
+      const roots = rootFolders(folders, this.confirmed);
+      this.storeDir = this.registry.choose(sharedStoreDir(storage.fsPath), roots.map((r) => r.path));
       engine = this.startEngine({
-        storageDir: sharedStoreDir(storage.fsPath),
-        roots: rootFolders(folders),
+        storageDir: this.storeDir,
+        roots,
         exclude: options.exclude,
         maxFileSize: options.maxFileSize,
         savePolicy: options.savePolicy,
@@ -248,6 +254,11 @@ export class EngineHost extends Disposable {
       // (commands wait for it: `get` awaits the whole start).
       const opened = await engine.open({ deferScan: true });
       if (engine !== this.engine) return engine;
+      this.confirmed.clear();
+      setFolderLabels(opened.folders);
+      if (opened.folderMigration) this.log.info(`Folder identities: ${opened.folderMigration.mapping.join('; ')}.`);
+      if (!opened.readOnlyReason) this.rememberStore(opened);
+      if (opened.unrecognisedFolders && !opened.readOnlyReason) void this.askAboutFolders(opened.unrecognisedFolders);
       this.setReadOnly(opened.readOnlyReason ? { reason: opened.readOnlyReason, lockedOut: opened.lockedOut === true } : undefined);
       this.setState('ready');
       await this.refreshState();
@@ -270,6 +281,24 @@ export class EngineHost extends Disposable {
         .then((choice) => choice && vscode.commands.executeCommand(Commands.showLog));
       throw e;
     }
+  }
+
+  private rememberStore(opened: OpenReport): void {
+    try {
+      if (this.storeDir) this.registry.remember(this.storeDir, (opened.folders ?? []).map((f) => f.path));
+    } catch (e) {
+      this.log.warn(`Could not remember which store records these folders: ${describeError(e)}`);
+    }
+  }
+
+  /** Asks about folders the store could not recognise (see folderQuestion.ts); reopens with the answers. */
+  private async askAboutFolders(folders: UnrecognisedFolder[]): Promise<void> {
+    const answers = await askAboutFolders(folders);
+    if (!answers.size) return;
+    for (const [p, key] of answers) this.confirmed.set(p, key);
+    await this.restart('a folder was recognised as one the store knows');
+    const kept = folders.filter((f) => answers.has(f.path)).map((f) => `${f.label} keeps the history of ${f.candidates.find((c) => c.key === answers.get(f.path))?.label ?? f.key}`);
+    void vscode.window.showInformationMessage(`Session Tree: ${kept.join('; ')}.`);
   }
 
   private reportOpen(report: OpenReport): void {
@@ -397,14 +426,13 @@ function describeProgress(p: ScanProgress): string {
   return p.total ? `${what}: ${p.done} of ${p.total}` : `${what}: ${p.done}`;
 }
 
-/** One root per workspace folder; names must be unique and stable because they key stored paths. */
-export function rootFolders(folders: readonly vscode.WorkspaceFolder[]): RootFolder[] {
-  const used = new Set<string>();
+/**
+ * One root per workspace folder: its display name and path (the engine resolves which stored folder
+ * it is at open: src/core/store/folders.ts), and the stored folder the user said it is, if any.
+ */
+export function rootFolders(folders: readonly vscode.WorkspaceFolder[], confirmed: ReadonlyMap<string, string> = new Map()): RootFolder[] {
   return folders.map((f) => {
-    const base = f.name.replace(/[\\/]/g, '_') || 'root';
-    let name = base;
-    for (let i = 2; used.has(name); i++) name = `${base} (${i})`;
-    used.add(name);
-    return { name, path: f.uri.fsPath };
+    const sameAs = confirmed.get(f.uri.fsPath);
+    return { name: f.name, label: f.name, path: f.uri.fsPath, ...(sameAs ? { sameAs } : {}) };
   });
 }

@@ -1,7 +1,7 @@
 // How engine data reads in the UI: times, counts, icons, tooltips. Pure functions of the data.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus, RestoreTarget } from '../core/types';
+import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus, FolderInfo, RestoreTarget } from '../core/types';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -70,11 +70,24 @@ export function changeDescription(c: FileChange, relDir: string, counts = true):
   return [relDir, what].filter(Boolean).join(' · ');
 }
 
-/** The key without its root name when there is a single root; with it otherwise. */
+/**
+ * The display name of each open folder by its store key. A key is assigned once and may be an old
+ * name of the folder (or `app (2)`): the UI shows the folder's current name instead. Set by the
+ * engine host at each open.
+ */
+let folderLabels = new Map<string, string>();
+
+export function setFolderLabels(folders: readonly FolderInfo[] | undefined): void {
+  folderLabels = new Map((folders ?? []).map((f) => [f.key, f.label]));
+}
+
+/** The key without its folder when there is a single root; with the folder's current name otherwise. */
 export function displayPath(key: string, multiRoot: boolean): string {
-  if (multiRoot) return key;
   const slash = key.indexOf('/');
-  return slash >= 0 ? key.slice(slash + 1) : key;
+  if (slash < 0) return key;
+  if (!multiRoot) return key.slice(slash + 1);
+  const label = folderLabels.get(key.slice(0, slash));
+  return label === undefined ? key : `${label}${key.slice(slash)}`;
 }
 
 export function splitDisplayPath(key: string, multiRoot: boolean): { name: string; dir: string } {

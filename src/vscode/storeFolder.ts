@@ -2,7 +2,8 @@
 // a second window on a workspace already open gets `<id>-1` (then `-2`, …) beside `<id>`, because
 // the first holds a lock on `<id>`. The store of a workspace is one, whatever the window: a second
 // window uses the store in `<id>` (read-only while the first has it, see src/core/lock.ts), so it
-// shows the same history and takes over recording when the first closes. No `vscode` import.
+// shows the same history and takes over recording when the first closes. Below: the store also
+// follows the folders from one workspace to another (`StoreRegistry`). No `vscode` import.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -18,4 +19,89 @@ export function sharedStoreDir(storageDir: string): string {
     return storageDir;
   }
   return path.join(first, path.basename(storageDir));
+}
+
+// The store follows the folders, not the window's workspace storage. VS Code gives a single-folder
+// window and a multi-root workspace (and an untitled one) different workspace storage folders, so
+// adding a second folder to a window would start an empty store and hide the history. A small
+// registry in the extension's global storage remembers, for every folder path a store recorded
+// (and the folder's dev/inode, for a folder moved on disk), which store that was. A window whose
+// own store folder holds no database yet uses the store its folders already have, so history
+// recorded in the single folder shows in the multi-root workspace and back again. Its own store
+// always wins once it has a database (nothing is merged). Two windows on one store: the second is
+// read-only and says why (src/core/lock.ts).
+
+const DATABASE = 'state.db';
+
+interface RegistryFile {
+  version: 1;
+  /** `path:<abs path>` and `ino:<dev>:<ino>` → the store folder that records that folder. */
+  stores: Record<string, string>;
+}
+
+function folderIds(folder: string): string[] {
+  const ids = [`path:${path.resolve(folder)}`];
+  try {
+    const st = fs.statSync(folder);
+    if (st.isDirectory() && st.ino) ids.push(`ino:${st.dev}:${st.ino}`);
+  } catch {
+    /* a folder that is not there: known by its path only */
+  }
+  return ids;
+}
+
+const hasDatabase = (dir: string) => {
+  try {
+    return fs.lstatSync(path.join(dir, DATABASE)).isFile();
+  } catch {
+    return false;
+  }
+};
+
+export class StoreRegistry {
+  constructor(private readonly file: string) {}
+
+  private read(): RegistryFile {
+    try {
+      const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as RegistryFile;
+      if (data && data.version === 1 && data.stores && typeof data.stores === 'object') return data;
+    } catch {
+      /* missing or damaged: an empty registry (a window then uses its own store) */
+    }
+    return { version: 1, stores: {} };
+  }
+
+  /**
+   * The store folder for a window whose own store folder is `own`: `own` when it has a database,
+   * else the first store with a database that recorded one of `folders`, else `own`.
+   */
+  choose(own: string, folders: readonly string[]): string {
+    if (hasDatabase(own)) return own;
+    const { stores } = this.read();
+    for (const f of folders) {
+      for (const id of folderIds(f)) {
+        const dir = stores[id];
+        if (typeof dir === 'string' && path.isAbsolute(dir) && dir !== own && hasDatabase(dir)) return dir;
+      }
+    }
+    return own;
+  }
+
+  /** Remembers that `storeDir` records `folders` (written whole, temp file then rename). */
+  remember(storeDir: string, folders: readonly string[]): void {
+    const data = this.read();
+    let changed = false;
+    for (const f of folders) {
+      for (const id of folderIds(f)) {
+        if (data.stores[id] === storeDir) continue;
+        data.stores[id] = storeDir;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(data, null, 1));
+    fs.renameSync(tmp, this.file);
+  }
 }

@@ -420,7 +420,8 @@ describe('faults: disk full', () => {
       for (const e of j.entries) e.path = path.join(copy, 'ws', path.relative(r.fx.ws, e.path));
       fs.writeFileSync(jfile, JSON.stringify(j));
       fs.rmSync(path.join(copy, 'store', 'store.lock'));
-      const other = new Engine({ storageDir: path.join(copy, 'store'), roots: [{ name: 'ws', path: path.join(copy, 'ws') }], racyWindowMs: 0 });
+      // The copy is the same folder elsewhere (a new inode at a new path): said so, as a user would be asked.
+      const other = new Engine({ storageDir: path.join(copy, 'store'), roots: [{ name: 'ws', path: path.join(copy, 'ws'), sameAs: 'ws' }], racyWindowMs: 0 });
       const rep = await other.open();
       assert.match(rep.recoveredRestore!, /undone/);
       assert.equal(fs.readFileSync(path.join(copy, 'ws', 'a.txt'), 'utf8'), 'a2\n');

@@ -2,6 +2,9 @@
 // renames (binary, empty, unicode, nested), checkpoints, branches, rewinds, rollbacks, checkouts,
 // file restores, undos and reopens run against a real temp folder; after every step the folder
 // equals the model, and at the end every state ever checkpointed is restored byte for byte.
+// The workspace is three folders, two of them called "app": between reopenings they are reordered
+// and given other display names (also all the same one), and every checkpoint still restores into
+// the right folder.
 // Reproduce a failure with PROP_SEED=<seed> (and PROP_PATH=<path>) printed by fast-check.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +15,15 @@ import { Engine } from '../../src/core/engine';
 import { isWrite, proxyFs } from './faultfs';
 import { diffSnapshots, snapshotDir, tempDir } from './helpers';
 
-const PATHS = ['top.txt', 'e.txt', 'd1/x.txt', 'd1/d2/y.bin', 'ünï cödé/ž.txt', 'sp ace/f.md', 'd1/d2/d3/deep.txt'];
+/** The workspace folders, relative to the test's folder. */
+const FOLDERS = ['p/app', 'q/app', 'r'];
+/** Display names the folders are opened with (by folder), one set per reopening. */
+const NAMES = [['app', 'app', 'r'], ['app', 'app', 'app'], ['lib', 'app', 'r'], ['x', 'y', 'z'], ['app (2)', 'app', 'r']];
+const ORDERS = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [1, 2, 0]];
+const PATHS = [
+  ...['top.txt', 'e.txt', 'd1/x.txt', 'd1/d2/y.bin', 'ünï cödé/ž.txt', 'sp ace/f.md', 'd1/d2/d3/deep.txt'].map((p) => `p/app/${p}`),
+  'q/app/top.txt', 'q/app/d1/x.txt', 'r/top.txt', 'r/d/z.txt',
+];
 const BRANCHES = ['feature', 'alt', 'x y'];
 
 const contentArb = fc.oneof(
@@ -45,7 +56,7 @@ type Op =
   | { t: 'checkout'; name: number }
   | { t: 'restoreFiles'; i: number; ps: number[] }
   | { t: 'undo' }
-  | { t: 'reopen' };
+  | { t: 'reopen'; order: number; names: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant('write' as const), p: fc.nat(PATHS.length - 1), c: contentArb }) },
@@ -58,7 +69,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('checkout' as const), name: fc.nat(BRANCHES.length) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restoreFiles' as const), i: fc.nat(50), ps: fc.uniqueArray(fc.nat(PATHS.length - 1), { minLength: 1, maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('undo' as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const), order: fc.nat(ORDERS.length - 1), names: fc.nat(NAMES.length - 1) }) },
 );
 
 type State = Map<string, Buffer>;
@@ -69,6 +80,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   const ws = path.join(dir, 'ws');
   const store = path.join(dir, 'store');
   fs.mkdirSync(ws);
+  for (const f of FOLDERS) fs.mkdirSync(path.join(ws, f), { recursive: true });
   const abs = (rel: string) => path.join(ws, ...rel.split('/'));
   const model: State = new Map();
   const put = (rel: string, c: Buffer) => {
@@ -80,13 +92,13 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   // Files outside the tracked set: a .git folder, an ignored build folder, an excluded file.
   // No path of the engine may ever write them; checked after every step.
   const untouchable = new Map<string, Buffer>([
-    ['.git/HEAD', Buffer.from('ref: refs/heads/main\n')],
-    ['.git/index', Buffer.from([1, 2, 3])],
-    ['build/out.js', Buffer.from('generated')],
-    ['d1/notes.secret', Buffer.from('excluded by setting')],
+    ['p/app/.git/HEAD', Buffer.from('ref: refs/heads/main\n')],
+    ['p/app/.git/index', Buffer.from([1, 2, 3])],
+    ['p/app/build/out.js', Buffer.from('generated')],
+    ['p/app/d1/notes.secret', Buffer.from('excluded by setting')],
   ]);
-  fs.writeFileSync(path.join(ws, '.gitignore'), 'build/\n');
-  model.set('.gitignore', Buffer.from('build/\n'));
+  fs.writeFileSync(path.join(ws, 'p/app/.gitignore'), 'build/\n');
+  model.set('p/app/.gitignore', Buffer.from('build/\n'));
   for (const [rel, c] of untouchable) {
     fs.mkdirSync(path.dirname(abs(rel)), { recursive: true });
     fs.writeFileSync(abs(rel), c);
@@ -101,10 +113,12 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     for (const p of call.paths) {
       const rel = path.relative(ws, p).split(path.sep).join('/');
       if (rel.startsWith('..')) continue;
-      if (/(^|\/)\.git(\/|$)/.test(rel) || rel === 'build' || rel.startsWith('build/') || rel.endsWith('.secret')) forbidden.push(`${call.op} ${rel}`);
+      if (/(^|\/)\.git(\/|$)/.test(rel) || /(^|\/)build(\/|$)/.test(rel) || rel.endsWith('.secret')) forbidden.push(`${call.op} ${rel}`);
     }
   };
-  const make = () => new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'], fs: guard.fs });
+  let layout = { order: ORDERS[0], names: NAMES[0] };
+  const roots = () => layout.order.map((i) => ({ name: layout.names[i], path: path.join(ws, FOLDERS[i]) }));
+  const make = () => new Engine({ storageDir: store, roots: roots(), racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'], fs: guard.fs });
   let engine = make();
   await engine.open();
   // The model of the history: states by checkpoint, parents, branches.
@@ -167,7 +181,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
       redoStack.length = 0;
     }
     for (const f of r.files) {
-      assert.ok(f.status === 'restored' || f.status === 'removed' || (dirtyRel && f.key === `ws/${dirtyRel}` && f.status === 'skipped'), `unexpected ${f.status} for ${f.key}: ${f.reason}`);
+      assert.ok(f.status === 'restored' || f.status === 'removed' || (dirtyRel && f.path === abs(dirtyRel) && f.status === 'skipped'), `unexpected ${f.status} for ${f.key}: ${f.reason}`);
     }
     model.clear();
     for (const [k, v] of expected) model.set(k, Buffer.from(v));
@@ -291,10 +305,12 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
           sync(false);
           const unsealed = diffSnapshots(model, states.get(head())!).length > 0;
           await engine.close();
+          layout = { order: ORDERS[op.order], names: NAMES[op.names] };
           engine = make();
           const report = await engine.open();
-          assert.equal(report.externalCheckpointId, undefined, 'nothing changed while closed');
+          assert.equal(report.externalCheckpointId, undefined, 'nothing changed while closed (the folders are the same ones, whatever their order and names)');
           assert.deepEqual(report.diagnostics, []);
+          assert.deepEqual(report.folders?.map((f) => [f.path, f.matchedBy]), roots().map((r) => [r.path, 'path']));
           if (unsealed) {
             // Working changes left at close are sealed at the next open, as their own checkpoint.
             const h = engine.activeSession()!.headId;

@@ -175,6 +175,10 @@ export function buildPlan(ctx: EngineContext, target: RestoreTarget, targetId: n
     const out: Planned['out'] = { path: roots.absOf(key), key, action: 'skip', current: meta.verOut(cur), target: revert?.unstored.get(p) ?? meta.verOut(tgt) };
     if (!loc) {
       out.reason = notOpenReason(key.slice(0, key.indexOf('/')));
+    } else if (target.kind !== 'revert' && tgt.blob === 0 && ctx.folders.addedAfter(loc.root.name, targetId)) {
+      // A folder added to the workspace after the target was made: that state says nothing of it.
+      if (sameVer(cur, tgt)) continue;
+      out.reason = `its workspace folder "${loc.root.label ?? loc.root.name}" was not in the workspace at that checkpoint`;
     } else if (
       e?.untracked ||
       // Just refreshed, a tracked file is within the size limit: only the rules need asking.

@@ -7,6 +7,7 @@ import { branchesAndRollback } from './04-branches-and-rollback';
 import { outsideAndTerminal } from './05-outside-and-terminal';
 import { unsavedBuffer } from './06-unsaved-buffer';
 import { secondWindow } from './07-second-window';
+import { folderAloneAndCopied, foldersReorderedAndRenamed } from './08-folder-identity';
 import { confirmAndPreview } from './10-confirm-and-preview';
 import { walkthrough } from './13-walkthrough';
 import { historyGraph } from './12-history-graph';
@@ -22,6 +23,8 @@ export const scenarios: Scenario[] = [
   outsideAndTerminal,
   unsavedBuffer,
   secondWindow,
+  foldersReorderedAndRenamed,
+  folderAloneAndCopied,
   confirmAndPreview,
   walkthrough,
   historyGraph,
