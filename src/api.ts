@@ -167,6 +167,8 @@ export interface CheckpointInfo {
   command?: string;
   cwd?: string;
   exitCode?: number;
+  /** The `metadata` given to `createCheckpoint` (as stored). Added for issue 16. */
+  metadata?: Record<string, unknown>;
   files: {
     uri: Uri;
     change: 'added' | 'modified' | 'deleted';

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus, FolderInfo, RestoreTarget } from '../core/types';
+import { Commands } from './ids';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -121,8 +122,9 @@ export function checkpointTooltip(c: CheckpointInfo, multiRoot: boolean): vscode
   if (c.cwd) rows.push(`Cwd: ${escapeMarkdown(c.cwd)}`);
   if (c.exitCode !== undefined) rows.push(`Exit code: ${c.exitCode}`);
   if (c.durationMs !== undefined) rows.push(`Duration: ${(c.durationMs / 1000).toFixed(1)} s`);
-  rows.push(`Id: ${escapeMarkdown(c.id)}`);
   md.appendMarkdown(rows.join('  \n') + '\n\n');
+  const extra = metadataLines(c.metadata);
+  if (extra.length) md.appendMarkdown(`${extra.join('  \n')}\n\n`);
   if (c.prompt) {
     const prompt = c.prompt.length > MAX_PROMPT ? `${c.prompt.slice(0, MAX_PROMPT)}…` : c.prompt;
     md.appendMarkdown('Prompt:\n\n');
@@ -139,6 +141,23 @@ export function checkpointTooltip(c: CheckpointInfo, multiRoot: boolean): vscode
     md.appendMarkdown(shown.join('  \n'));
   }
   return md;
+}
+
+/** How many of an agent's metadata fields a tooltip shows, and how long each value may be. */
+const MAX_METADATA_FIELDS = 8;
+const MAX_METADATA_VALUE = 120;
+
+/** An agent's `metadata` as "key: value" lines (the `source` the API adds for custom sources is shown as the source already). */
+function metadataLines(metadata: Record<string, unknown> | undefined): string[] {
+  if (!metadata || typeof metadata !== 'object') return [];
+  const entries = Object.entries(metadata).filter(([k]) => k !== 'source');
+  const lines = entries.slice(0, MAX_METADATA_FIELDS).map(([k, v]) => {
+    const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    const short = text.length > MAX_METADATA_VALUE ? `${text.slice(0, MAX_METADATA_VALUE)}…` : text;
+    return `${escapeMarkdown(k)}: ${escapeMarkdown(short)}`;
+  });
+  if (entries.length > MAX_METADATA_FIELDS) lines.push(`… and ${entries.length - MAX_METADATA_FIELDS} more fields`);
+  return lines;
 }
 
 export const STATUS_ICONS: Record<FileStatus, vscode.ThemeIcon> = {
@@ -166,4 +185,11 @@ export function describeTarget(r: { target: RestoreTarget; targetLabel: string }
     case 'revert':
       return `Revert ${r.targetLabel}`;
   }
+}
+
+/** "Forked from "title"" with a link that switches to it (by id when that session is gone). */
+export function forkedFrom(id: string, title: string | undefined): string {
+  if (title === undefined) return 'Forked from a session that was deleted since';
+  const args = encodeURIComponent(JSON.stringify([{ sessionId: id }]));
+  return `Forked from **${escapeMarkdown(title)}** ([Switch to it](command:${Commands.switchSession}?${args}))`;
 }

@@ -39,6 +39,7 @@ export function toApiCheckpoint(c: core.CheckpointInfo): api.CheckpointInfo {
     ...(c.command !== undefined ? { command: c.command } : {}),
     ...(c.cwd !== undefined ? { cwd: c.cwd } : {}),
     ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    ...(c.metadata !== undefined ? { metadata: structuredClone(c.metadata) } : {}),
     files: c.files.map((f) => ({
       uri: vscode.Uri.file(f.path), change: f.change, added: f.added, removed: f.removed,
       ...(f.beforeSize !== undefined ? { beforeSize: f.beforeSize } : {}),

@@ -11,6 +11,7 @@ import {
   checkpointDescription,
   checkpointIcon,
   checkpointTooltip,
+  forkedFrom,
   escapeMarkdown,
   fromNow,
   plural,
@@ -111,6 +112,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   /** How many checkpoints each list shows (grows with "Load more"). */
   private readonly pages = new Map<string, number>();
   private usage: { report: StorageReport; at: number } | undefined;
+  /** Session titles by id, for "Forked from …" (read with the session list). */
+  private titles = new Map<string, string>();
 
   constructor(
     private readonly host: EngineHost,
@@ -167,10 +170,10 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
               ? [`Holds ${humanBytes(node.usage.bytes)} of snapshots; deleting it frees ${humanBytes(node.usage.ownBytes)} (the rest is shared)`]
               : []),
             ...(s.tags.length ? [`Tags: ${escapeMarkdown(s.tags.join(', '))}`] : []),
-            ...(s.parentSessionId ? [`Forked from session ${s.parentSessionId}`] : []),
-            `Id: ${s.id}`,
+            ...(s.parentSessionId ? [forkedFrom(s.parentSessionId, this.titles.get(s.parentSessionId))] : []),
           ].join('  \n'),
         );
+        item.tooltip.isTrusted = { enabledCommands: [Commands.switchSession] };
         item.contextValue = contextValue('session', { active: s.active, forked: !!s.parentSessionId });
         return withId(item, node);
       }
@@ -182,7 +185,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           ? new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('charts.green'))
           : new vscode.ThemeIcon('git-branch');
         item.description = b.active ? (s.active ? '✓ active' : 'last active') : undefined;
-        item.tooltip = `Branch ${b.name}${b.active ? ' (active)' : ''}\nHead: ${b.headId}\nCreated ${new Date(b.createdAt).toLocaleString()}`;
+        item.tooltip = `Branch ${b.name}${b.active ? ' (active)' : ''} of session "${s.title}"\nCreated ${new Date(b.createdAt).toLocaleString()}`;
         item.contextValue = contextValue('branch', { active: b.active, activeSession: s.active });
         return withId(item, node);
       }
@@ -222,6 +225,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           ...(otherLines(node).length > 0 ? [plural(otherLines(node).length, 'other line')] : []),
         ];
         item.description = checkpointDescription(c, extra);
+        // A click (or Enter) opens what it changed; the twistie expands it.
+        if (c.fileCount > 0) item.command = { command: Commands.openChanges, title: 'Open Changes', arguments: [node] };
         item.contextValue = contextValue('checkpoint', {
           head: node.isHead,
           root: !c.parentId,
@@ -304,6 +309,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private async children(engine: EngineApi, node?: SessionsNode): Promise<SessionsNode[]> {
     if (!node) {
       const sessions = await engine.sessions();
+      this.titles = new Map(sessions.map((x) => [x.id, x.title]));
       sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
       const report = await this.storage(engine);
       const usage = new Map(report?.sessions.map((u) => [u.id, u]));

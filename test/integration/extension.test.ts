@@ -162,6 +162,28 @@ describe('Session Tree extension', function () {
       assert.ok(newest.files.every((f) => f.uri instanceof vscode.Uri));
     });
 
+    it("an agent's metadata is returned with its checkpoint, by createCheckpoint and by checkpoints()", async () => {
+      const target = uri('agent/meta.txt');
+      await api.willEdit([target]);
+      write('agent/meta.txt', 'with metadata\n');
+      const metadata = { model: 'some-model', turn: 7, files: ['agent/meta.txt'] };
+      const checkpoint = await api.createCheckpoint({ label: 'with metadata', metadata });
+      assert.ok(checkpoint);
+      assert.deepEqual(checkpoint.metadata, metadata);
+      const [newest] = await api.checkpoints({ limit: 1 });
+      assert.equal(newest.id, checkpoint.id);
+      assert.deepEqual(newest.metadata, metadata);
+    });
+
+    it("a file row's Copy Path and Open File work on the file (and say so when it is gone)", async () => {
+      write('rows/kept.txt', 'kept\n');
+      await vscode.commands.executeCommand(Commands.copyFilePath, { path: file('rows/kept.txt') });
+      assert.equal(await vscode.env.clipboard.readText(), file('rows/kept.txt'));
+      await vscode.commands.executeCommand(Commands.openFile, { path: file('rows/kept.txt') });
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file('rows/kept.txt'));
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(Commands.openFile, { path: file('rows/gone.txt') })), /does not exist now/);
+    });
+
     it('createCheckpoint returns undefined when nothing changed', async () => {
       assert.equal(await api.createCheckpoint({ label: 'nothing' }), undefined);
     });

@@ -8,6 +8,7 @@ import { Commands, type CommandId } from '../ids';
 import { branchCommands } from './branches';
 import { checkpointCommands } from './checkpoints';
 import { type CommandContext, type CommandServices, createCommand, type Run } from './command';
+import { fileCommands } from './files';
 import { menuCommands } from './menu';
 import { historyCommands } from './history';
 import { Resolve } from './resolve';
@@ -40,6 +41,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...resultCommands(c),
     ...treeItemCommands(c),
     ...menuCommands(c),
+    ...fileCommands(c),
     ...historyCommands(c),
   };
   return (Object.keys(table) as CommandId[]).map((id) => createCommand(services, id, table[id], { quiet: QUIET.has(id) }));

@@ -1,6 +1,7 @@
 // 10. A rewind's confirmation names what it will do (files written, removed, the newer checkpoint
 // that stays); Preview keeps Apply / Cancel in view on the status bar until decided, and the preview
-// closes once applied. The status bar counts the changed files and its menu makes a checkpoint. A file with unsaved edits can be saved first: its saved text goes into the
+// closes once applied. The status bar counts the changed files and its menu makes a checkpoint; a
+// click on a checkpoint opens its changes, and a file row opens the file. A file with unsaved edits can be saved first: its saved text goes into the
 // safety checkpoint, so Undo brings it back.
 import assert from 'node:assert/strict';
 import type { Workbench } from '../workbench';
@@ -45,6 +46,15 @@ export const confirmAndPreview: Scenario = {
       await wb.answerInput('changed');
       await wb.waitRow(checkpointName('changed'), 20_000);
       await poll(async () => !/main 2\b/.test(await wb.statusBarText()), 20_000, async () => `status bar still counts changes: ${await wb.statusBarText()}`);
+    });
+
+    await wb.step("a click on the checkpoint opens its changes; a file row's Open File opens the file", async () => {
+      const row = await wb.findRow(checkpointName('changed'));
+      await row.click();
+      await wb.page.locator('.editor-group-container .tab', { hasText: /^Changes in "changed"/ }).first().waitFor({ timeout: 15_000 });
+      await wb.expand(row);
+      await wb.contextMenu(await wb.waitRow('c.txt'), 'Open File');
+      await wb.activeTab('c.txt').waitFor({ timeout: 10_000 });
     });
 
     await wb.step('Rewind to the session start: the confirmation lists a.txt written and c.txt removed', async () => {
