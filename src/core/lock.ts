@@ -163,13 +163,60 @@ export class StoreLock {
     this.lockedOut = why;
   }
 
-  /** Creates the lock file exclusively; true when it then holds this engine's id. Throws EEXIST when one is there. */
+  /**
+   * Creates the lock file exclusively; true when it then holds this engine's id. Throws EEXIST when
+   * one is there. The lock appears whole: its text is written to a file of its own first, then
+   * hard-linked into place (a link, like O_EXCL, fails when the name exists and never follows one),
+   * so an opener killed half-way leaves no empty lock that would make the next open read-only for
+   * the stale time — only a temp file, removed by the next open. Where the file system has no hard
+   * links, the lock is created with O_CREAT|O_EXCL and written (a reader that finds it still empty
+   * takes it for held: see `readLock`).
+   */
   private create(): boolean {
+    const { fs } = this.ctx;
     const me: LockHolder = { pid: process.pid, startedAt: this.startedAt, id: this.id, host: os.hostname(), heartbeatAt: Date.now() };
-    // Exclusive (O_CREAT|O_EXCL: never through a link). A reader that finds it still empty takes it
-    // for held (see `readLock`), so the moment between creating and writing is safe.
-    this.ctx.fs.writeFileSync(this.file, JSON.stringify(me), { flag: 'wx' });
+    const tmp = `${this.file}.new-${this.id}`;
+    this.removeLeftovers();
+    let linked = false;
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(me), { flag: 'wx' });
+      fs.linkSync(tmp, this.file);
+      linked = true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+    } finally {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // Not made, or removed already.
+      }
+    }
+    if (!linked) fs.writeFileSync(this.file, JSON.stringify(me), { flag: 'wx' });
     return this.confirm();
+  }
+
+  /** Temp files of openers killed between writing their lock's text and linking it (older than a minute). */
+  private removeLeftovers(): void {
+    const { fs } = this.ctx;
+    const dir = path.dirname(this.file);
+    const prefix = `${path.basename(this.file)}.new-`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      try {
+        const file = path.join(dir, name);
+        const st = fs.lstatSync(file);
+        if (st.isFile() && Date.now() - st.mtimeMs > 60_000) fs.unlinkSync(file);
+      } catch {
+        // Gone already, or not ours to remove.
+      }
+    }
   }
 
   /** After creating: is the file ours? A racing opener may hold it aside for a moment (see `takeAside`). */

@@ -14,6 +14,7 @@ import type { EngineEvent } from '../../src/core/engineApi';
 import { LOCK_FILE, lockAvailable } from '../../src/core/lock';
 import { EngineError } from '../../src/core/types';
 import { sharedStoreDir } from '../../src/vscode/storeFolder';
+import { proxyFs } from './faultfs';
 import { type Fixture, makeFixture, tempDir } from './helpers';
 
 const ENGINE_JS = path.join(__dirname, '../../src/core/engine.js');
@@ -115,6 +116,46 @@ describe('store lock: two engines in one process', () => {
 });
 
 describe('store lock: stale locks', () => {
+  it('an opener killed after writing its lock but before linking it leaves no lock: the next open is writable, and the old temp file goes', async () => {
+    const fx = await makeFixture({ 'a.txt': 'a0\n' });
+    try {
+      await fx.engine.close();
+      const leftover = `${lockOf(fx)}.new-killedopener`;
+      fs.writeFileSync(leftover, JSON.stringify({ pid: deadPid(), startedAt: 1, id: 'killedopener' }));
+      const t = (Date.now() - 5 * 60_000) / 1000;
+      fs.utimesSync(leftover, t, t);
+      await fx.engine.open();
+      assert.equal(fx.engine.readOnly, false);
+      assert.equal(fs.existsSync(leftover), false, 'the killed opener\'s temp file is removed');
+      assert.deepEqual(fs.readdirSync(fx.store).filter((n) => n.startsWith(`${LOCK_FILE}.new-`)), [], 'no temp file of this opener is left');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('the lock appears whole: at no moment of taking it is the lock file there without its holder', async () => {
+    const px = proxyFs();
+    const fx = await makeFixture({ 'a.txt': 'a0\n' });
+    try {
+      await fx.engine.close();
+      // Every call the opener makes on the lock's name, seen at its moment: the name must be absent
+      // until the link that brings the lock in with its whole text.
+      const seen: string[] = [];
+      px.onCall = (call) => {
+        if (!call.paths.includes(lockOf(fx))) return;
+        if (call.op === 'linkSync') seen.push(fs.readFileSync(String(call.args[0]), 'utf8').includes(`"pid":${process.pid}`) ? 'linked whole' : 'linked empty');
+        else if (call.op === 'writeFileSync' || (call.op === 'openSync' && /w|a|\+/.test(call.flags ?? ''))) seen.push(`${call.op} in place`);
+      };
+      const engine = new Engine({ storageDir: fx.store, roots: [{ name: 'ws', path: fx.ws }], racyWindowMs: 0, fs: px.fs });
+      await engine.open();
+      assert.equal(engine.readOnly, false);
+      assert.deepEqual(seen, ['linked whole']);
+      await engine.close();
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('a lock whose process is gone is taken at once', async () => {
     const fx = await makeFixture({ 'a.txt': 'a0\n' });
     try {
