@@ -12,6 +12,7 @@ import type { SessionTreeApi } from '../../src/api';
 import type { ImportedSession } from '../../src/core/exchange';
 import { Engine } from '../../src/core/engine';
 import { Commands } from '../../src/vscode/ids';
+import { sessionTreeApi } from './support';
 
 /** Every regular file under `root` but .git, relative path → bytes. */
 function files(root: string): Map<string, Buffer> {
@@ -42,10 +43,7 @@ describe('Import Session into a folder with another name', function () {
   let dir: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<SessionTreeApi>('sessiontree.session-tree');
-    assert.ok(extension);
-    api = await extension.activate();
-    await api.ready;
+    api = await sessionTreeApi();
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     dir = mkdtempSync(path.join(os.tmpdir(), 'st-imports-'));
   });

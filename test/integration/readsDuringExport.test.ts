@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
 import { Commands } from '../../src/vscode/ids';
+import { sessionTreeApi } from './support';
 
 describe('Session Tree reads during a long operation', function () {
   this.timeout(120_000);
@@ -16,10 +17,7 @@ describe('Session Tree reads during a long operation', function () {
   let dir: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<SessionTreeApi>('sessiontree.session-tree');
-    assert.ok(extension);
-    api = await extension.activate();
-    await api.ready;
+    api = await sessionTreeApi();
     folder = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'reads-during-export');
     dir = mkdtempSync(path.join(os.tmpdir(), 'st-integration-'));
   });

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
 import type { RepairReport, SessionInfo, StoreCheck } from '../../src/core/types';
 import { Commands } from '../../src/vscode/ids';
+import { sessionTreeApi } from './support';
 
 describe('Session Tree store commands', function () {
   this.timeout(60_000);
@@ -17,10 +18,7 @@ describe('Session Tree store commands', function () {
   let dir: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<SessionTreeApi>('sessiontree.session-tree');
-    assert.ok(extension);
-    api = await extension.activate();
-    await api.ready;
+    api = await sessionTreeApi();
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     dir = mkdtempSync(path.join(os.tmpdir(), 'st-integration-'));
   });

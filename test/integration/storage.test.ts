@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
 import type { CompactPlan, StorageReport } from '../../src/core/storageTypes';
 import { Commands } from '../../src/vscode/ids';
+import { sessionTreeApi } from './support';
 
 describe('Session Tree storage', function () {
   this.timeout(120_000);
@@ -32,10 +33,7 @@ describe('Session Tree storage', function () {
   const files = () => new Map(readdirSync(dir()).sort().map((n) => [n, readFileSync(path.join(dir(), n))] as const));
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<SessionTreeApi>('sessiontree.session-tree');
-    assert.ok(extension);
-    api = await extension.activate();
-    await api.ready;
+    api = await sessionTreeApi();
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     mkdirSync(dir(), { recursive: true });
   });
