@@ -3,22 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointInfo, CheckpointSource, CheckpointSummary, FileChange, FileStatus, FolderInfo, RestoreTarget } from '../core/types';
 import { Commands } from './ids';
+import { fromNow, plural } from './words';
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-export function fromNow(ts: number, now = Date.now()): string {
-  const s = Math.round((now - ts) / 1000);
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${plural(h, 'hour')} ago`;
-  const d = Math.round(h / 24);
-  if (d < 30) return `${plural(d, 'day')} ago`;
-  return new Date(ts).toLocaleDateString();
-}
+export { fromNow, plural } from './words';
 
 export function lineCounts(c: { added: number; removed: number }): string {
   return `+${c.added} −${c.removed}`;

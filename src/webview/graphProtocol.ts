@@ -1,20 +1,10 @@
 // Messages between the history graph's webview (src/webview/graph.ts) and its panel in the extension
 // host (src/vscode/graph/graphPanel.ts). Each side checks every message it receives with the guards
 // here before acting on it: the webview is a page, and a page's messages are input.
-import type { CheckpointSource } from '../core/types';
+import type { CheckpointSource, CheckpointSummary } from '../core/types';
 
 /** A checkpoint as the graph draws it (a CheckpointSummary without what the row does not show). */
-export interface GraphCheckpoint {
-  id: string;
-  parentId?: string;
-  createdAt: number;
-  label: string;
-  source: CheckpointSource;
-  exitCode?: number;
-  fileCount: number;
-  added: number;
-  removed: number;
-}
+export type GraphCheckpoint = Omit<CheckpointSummary, 'sessionId' | 'childIds'>;
 
 export interface GraphBranch {
   name: string;

@@ -3,6 +3,7 @@
 // label, tags (head, branches, the tip of a line a rewind left) and time, files and `+a −d`.
 import type { GraphRow } from './graphLayout';
 import type { GraphCheckpoint } from './graphProtocol';
+import { fromNow } from '../vscode/words';
 
 export const ROW_HEIGHT = 26;
 const LANE_WIDTH = 16;
@@ -34,18 +35,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-export function fromNow(ts: number, now = Date.now()): string {
-  const s = Math.round((now - ts) / 1000);
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} hour${h === 1 ? '' : 's'} ago`;
-  const d = Math.round(h / 24);
-  if (d < 30) return `${d} day${d === 1 ? '' : 's'} ago`;
-  return new Date(ts).toLocaleDateString();
 }
 
 function lanes(row: GraphRow, width: number, head: boolean): SVGSVGElement {

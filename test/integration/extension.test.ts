@@ -7,8 +7,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointInfo, SessionTreeApi } from '../../src/api';
 import { Commands, SNAPSHOT_SCHEME } from '../../src/vscode/ids';
+import { EXTENSION_ID, setSetting, until } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 
 let api: SessionTreeApi;
 let root: string;
@@ -30,16 +30,6 @@ function read(relative: string): string | undefined {
   return existsSync(file(relative)) ? readFileSync(file(relative), 'utf8') : undefined;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** An agent turn the way the README shows it: willEdit, write, createCheckpoint. */
 async function agentTurn(label: string, files: Record<string, string>): Promise<CheckpointInfo> {
   const uris = Object.keys(files).map(uri);
@@ -52,11 +42,6 @@ async function agentTurn(label: string, files: Record<string, string>): Promise<
 
 function changeOf(checkpoint: CheckpointInfo, relative: string) {
   return checkpoint.files.find((f) => f.uri.fsPath === file(relative));
-}
-
-async function setSetting(key: string, value: unknown): Promise<void> {
-  // Global, so no .vscode/settings.json appears in the workspace as a change of its own.
-  await vscode.workspace.getConfiguration('sessionTree').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 async function closeAllEditors(): Promise<void> {

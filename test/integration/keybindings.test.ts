@@ -3,8 +3,8 @@
 // the manifest contributes is looked up in them.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 
 interface Binding {
   key: string;

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
+import { EXTENSION_ID } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 
 describe('Session Tree: never outside the workspace', function () {
   this.timeout(60_000);

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { CheckpointInfo, SessionTreeApi } from '../../src/api';
 import type { RestoreResult as CoreResult } from '../../src/core/types';
 import { Commands } from '../../src/vscode/ids';
+import { EXTENSION_ID } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 
 let api: SessionTreeApi;
 let root: string;

@@ -1,8 +1,8 @@
 // The extension loads from the working tree into a real extension host and hands out its API.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 
 describe('smoke', () => {
   it('the extension is present and activates', async () => {

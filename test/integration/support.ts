@@ -1,5 +1,5 @@
 // What the integration tests share: Session Tree's API once the extension is active and its store
-// open. (Not a test file: index.ts runs only `*.test.js`.)
+// open, waiting for a condition, and setting a setting. (Not a test file: index.ts runs only `*.test.js`.)
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
@@ -13,4 +13,20 @@ export async function sessionTreeApi(): Promise<SessionTreeApi> {
   const api = await extension.activate();
   await api.ready;
   return api;
+}
+
+/** Polls `fn` every 100 ms until it returns something truthy; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A Session Tree setting, set globally: no .vscode/settings.json appears in the workspace as a change of its own. */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('sessionTree').update(key, value, vscode.ConfigurationTarget.Global);
 }

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointInfo, SessionTreeApi } from '../../src/api';
+import { EXTENSION_ID, setSetting, until as waitUntil } from './support';
 
-const EXTENSION_ID = 'sessiontree.session-tree';
 const DIR = 'turns-test';
 
 let api: SessionTreeApi;
@@ -25,19 +25,8 @@ const read = (rel: string) => (existsSync(file(rel)) ? readFileSync(file(rel), '
 /** A checkpoint's files, relative to the test's folder. */
 const filesOf = (cp: CheckpointInfo) => cp.files.map((f) => path.relative(path.join(root, DIR), f.uri.fsPath).split(path.sep).join('/')).sort();
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function setSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('sessionTree').update(key, value, vscode.ConfigurationTarget.Global);
-}
+/** This file's waits: bursts of hundreds of files under busy CPUs take longer to settle. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000) => waitUntil(what, fn, timeoutMs);
 
 /** Seals whatever earlier tests left, so the checkpoints below hold exactly what each test writes. */
 async function quiet(): Promise<void> {
