@@ -18,14 +18,14 @@ import * as capture from './capture';
 import * as cps from './checkpoints';
 import { type EngineOptions, EngineContext } from './context';
 import type { CheckpointQuery, EngineEvent, TrackingOptions } from './engineApi';
-import { type ImportOptions, type ImportPreview, type ImportedSession, exportSession, importSession, previewImport } from './exchange';
+import { type ImportOptions, type ImportPreview, type ImportedSession, exportSession, importSession, importSessionYielding, previewImport } from './exchange';
 import { exportSessionYielding } from './exchange/export';
 import * as lifecycle from './lifecycle';
 import * as queries from './queries';
 import { StoreLock } from './lock';
 import { maintain, freeGarbage } from './maintenance/budget';
 import { compactHistory, compactPlan } from './maintenance/compact';
-import { gc } from './maintenance/gc';
+import { gc, gcYielding, nextTurn } from './maintenance/gc';
 import { filesLeftOutForSize } from './maintenance/leftOut';
 import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
@@ -298,6 +298,11 @@ export class Engine {
     return this.run('gc', () => gc(this.ctx));
   }
 
+  /** `gc` pack by pack, letting the event loop turn between packs (the worker serves reads meanwhile). */
+  gcYielding(): Promise<{ removed: number; freedBytes: number }> {
+    return this.run('gc', () => gcYielding(this.ctx));
+  }
+
   verify(): StoreCheck {
     return this.run('verify', () => verify(this.ctx));
   }
@@ -317,6 +322,11 @@ export class Engine {
 
   importSession(file: string, options: ImportOptions = {}): ImportedSession {
     return this.run('importSession', () => importSession(this.ctx, file, options));
+  }
+
+  /** `importSession` letting the event loop turn while it checks and stores snapshots (the worker serves reads meanwhile). */
+  importSessionYielding(file: string, options: ImportOptions = {}): Promise<ImportedSession> {
+    return this.run('importSession', () => importSessionYielding(this.ctx, file, options, nextTurn));
   }
 
   previewImport(file: string, options: Pick<ImportOptions, 'folders'> = {}): ImportPreview {

@@ -18,10 +18,10 @@ export type CallKind = 'read' | 'write' | 'yielding-write';
 /**
  * Writers that may serve reads while suspended. A method goes here only when every `await` in it is
  * between complete transactions, so a read in between sees a whole state (before or after each
- * step, never half of one). Today the long writers (gc, import, the start-up scan) run without
- * suspending; an operation made to yield is listed here when it does.
+ * step, never half of one): gc (between packs) and import (between snapshots, before its one
+ * transaction). The start-up scan runs without suspending.
  */
-export const YIELDING_WRITERS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([]);
+export const YIELDING_WRITERS: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['gc', 'importSession']);
 
 /** How a call of `method` is scheduled; a name that is not an engine method is kept alone (it fails). */
 export function kindOf(method: unknown, yielding: ReadonlySet<EngineMethod> = YIELDING_WRITERS): CallKind {

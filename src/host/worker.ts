@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { EngineMethods, SyncOrAsync } from '../core/engineApi';
 import { Engine } from '../core/engine';
+import type { ImportOptions } from '../core/exchange';
 import { isEngineMethod, type EngineMethod, type FromWorker, type ToWorker } from './protocol';
 import { CallScheduler, kindOf } from './schedule';
 
@@ -29,7 +30,11 @@ port.on('message', (msg: ToWorker) => {
       const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
       e.onEvent((event) => post({ type: 'event', event }));
       engine = e; // a type error unless Engine implements every listed method
-      yielding = { exportSession: (id, file) => e.exportSessionYielding(id as string, file as string) };
+      yielding = {
+        exportSession: (id, file) => e.exportSessionYielding(id as string, file as string),
+        gc: () => e.gcYielding(),
+        importSession: (file, options) => e.importSessionYielding(file as string, options as ImportOptions | undefined),
+      };
       return;
     }
     case 'callbackResult': {

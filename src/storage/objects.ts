@@ -150,9 +150,12 @@ export class ObjectStore extends ObjectIndex {
     return keep;
   }
 
-  /** The nearest object on `hash`'s delta chain that is kept (to store it on again), or undefined. */
-  private keptBase(hash: string, keep: Set<string>): string | undefined {
-    for (let b = this.baseOf(hash), n = 0; b !== undefined && n <= MAX_DEPTH; b = this.baseOf(b), n++) if (keep.has(b)) return b;
+  /**
+   * The nearest live object on `hash`'s delta chain (to store it on again), or undefined. Never a
+   * base kept only for another pack's deltas: once nothing is stored on it, a later step frees it.
+   */
+  private liveBase(hash: string, live: (hash: string) => boolean): string | undefined {
+    for (let b = this.baseOf(hash), n = 0; b !== undefined && n <= MAX_DEPTH; b = this.baseOf(b), n++) if (live(b)) return b;
     return undefined;
   }
 
@@ -169,8 +172,8 @@ export class ObjectStore extends ObjectIndex {
     const inPack = [...this.index.entries()].filter(([, loc]) => loc.pack === packId);
     const moving = inPack.filter(([h]) => keep.has(h))
       .sort((a, b) => (a[1].codec === CODEC_DELTA ? a[1].depth : 0) - (b[1].codec === CODEC_DELTA ? b[1].depth : 0) || a[1].offset - b[1].offset);
-    // Read before anything changes; each is stored again on the nearest kept base of its chain.
-    const copies = moving.map(([h]) => [h, this.get(h, true), this.keptBase(h, keep)] as const);
+    // Read before anything changes; each is stored again on the nearest live base of its chain.
+    const copies = moving.map(([h]) => [h, this.get(h, true), this.liveBase(h, live)] as const);
     const before = this.diskSize();
     const oldLocs = new Map(inPack);
     // New records never go to the pack being emptied.

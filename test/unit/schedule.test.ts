@@ -30,8 +30,9 @@ describe('worker call scheduler', () => {
     assert.equal(kindOf('trackingStatus'), 'read');
     assert.equal(kindOf('createCheckpoint'), 'write');
     assert.equal(kindOf('open'), 'write');
-    assert.equal(kindOf('gc'), 'write');
-    assert.equal(kindOf('gc', new Set(['gc'])), 'yielding-write');
+    assert.equal(kindOf('gc'), 'yielding-write');
+    assert.equal(kindOf('importSession'), 'yielding-write');
+    assert.equal(kindOf('gc', new Set()), 'write');
     assert.equal(kindOf('noSuchMethod'), 'write');
   });
 

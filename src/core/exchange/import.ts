@@ -114,6 +114,34 @@ function openExport(ctx: EngineContext, file: string) {
 }
 
 export function importSession(ctx: EngineContext, file: string, options: ImportOptions): ImportedSession {
+  const steps = importSteps(ctx, file, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `importSession` letting the event loop turn (`turn`) while it checks and stores snapshots, so the
+ * engine's thread answers reads meanwhile. Snapshots stored before the session is written are
+ * referred to by nothing yet: a read in between sees the store as it was; the session appears in
+ * one transaction at the end. The caller keeps writers out until it ends (the worker's scheduler).
+ */
+export async function importSessionYielding(ctx: EngineContext, file: string, options: ImportOptions, turn: () => Promise<void>): Promise<ImportedSession> {
+  const steps = importSteps(ctx, file, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await turn();
+  }
+}
+
+/** Snapshots, or bytes of them, handled between two turns of the event loop in `importSessionYielding`. */
+const TURN_SNAPSHOTS = 64;
+const TURN_BYTES = 1 << 20;
+
+/** The import, as steps: it yields where the event loop may turn (between snapshots, never inside a transaction). */
+function* importSteps(ctx: EngineContext, file: string, options: ImportOptions): Generator<void, ImportedSession, void> {
   const { meta, history } = ctx;
   const ex = openExport(ctx, file);
   const { checked, read, bad, headerStart } = ex;
@@ -180,7 +208,20 @@ export function importSession(ctx: EngineContext, file: string, options: ImportO
       total += loc!.raw;
     }
     if (total > IMPORT_LIMITS.totalBytes) bad(`its snapshots hold ${formatBytes(total)} together, more than the ${formatBytes(IMPORT_LIMITS.totalBytes)} one import accepts`);
-    for (const h of hashes) load(h); // checked now, stored below: nothing is written unless all of it is sound
+    let sinceTurn = 0;
+    let count = 0;
+    const paced = function* (h: string) {
+      sinceTurn += found.get(h)!.raw;
+      if (sinceTurn >= TURN_BYTES || ++count % TURN_SNAPSHOTS === 0) {
+        sinceTurn = 0;
+        yield;
+      }
+    };
+    // Checked now, stored below: nothing is written unless all of it is sound.
+    for (const h of hashes) {
+      load(h);
+      yield* paced(h);
+    }
     const branchNames = new Map<string, number>();
     for (const b of header.branches) {
       let n: string;
@@ -196,8 +237,12 @@ export function importSession(ctx: EngineContext, file: string, options: ImportO
     const rawTitle = options.title ?? `${header.session.title.replace(/[\r\n\t]+/g, ' ').trim() || 'Session'} (imported)`;
     const title = cleanName(rawTitle.length > MAX_NAME ? rawTitle.slice(0, MAX_NAME) : rawTitle, 'session title');
     const tags = [...new Set(header.session.tags.map((t) => t.replace(/[\r\n\t]+/g, ' ').trim()).filter((t) => t && t.length <= MAX_NAME && !/[\u0000-\u001f\u007f]/.test(t)))];
+    // Referred to by nothing until the transaction below: a failure leaves them for gc to free.
+    for (const h of hashes) {
+      ctx.objects.putWithHash(h, load(h));
+      yield* paced(h);
+    }
     const id = ctx.mutate(() => {
-      for (const h of hashes) ctx.objects.putWithHash(h, load(h));
       const sid = history.insertSession({ title, createdAt: header.session.createdAt, tags, activeBranch: active });
       const ids: number[] = [];
       header.checkpoints.forEach((c, i) => {

@@ -57,6 +57,38 @@ export function gc(ctx: EngineContext): { removed: number; freedBytes: number } 
   }
 }
 
+/** Lets the event loop turn once (the worker serves reads meanwhile). */
+export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * `gc` pack by pack, letting the event loop turn after each pack (`turn`), so the engine's thread
+ * answers reads meanwhile. Every step is complete and durable on its own (`ObjectStore.gcPack`):
+ * a read in between sees every snapshot the store refers to. The caller keeps writers out until it
+ * ends (the worker's scheduler does), so what is live does not change under it. A second pass
+ * frees the bases the first one stopped storing deltas on.
+ */
+export async function gcYielding(ctx: EngineContext, turn: () => Promise<void> = nextTurn): Promise<{ removed: number; freedBytes: number }> {
+  const live = keptHashes(ctx);
+  const keep = (h: string) => live.has(h);
+  let removed = 0;
+  let freedBytes = 0;
+  try {
+    for (let pass = 0; pass < 3; pass++) {
+      const packs = ctx.objects.garbageByPack(keep).filter((p) => p.dead > 0).map((p) => p.pack);
+      if (packs.length === 0) break;
+      for (const id of packs) {
+        const r = ctx.objects.gcPack(id, keep);
+        removed += r.removed;
+        freedBytes += r.freedBytes;
+        await turn();
+      }
+    }
+  } catch (e) {
+    gcFailed(e);
+  }
+  return { removed, freedBytes };
+}
+
 /**
  * One step of incremental gc: the pack with the most garbage (at least `minRatio` of it) is
  * rewritten without it. `done` when no pack qualifies. Each step is short and crash-safe on its own
