@@ -4,13 +4,14 @@ import type { EngineApi, EngineEvent, SavePolicy } from '../core/engineApi';
 import { lockAvailable } from '../core/lock';
 import type { OpenReport, RootFolder, ScanProgress, UnrecognisedFolder } from '../core/types';
 import { setContext } from './contextKeys';
-import { ContextKeys, Commands, type ExtensionState } from './ids';
+import { ContextKeys, Commands, Settings, type ExtensionState } from './ids';
 import { Disposable } from './lifecycle';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
 import { askAboutFolders } from './folderQuestion';
 import { setFolderLabels } from './format';
 import { sharedStoreDir, StoreRegistry } from './storeFolder';
+import { StoreLocations } from './storageLocationHost';
 
 /** What `startEngine` (src/host/client.ts) takes. */
 export interface EngineStartOptions {
@@ -90,6 +91,9 @@ export class EngineHost extends Disposable {
     this.ready.catch(() => undefined);
     setContext(ContextKeys.state, this._state);
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restart('workspace folders changed')));
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${Settings.section}.${Settings.storageLocation}`)) void this.restart('the store location changed');
+    }));
   }
 
   get state(): ExtensionState {
@@ -107,6 +111,11 @@ export class EngineHost extends Disposable {
   private get registry(): StoreRegistry {
     return new StoreRegistry(vscode.Uri.joinPath(this.context.globalStorageUri, 'stores.json').fsPath);
   }
+  /** Where the store lives (`sessionTree.storage.location`), and moving it there. */
+  private get locations(): StoreLocations {
+    return (this.locationsCache ??= new StoreLocations(() => this.registry, this.log));
+  }
+  private locationsCache: StoreLocations | undefined;
 
   /** Set while the open store is read-only: why, and whether another window holds it. */
   get readOnly(): ReadOnlyState | undefined {
@@ -215,9 +224,8 @@ export class EngineHost extends Disposable {
     let engine: StartedEngine;
     try {
       const roots = rootFolders(folders, this.confirmed);
-      this.storeDir = this.registry.choose(sharedStoreDir(storage.fsPath), roots.map((r) => r.path));
-      engine = this.startEngine({
-        storageDir: this.storeDir,
+      const start = (storageDir: string) => this.startEngine({
+        storageDir,
         roots,
         exclude: options.exclude,
         maxFileSize: options.maxFileSize,
@@ -225,6 +233,9 @@ export class EngineHost extends Disposable {
         workerPath: this.context.asAbsolutePath('dist/worker.js'),
           wasmPath: this.context.asAbsolutePath('dist/sql-wasm.wasm'),
       });
+      this.storeDir = await this.locations.place(sharedStoreDir(storage.fsPath), roots.map((r) => r.path), start);
+      if (generation !== this.generation || this.isDisposed) return;
+      engine = start(this.storeDir);
     } catch (e) {
       this.setState('error');
       this.log.error('Starting the engine failed', e);

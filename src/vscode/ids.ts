@@ -93,6 +93,7 @@ export const Settings = {
   confirmBeforeRestore: 'confirmBeforeRestore',
   storageMaxSize: 'storage.maxSize',
   storageKeepDays: 'storage.keepDays',
+  storageLocation: 'storage.location',
 } as const;
 export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
 

@@ -37,6 +37,17 @@ interface RegistryFile {
   version: 1;
   /** `path:<abs path>` and `ino:<dev>:<ino>` → the store folder that records that folder. */
   stores: Record<string, string>;
+  /** A store moved by `sessionTree.storage.location`: its default folder → where it is now. */
+  located?: Record<string, string>;
+  /** Moves under way (storageLocation.ts), by the store's default folder: what a crash left to finish or undo. */
+  moves?: Record<string, MoveRecord>;
+}
+
+/** A move of a store: `copying` until the copy is verified and in place, `switched` once it is the store in use. */
+export interface MoveRecord {
+  from: string;
+  to: string;
+  step: 'copying' | 'switched';
 }
 
 function folderIds(folder: string): string[] {
@@ -50,7 +61,8 @@ function folderIds(folder: string): string[] {
   return ids;
 }
 
-const hasDatabase = (dir: string) => {
+/** `dir` holds a store (its database). */
+export const hasDatabase = (dir: string): boolean => {
   try {
     return fs.lstatSync(path.join(dir, DATABASE)).isFile();
   } catch {
@@ -98,7 +110,45 @@ export class StoreRegistry {
         changed = true;
       }
     }
-    if (!changed) return;
+    if (changed) this.write(data);
+  }
+
+  /** Where the store whose default folder is `defaultDir` is now (moved by the location setting, or there). */
+  located(defaultDir: string): string {
+    const at = this.read().located?.[defaultDir];
+    return typeof at === 'string' && path.isAbsolute(at) ? at : defaultDir;
+  }
+
+  /** The move of `defaultDir`'s store under way, if any. */
+  move(defaultDir: string): MoveRecord | undefined {
+    const m = this.read().moves?.[defaultDir];
+    return m && typeof m.from === 'string' && typeof m.to === 'string' && (m.step === 'copying' || m.step === 'switched') ? m : undefined;
+  }
+
+  /** Records (or, `undefined`, ends) the move of `defaultDir`'s store. */
+  setMove(defaultDir: string, move: MoveRecord | undefined): void {
+    const data = this.read();
+    const moves = { ...data.moves };
+    if (move) moves[defaultDir] = move;
+    else delete moves[defaultDir];
+    this.write({ ...data, moves });
+  }
+
+  /**
+   * The switch, in one write: `defaultDir`'s store is at `move.to` from now on, the folders it
+   * recorded point there, and the move is `switched` (what is left: removing `move.from`).
+   */
+  switchTo(defaultDir: string, move: MoveRecord): void {
+    const data = this.read();
+    const located = { ...data.located };
+    if (move.to === defaultDir) delete located[defaultDir];
+    else located[defaultDir] = move.to;
+    const stores = { ...data.stores };
+    for (const [id, dir] of Object.entries(stores)) if (dir === move.from) stores[id] = move.to;
+    this.write({ ...data, stores, located, moves: { ...data.moves, [defaultDir]: { ...move, step: 'switched' } } });
+  }
+
+  private write(data: RegistryFile): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(data, null, 1));
