@@ -21,7 +21,9 @@ export function storageItem(r: StorageReport): vscode.TreeItem {
     `Nothing refers to: ${humanBytes(r.garbageBytes)} (freed in the background)`,
     ...r.sessions.map((s) => `${escapeMarkdown(s.title)}: ${humanBytes(s.bytes)}, ${humanBytes(s.ownBytes)} its own`),
     'Compact Store… and Delete Sessions… (view menu) free more; Show Storage lists files too large to track.',
+    `[Move the store…](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['sessionTree.storage.location']))}) (the setting sessionTree.storage.location)`,
   ].join('  \n'));
+  item.tooltip.isTrusted = { enabledCommands: ['workbench.action.openSettings'] };
   item.command = { command: Commands.showStorage, title: 'Show Storage' };
   item.contextValue = contextValue('storage');
   return item;

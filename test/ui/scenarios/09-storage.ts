@@ -1,4 +1,5 @@
-// 9. Storage, as a person meets it: the Storage line of the Sessions view in human units, each
+// 9. Storage, as a person meets it: the Storage line of the Sessions view in human units (its hover
+// names the folder and opens the location setting), each
 // session's size in its description; Delete Sessions… (a multi-select quick pick showing what each
 // frees, then a confirmation) removes an old session; Compact Store… previews the runs it squashes
 // and, picked, compacts them.
@@ -33,7 +34,20 @@ export const storage: Scenario = {
       assert.match(await wb.rowText(row), /^Storage: [\d.]+ (B|KiB|MiB) snapshots [\d.]+ (B|KiB|MiB) · database [\d.]+ (B|KiB|MiB)/);
     });
 
+    await wb.step('the Storage line\'s hover names the folder and links to the location setting, which opens', async () => {
+      const row = await wb.waitRow(/^Storage: /, 20_000);
+      const text = await wb.hoverText(row);
+      assert.match(text, /Session Tree store: [\d.]+ (B|KiB|MiB)\*{0,2} on disk, in \//);
+      assert.match(text, /Move the store… \(the setting sessionTree\.storage\.location\)/);
+      await wb.page.locator('.monaco-hover a', { hasText: 'Move the store…' }).first().click();
+      const setting = wb.page.locator('.settings-editor .setting-item-contents', { hasText: 'The folder where the store lives' }).first();
+      await setting.waitFor({ timeout: 15_000 });
+      await wb.page.mouse.move(900, 700); // the hover goes; the screenshot shows the setting
+    });
+
     await wb.step('the session shows its size', async () => {
+      await wb.command('Close Editor', 'View');
+      await wb.openSessionTree();
       const row = await wb.waitRow('Session 1');
       assert.match(await wb.rowText(row), /\d+ checkpoints? · [\d.]+ (B|KiB|MiB)/);
     });
