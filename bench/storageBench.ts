@@ -4,8 +4,8 @@
 // `--burst-every` turns. Background maintenance (`maintain`: gc steps, compaction over the budget)
 // runs every `--maintain-every` turns, as the extension runs it when changes go quiet. The same
 // history is streamed into a shadow git repository (the peers' method), which is then `git gc`-ed.
-// Reported: the store's size against the budget, the time maintenance, a final compaction and a
-// full gc took, and the shadow repository's size after `git gc`.
+// Reported as a table: the store's size against the budget, the time maintenance, a final compaction
+// and a full gc took, and the shadow repository's size after `git gc`.
 //
 //   node out/bench/storageBench.js [--files 30000] [--checkpoints 20000] [--burst-every 1000]
 //       [--burst-files 3000] [--budget "2 GB"] [--keep-days 7] [--maintain-every 200] [--dir PATH] [--keep]
@@ -53,7 +53,9 @@ async function main(): Promise<void> {
   const r = new Rng(42);
   const info = generateWorkspace(ws, FILES, 42);
   const clock = { now: Date.UTC(2026, 0, 1) };
-  const engine = new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], clock: () => clock.now, racyWindowMs: 0 });
+  // Saved as the extension saves by default (`sessionTree.databaseSavePolicy: debounced`): shortly
+  // after changes settle, not after every checkpoint.
+  const engine = new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], clock: () => clock.now, racyWindowMs: 0, savePolicy: 'debounced' });
   let t0 = performance.now();
   await engine.open();
   console.log(`workspace: ${info.files.length} files, ${humanBytes(info.bytes)}; first scan ${Math.round(performance.now() - t0)} ms`);
@@ -102,10 +104,12 @@ async function main(): Promise<void> {
         peak = Math.max(peak, m.totalBytes);
       }
       if (i % Math.max(1, Math.floor(CHECKPOINTS / 10)) === 0) {
-        console.log(`  ${i} turns, ${Math.round((performance.now() - t0) / 1000)} s: store ${humanBytes(folderBytes(store))}`);
+        const el = performance.now() - t0;
+        console.log(`  ${i} turns, ${Math.round(el / 1000)} s (about ${Math.round((el / i) * (CHECKPOINTS - i) / 60000)} min to go): store ${humanBytes(folderBytes(store))}`);
       }
     }
   });
+  const loopMs = performance.now() - t0;
   engine.saveNow();
   const before = folderBytes(store);
   let c0 = performance.now();
@@ -123,15 +127,24 @@ async function main(): Promise<void> {
   const gitGcMs = performance.now() - g0;
   const gitBytes = git.size();
 
-  console.log(`\n${CHECKPOINTS} agent turns on ${FILES} files over 30 simulated days (bursts of ${BURST_FILES} files every ${BURST_EVERY}); budget ${humanBytes(BUDGET)}, keep ${KEEP_DAYS} days`);
-  console.log(`store: ${humanBytes(after)} at the end (peak seen by maintenance ${humanBytes(peak)}; ${humanBytes(before)} before the final compaction); ${stats.checkpoints} checkpoints, ${stats.objects} snapshots remain`);
-  console.log(`maintenance: ${maintain.passes} passes, ${Math.round(maintain.totalMs)} ms in all, longest ${Math.round(maintain.maxMs)} ms; compacted ${maintain.compacted} checkpoints, freed ${humanBytes(maintain.freed)}; over budget with nothing left to compact: ${maintain.overBudget} passes`);
-  console.log(`final compaction: ${compacted.checkpoints} checkpoints in ${Math.round(compactMs)} ms (freed ${humanBytes(compacted.freed)}); full gc: ${g.removed} snapshots, ${humanBytes(g.freedBytes)} in ${Math.round(gcMs)} ms`);
-  console.log(`shadow git, same history: ${humanBytes(gitBytes)} after git gc (${Math.round(gitGcMs)} ms)`);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`\n${CHECKPOINTS} agent turns on ${FILES} files over 30 simulated days (bursts of ${BURST_FILES} files every ${BURST_EVERY}); budget ${humanBytes(BUDGET)}, keep ${KEEP_DAYS} days\n`);
+  const rows: [string, string][] = [
+    ['store at the end (budget)', `${humanBytes(after)} (${humanBytes(BUDGET)}: ${after <= BUDGET ? 'within' : 'OVER'})`],
+    ['store: peak seen by maintenance / before the final compaction', `${humanBytes(peak)} / ${humanBytes(before)}`],
+    ['checkpoints / snapshots remaining', `${stats.checkpoints} / ${stats.objects}`],
+    ['shadow git, same history, after `git gc`', `${humanBytes(gitBytes)} (git gc ${s(gitGcMs)})`],
+    ['agent turns (capture + checkpoint + shadow commit)', s(loopMs)],
+    ['background maintenance', `${maintain.passes} passes, ${s(maintain.totalMs)} in all, longest ${s(maintain.maxMs)}; compacted ${maintain.compacted} checkpoints, freed ${humanBytes(maintain.freed)}; over budget with nothing to compact: ${maintain.overBudget}`],
+    ['final compaction (Compact Store, keep window)', `${compacted.checkpoints} checkpoints in ${s(compactMs)}, freed ${humanBytes(compacted.freed)}`],
+    ['full gc afterwards', `${g.removed} snapshots, ${humanBytes(g.freedBytes)} in ${s(gcMs)}`],
+  ];
+  console.log('| | |\n| --- | --- |');
+  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   if (!keep) fs.rmSync(base, { recursive: true, force: true });
 }
 
-main().catch((e) => {
+main().then(() => process.exit(0), (e) => {
   console.error(e);
   process.exit(1);
 });
