@@ -305,8 +305,13 @@ export interface Placed {
  */
 export async function placeStore(o: PlaceOptions): Promise<Placed> {
   const fs = o.fs ?? nodeFs;
-  const recovered = recoverMove(o.registry, o.defaultDir, fs);
-  if (recovered) o.log(recovered);
+  try {
+    const recovered = recoverMove(o.registry, o.defaultDir, fs);
+    if (recovered) o.log(recovered);
+  } catch (e) {
+    // The registry says which store is in use either way; what was left is tried again next time.
+    o.log(`Finishing an interrupted move of the store failed: ${(e as Error).message}`);
+  }
   const own = o.registry.located(o.defaultDir);
   const dir = o.registry.choose(own, o.folders);
   let want: string;
