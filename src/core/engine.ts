@@ -63,7 +63,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.ctx = new EngineContext(options);
     this.lock = new StoreLock(this.ctx);
-    if (options.watch && !options.fs) startWatching(this.ctx, options.watch === true ? {} : options.watch);
+    if (options.watch) startWatching(this.ctx, options.watch === true ? {} : options.watch);
   }
 
   private run<T>(name: Operation, body: () => T): T {

@@ -32,6 +32,8 @@
 //   gone; a failed operation (its transaction rolled the mirror back to what was saved);
 // - the first seal after the engine starts (no baseline yet), the workspace folders changing,
 //   the store read-only;
+// A worker blocked long (a gc, a first scan) loses nothing but through an overflow: inotify drops
+// events only when its queue is full, which the count above catches.
 // - for good: the kernel refusing more watches (ENOSPC: the watch limit; EMFILE; logged once), a
 //   folder on a file system whose changes may not reach inotify (network and FUSE file systems:
 //   only known local ones are trusted), or another platform (no watcher at all).
