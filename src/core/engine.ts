@@ -31,7 +31,7 @@ import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
 import { verify } from './maintenance/verify';
 import { validateMeta } from './names';
-import { type Operation, run } from './operations';
+import { OPERATIONS, type Operation, run } from './operations';
 import { plan } from './restore/plan';
 import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
@@ -71,7 +71,7 @@ export class Engine {
       return run(this.ctx, name, body);
     } catch (e) {
       // A failed change rolled the mirror back to what was saved: what the watcher had marked may be lost.
-      watcherOf(this.ctx)?.distrust(`${name} failed`);
+      if (OPERATIONS[name].change !== 'none') watcherOf(this.ctx)?.distrust(`${name} failed`);
       throw e;
     }
   }
