@@ -5,7 +5,7 @@ import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineContext } from './context';
 import { behindLink } from './links';
-import { fullScan, refreshAbs } from './scan/refresh';
+import { catchUp, refreshAbs } from './scan/refresh';
 
 /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
 export function notifyChanged(ctx: EngineContext, paths: string[]): void {
@@ -35,8 +35,9 @@ export function willEdit(ctx: EngineContext, paths: string[]): void {
   }
 }
 
-export function rescan(ctx: EngineContext): void {
-  fullScan(ctx);
+/** Brings the mirror up to what is on disk: the engine watcher's dirty paths when trusted, else (or with `walk`) a walk of every folder. */
+export function rescan(ctx: EngineContext, options: { walk?: boolean } = {}): void {
+  catchUp(ctx, options);
 }
 
 export function trackingStatus(ctx: EngineContext, abs: string): { tracked: boolean; reason?: string } {

@@ -44,6 +44,8 @@ export interface EngineOptions extends TrackingOptions {
   lockHeartbeatMs?: number;
   /** A lock whose heartbeat is older than this is stale, whatever its pid (ms). */
   lockStaleMs?: number;
+  /** The engine's own watcher (Linux; scan/watch.ts; with the real file system, or `fs` over it): seals re-stat what it marked instead of walking. */
+  watch?: boolean | import('./scan/watch').WatchOptions;
 }
 
 /** Errors from saving the database after a change was already made in memory (see `mutate`). */

@@ -31,10 +31,11 @@ import { storageReport } from './maintenance/usage';
 import { repair } from './maintenance/repair';
 import { verify } from './maintenance/verify';
 import { validateMeta } from './names';
-import { type Operation, run } from './operations';
+import { OPERATIONS, type Operation, run } from './operations';
 import { plan } from './restore/plan';
 import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
+import { startWatching, stopWatching, watcherOf } from './scan/watch';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
 import * as sessions from './sessions';
 import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
@@ -62,10 +63,17 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.ctx = new EngineContext(options);
     this.lock = new StoreLock(this.ctx);
+    if (options.watch) startWatching(this.ctx, options.watch === true ? {} : options.watch);
   }
 
   private run<T>(name: Operation, body: () => T): T {
-    return run(this.ctx, name, body);
+    try {
+      return run(this.ctx, name, body);
+    } catch (e) {
+      // A failed change rolled the mirror back to what was saved: what the watcher had marked may be lost.
+      if (OPERATIONS[name].change !== 'none') watcherOf(this.ctx)?.distrust(`${name} failed`);
+      throw e;
+    }
   }
 
   get readOnly(): boolean {
@@ -94,6 +102,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    stopWatching(this.ctx);
     this.run('close', () => lifecycle.close(this.ctx, this.lock));
   }
 
@@ -130,9 +139,9 @@ export class Engine {
     this.run('notifyChanged', () => capture.notifyChanged(this.ctx, paths));
   }
 
-  /** Full stat rescan. */
-  rescan(): void {
-    this.run('rescan', () => capture.rescan(this.ctx));
+  /** Brings the mirror up to what is on disk (`walk`: by a full stat walk, whatever the engine's watcher says). */
+  rescan(options: { walk?: boolean } = {}): void {
+    this.run('rescan', () => capture.rescan(this.ctx, options));
   }
 
   /** Before-edit capture: makes sure the current bytes of these files are in the store. Never throws. */

@@ -99,8 +99,11 @@ export interface EngineApi {
 
   /** What a file watcher reports: absolute paths created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): Promise<void>;
-  /** Full stat rescan; re-reads only files whose stat changed. */
-  rescan(): Promise<void>;
+  /**
+   * Brings the engine up to what is on disk, re-reading only files whose stat changed: what the
+   * engine's own watcher marked (Linux), or a full stat walk when it cannot be trusted or `walk`.
+   */
+  rescan(options?: { walk?: boolean }): Promise<void>;
   /** Stores the current bytes of these absolute paths before they change. Never throws. */
   willEdit(paths: string[]): Promise<void>;
 

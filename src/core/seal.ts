@@ -5,12 +5,14 @@ import type { EngineContext } from './context';
 import { lineStats } from './lines';
 import { DEFAULT_LABELS, type Ver, ABSENT, sameVer } from './model';
 import { willEdit } from './capture';
-import { fullScan, refreshAbs } from './scan/refresh';
+import { catchUp, refreshAbs } from './scan/refresh';
 import type { CheckpointMeta, CheckpointSource } from './types';
 
 /**
- * How a seal learns what is on disk. `rescan`: a stat walk of every folder first — exact whatever
- * the watcher reported (the caller declared no paths); `paths`: these are re-read too.
+ * How a seal learns what is on disk. `rescan`: everything first — exact whatever the editor's
+ * watcher reported (the caller declared no paths): what the engine's own watcher marked dirty,
+ * or a stat walk of every folder when it cannot be trusted (scan/watch.ts); `paths`: these are
+ * re-read too.
  */
 export interface SealScope {
   rescan?: boolean;
@@ -20,7 +22,7 @@ export interface SealScope {
 /** Brings the mirror up to date for a seal: the walk (if asked), then announced and given paths. */
 function bringUpToDate(ctx: EngineContext, scope: SealScope): void {
   ctx.scan.startedAt = ctx.clock();
-  if (scope.rescan) fullScan(ctx);
+  if (scope.rescan) catchUp(ctx);
   for (const abs of [...ctx.scan.announced, ...(scope.paths ?? [])]) refreshAbs(ctx, abs, false);
   ctx.scan.announced.clear();
 }

@@ -10,6 +10,8 @@ export interface WorkerInit {
   maxFileSize?: number;
   savePolicy?: 'always' | 'debounced';
   wasmPath?: string;
+  /** The engine's own watcher (default on; scan/watch.ts); options for tests. */
+  watch?: boolean | { overflowAt?: number };
 }
 
 /**

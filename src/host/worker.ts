@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import type { EngineMethods, SyncOrAsync } from '../core/engineApi';
 import { Engine } from '../core/engine';
 import type { ImportOptions } from '../core/exchange';
+import { barrier } from '../core/scan/watch';
 import { isEngineMethod, type EngineMethod, type FromWorker, type ToWorker } from './protocol';
 import { CallScheduler, kindOf } from './schedule';
 
@@ -22,12 +23,19 @@ const scheduler = new CallScheduler();
 let nextCallback = 1;
 const callbackWaiters = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
+/**
+ * Calls that bring the engine up to what is on disk: before one starts, the loop turns past a poll
+ * phase, so every watcher event of a write that completed before the call was sent has arrived.
+ */
+const AFTER_BARRIER: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['createCheckpoint', 'beginTurn', 'rescan', 'restore']);
+
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer as never);
 
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
     case 'init': {
-      const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always' });
+      // The engine's own watcher (scan/watch.ts): seals re-stat what changed instead of walking.
+      const e = new Engine({ ...msg.options, savePolicy: msg.options.savePolicy ?? 'always', watch: msg.options.watch ?? true });
       e.onEvent((event) => post({ type: 'event', event }));
       engine = e; // a type error unless Engine implements every listed method
       yielding = {
@@ -72,6 +80,7 @@ async function serve(msg: Extract<ToWorker, { type: 'call' }>): Promise<void> {
     if (!isEngineMethod(method)) throw new Error(`Unknown engine method "${String(method)}".`);
     if (!engine) throw new Error('The engine was not initialised.');
     const fn = yielding[method] ?? (engine[method] as (...args: unknown[]) => unknown);
+    if (AFTER_BARRIER.has(method)) await barrier();
     const value = await fn.apply(engine, withCallbacks(msg));
     if (value instanceof Uint8Array) {
       const copy = new Uint8Array(value);

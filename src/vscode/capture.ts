@@ -3,18 +3,19 @@
 // beginning and end of an agent's turn.
 //
 // Exactness without waiting. A seal nobody declared the paths of (a checkpoint without `willEdit`,
-// a terminal command, a manual checkpoint, before a restore) walks the folders in the worker —
-// stats only, re-reading just what changed — instead of waiting for the watcher to go quiet: the
-// watcher is late under load and blind below folders created in a burst, so no wait is ever
-// enough, while the walk sees every write that completed before it (about 95 ms for 30,000 files
-// with the worker's stat helper, measured in plain Node). A seal whose paths were declared
+// a terminal command, a manual checkpoint, before a restore) asks the engine to catch up with the
+// disk (`rescan`) instead of waiting for this watcher to go quiet: VS Code's watcher is late under
+// load and blind below folders created in a burst, so no wait is ever enough. In the worker, the
+// engine's own watcher (src/core/scan/watch.ts, Linux: one inotify watch per tracked folder, new
+// folders watched before they are listed) has marked every path written; the worker lets its
+// loop turn past a poll phase first, which delivers every event of a write that completed before
+// the call (inotify queues it inside the write), then re-stats only those paths — O(change), not
+// O(workspace). Whenever that cannot be trusted (a possible queue overflow, a watch error, the
+// watch limit, the first seal, another platform) it walks every folder instead — stats only,
+// re-reading just what changed (about 95 ms for 30,000 files). A seal whose paths were declared
 // (`willEdit`) re-reads those and takes the events that arrived, and waits for nothing.
-// Not chosen: re-listing only the folders the watcher reported new (the watcher may report no
-// event at all for a burst, and a folder it missed stays unwatched, so later writes in it are
-// missed too — the engine still lists a reported folder to its depth, scan/refresh.ts); and an
-// inotify watcher of the engine's own with a marker file as a fence (exact only while the kernel
-// queue does not overflow — bursts of thousands of files can overflow it, and libuv drops the
-// overflow notice — and one watch per folder, on Linux only).
+// Not chosen: re-listing only the folders this watcher reported new (it may report no event at
+// all for a burst); a marker file as a fence (writes into the user's folders).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';

@@ -2,6 +2,7 @@
 // renames (binary, empty, unicode, nested), checkpoints, branches, rewinds, rollbacks, checkouts,
 // file restores, undos and reopens run against a real temp folder; after every step the folder
 // equals the model, and at the end every state ever checkpointed is restored byte for byte.
+// Rescans trust the engine's own watcher (scan/watch.ts) where it may be trusted, as in the worker.
 // The workspace is three folders, two of them called "app": between reopenings they are reordered
 // and given other display names (also all the same one), and every checkpoint still restores into
 // the right folder.
@@ -12,6 +13,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Engine } from '../../src/core/engine';
+import type { EngineContext } from '../../src/core/context';
+import { barrier, watcherOf } from '../../src/core/scan/watch';
 import { isWrite, proxyFs } from './faultfs';
 import { diffSnapshots, snapshotDir, tempDir } from './helpers';
 
@@ -72,6 +75,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const), order: fc.nat(ORDERS.length - 1), names: fc.nat(NAMES.length - 1) }) },
 );
 
+/** Rescans across every run that trusted the engine's watcher, and that walked (it must be exercised). */
+const rescans = { trusted: 0, walked: 0 };
+const countRescans = (e: Engine) => {
+  const w = watcherOf((e as unknown as { ctx: EngineContext }).ctx);
+  rescans.trusted += w?.stats.trusted ?? 0;
+  rescans.walked += w?.stats.walked ?? 0;
+};
+
 type State = Map<string, Buffer>;
 const copy = (m: State): State => new Map([...m].map(([k, v]) => [k, Buffer.from(v)]));
 
@@ -118,7 +129,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
   };
   let layout = { order: ORDERS[0], names: NAMES[0] };
   const roots = () => layout.order.map((i) => ({ name: layout.names[i], path: path.join(ws, FOLDERS[i]) }));
-  const make = () => new Engine({ storageDir: store, roots: roots(), racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'], fs: guard.fs });
+  const make = () => new Engine({ storageDir: store, roots: roots(), racyWindowMs: 5000, savePolicy: 'debounced', saveDelayMs: 10, exclude: ['*.secret'], fs: guard.fs, watch: true });
   let engine = make();
   await engine.open();
   // The model of the history: states by checkpoint, parents, branches.
@@ -154,15 +165,20 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     assert.equal(s.activeBranch, active, `active branch after ${what}`);
     assert.equal(s.headId, head(), `head after ${what}:\n${trace.join('\n')}`);
   };
-  const sync = (rescan: boolean) => {
-    if (rescan || changed.size === 0) engine.rescan();
+  // A rescan (as before a seal nobody declared paths for) trusts the engine's own watcher (scan/watch.ts)
+  // after the barrier the worker runs; the model says whether it missed anything.
+  const sync = async (rescan: boolean) => {
+    if (rescan || changed.size === 0) {
+      await barrier();
+      engine.rescan();
+    }
     else engine.notifyChanged([...changed].map(abs));
     changed = new Set();
   };
   const applyRestore = async (
     target: Parameters<Engine['restore']>[0], expected: State, newHead: string | undefined, newActive: string, dirtyRel?: string,
   ) => {
-    sync(false);
+    await sync(false);
     const before = copy(model);
     const oldHead = head();
     const r = await engine.restore(target, dirtyRel ? { isDirty: (ps) => ps.filter((p) => p === abs(dirtyRel)) } : {});
@@ -223,7 +239,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
           break;
         }
         case 'checkpoint': {
-          sync(op.rescan);
+          await sync(op.rescan);
           const cp = engine.createCheckpoint({ label: `cp${states.size}` });
           if (cp) {
             states.set(cp.id, copy(model));
@@ -302,8 +318,9 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
           break;
         }
         case 'reopen': {
-          sync(false);
+          await sync(false);
           const unsealed = diffSnapshots(model, states.get(head())!).length > 0;
+          countRescans(engine);
           await engine.close();
           layout = { order: ORDERS[op.order], names: NAMES[op.names] };
           engine = make();
@@ -326,7 +343,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
       check(trace[trace.length - 1]);
     }
     // Every state ever checkpointed can still be restored byte for byte.
-    sync(true);
+    await sync(true);
     for (const [id, state] of states) {
       await engine.restore({ kind: 'rewind', checkpointId: id });
       const onDisk = checkUntouched(`restoring checkpoint ${id}`, snapshotDir(ws));
@@ -334,6 +351,7 @@ async function runSequence(initial: Map<number, Buffer>, ops: Op[]): Promise<voi
     }
     assert.equal(engine.verify().ok, true);
   } finally {
+    countRescans(engine);
     await engine.close().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -357,5 +375,6 @@ describe('property: nothing is lost', () => {
         path: process.env.PROP_PATH,
       },
     );
+    assert.ok(rescans.trusted > rescans.walked, `rescans that trusted the watcher: ${rescans.trusted}, that walked: ${rescans.walked}`);
   });
 });

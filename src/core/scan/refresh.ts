@@ -7,6 +7,7 @@ import type { EngineContext } from '../context';
 import type { RootFolder } from '../types';
 import { refreshPath } from './file';
 import { walk } from './walk';
+import { watcherOf } from './watch';
 
 /** A path reported changed (by a watcher, an announcement, a seal): a file, a folder, or gone. */
 export function refreshAbs(ctx: EngineContext, abs: string, force: boolean): string | undefined {
@@ -61,6 +62,7 @@ function refreshKnownUnder(ctx: EngineContext, prefix: string, force: boolean, s
 /** Walks every root; re-reads only files whose stat changed. Returns files seen. */
 export function fullScan(ctx: EngineContext): number {
   ctx.scan.startedAt = ctx.clock();
+  watcherOf(ctx)?.beginWalk();
   const { mirror, meta, tracking } = ctx;
   const seen = new Set<number>();
   let count = 0;
@@ -87,4 +89,20 @@ export function fullScan(ctx: EngineContext): number {
   }
   ctx.scan.rulesTrustedAt = tracking.generation;
   return count;
+}
+
+/**
+ * Brings the mirror up to what is on disk, exactly: re-stats what the engine's watcher marked
+ * dirty when it may be trusted (see watch.ts; the caller ran `barrier` first), else walks every
+ * root. Returns which it did.
+ */
+export function catchUp(ctx: EngineContext, options: { walk?: boolean } = {}): 'dirty' | 'walk' {
+  const dirty = options.walk ? undefined : watcherOf(ctx)?.take();
+  if (!dirty) {
+    fullScan(ctx);
+    return 'walk';
+  }
+  ctx.scan.startedAt = ctx.clock();
+  for (const abs of dirty) refreshAbs(ctx, abs, false);
+  return 'dirty';
 }

@@ -9,6 +9,7 @@ import type { EngineContext, Fs } from '../context';
 import { describeIoError } from '../ioErrors';
 import type { RootFolder } from '../types';
 import { refreshPath } from './file';
+import { watcherOf } from './watch';
 
 /** In a scan with a helper thread, files are statted in batches of this many. */
 const STAT_BATCH = 1024;
@@ -45,9 +46,12 @@ export function walk(ctx: EngineContext, root: RootFolder, startRel: string, see
   };
   const inner = ctx.roots.innerOf(root); // nested workspace folders: their files are theirs, not walked from here
   const stack = [startRel];
+  // The engine's watcher (watch.ts): each folder is watched before it is listed.
+  const watcher = watcherOf(ctx);
   while (stack.length) {
     const dirRel = stack.pop()!;
     const dirAbs = dirRel ? path.join(root.path, ...dirRel.split('/')) : root.path;
+    watcher?.watchDir(dirAbs);
     let entries: nodeFs.Dirent[];
     try {
       entries = ctx.fs.readdirSync(dirAbs, { withFileTypes: true });

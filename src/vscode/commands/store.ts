@@ -71,7 +71,7 @@ export function storeCommands(c: CommandContext) {
       const e = host.current;
       if (e) {
         await capture.flush();
-        await e.rescan();
+        await e.rescan({ walk: true }); // asked for by a person: the walk, whatever the watcher says
       }
       tree.refreshNow();
       await results.reload();
