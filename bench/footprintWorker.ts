@@ -116,7 +116,7 @@ async function dissect(): Promise<Shares> {
     const m = anyOf(ctx.mirror);
     for (const k of Object.keys(m)) {
       const v = m[k];
-      if (v instanceof Map || v instanceof Set) v.clear();
+      if (v instanceof Map || v instanceof Set || typeof v?.clear === 'function') v.clear();
       else if (ArrayBuffer.isView(v) || Array.isArray(v)) m[k] = undefined;
     }
   });

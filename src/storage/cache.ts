@@ -6,7 +6,7 @@ import { sha256 } from './record';
 const CACHE_BYTES = 16 * 1024 * 1024;
 const CACHE_MAX_OBJECT = 1 << 20;
 /** Copies are dropped after this long without a use (ms). */
-export const CACHE_IDLE_MS = 10_000;
+export const CACHE_IDLE_MS = 5_000;
 
 export class ObjectCache {
   private readonly copies = new Map<string, Buffer>();

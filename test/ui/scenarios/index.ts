@@ -14,7 +14,7 @@ import { historyGraph } from './12-history-graph';
 import { revertOneCheckpoint } from './11-revert';
 import { importSession } from './10-import-session';
 import { storage } from './09-storage';
-import { reopenWithHistory } from './14-reopen';
+import { reopenWithHistory } from './16-reopen';
 
 export const scenarios: Scenario[] = [
   openWorkspace,

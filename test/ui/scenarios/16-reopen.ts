@@ -1,4 +1,4 @@
-// 14. Reopen a workspace with history: the Sessions tree shows the stored session and its
+// 16. Reopen a workspace with history: the Sessions tree shows the stored session and its
 // checkpoints as soon as the store is open (the start-up scan runs after the tree's first paint),
 // and what changed while the window was closed appears once that scan is done.
 import assert from 'node:assert/strict';
