@@ -59,7 +59,12 @@ interface Running {
   port: MessagePort;
   done: Int32Array;
   broken: boolean;
+  /** Stopped on purpose (idle or closed), not failed. */
+  stopped: boolean;
 }
+
+/** A helper that failed this many times is not started again: its callers do the work themselves. */
+const MAX_FAILURES = 3;
 
 /**
  * A helper thread started when a job comes and stopped once it has had nothing to do for
@@ -72,6 +77,7 @@ export class HelperThread {
   private readonly outstanding = new Map<number, Running>();
   private nextId = 1;
   private closed = false;
+  private failures = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Threads started so far (for tests and the footprint probe). */
   started = 0;
@@ -80,14 +86,16 @@ export class HelperThread {
 
   /** Whether a thread is up now. */
   get alive(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined && !this.running.broken;
   }
 
   /** The running thread, started if none is (undefined once closed: jobs then fail, done by the caller). */
   private thread(): Running | undefined {
     this.cancelIdle();
     if (this.running && !this.running.broken) return this.running;
-    if (this.closed) return undefined;
+    if (this.running && !this.running.stopped) this.failures++;
+    this.running = undefined;
+    if (this.closed || this.failures >= MAX_FAILURES) return undefined;
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
     // A small young generation: the buffers handed over die young and are freed soon.
@@ -97,7 +105,7 @@ export class HelperThread {
       transferList: [port2],
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    const r: Running = { worker, port: port1, done: new Int32Array(signal), broken: false };
+    const r: Running = { worker, port: port1, done: new Int32Array(signal), broken: false, stopped: false };
     worker.unref();
     worker.on('error', () => (r.broken = true));
     worker.on('exit', () => (r.broken = true));
@@ -179,6 +187,7 @@ export class HelperThread {
     this.running = undefined;
     if (!r) return;
     r.broken = true;
+    r.stopped = true;
     r.port.close();
     void r.worker.terminate();
   }

@@ -65,6 +65,27 @@ describe('helper thread', () => {
     }
   });
 
+  it('a helper that dies is started again for the next job, and after three deaths no more', async () => {
+    const helper = new HelperThread(60_000);
+    try {
+      const data = Buffer.from('x'.repeat(10_000));
+      for (let death = 1; death <= 3; death++) {
+        const id = helper.deflate(data, 4);
+        assert.ok(helper.takeDeflated(id, true), `job before death ${death} was done`);
+        // The thread ends without being asked to (as a crash would end it).
+        const running = (helper as unknown as { running: { worker: { terminate(): Promise<number> } } }).running;
+        await running.worker.terminate();
+        await until('the helper to be seen dead', () => !helper.alive);
+      }
+      // Dead three times: the job comes back undone (the caller deflates it itself), no thread starts.
+      assert.equal(helper.takeDeflated(helper.deflate(data, 4), true), undefined);
+      assert.equal(helper.started, 3);
+      assert.equal(helper.alive, false);
+    } finally {
+      helper.close();
+    }
+  });
+
   it('once closed, hands every job back to its caller', () => {
     const helper = new HelperThread();
     helper.close();
