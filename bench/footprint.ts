@@ -14,6 +14,8 @@
 // paint makes (sessions, working changes and checkpoints of the active branch), then the start-up
 // scan (which waits for that paint), then the storage sizes (read by the repaint after the scan).
 // Generated workspaces and the grown store are kept under the OS temp folder for the next run.
+// Diagnostics: FP_SMAPS=1 prints where the RSS sits (/proc/self/smaps); FP_YOUNG_MB=N starts the
+// worker with that young generation instead of the extension's (ENGINE_WORKER_OPTIONS).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
