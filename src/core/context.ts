@@ -48,6 +48,9 @@ export interface EngineOptions extends TrackingOptions {
   watch?: boolean | import('./scan/watch').WatchOptions;
 }
 
+/** The largest read buffer kept between changes (bytes; see ScanState.readBuffer). */
+const SCAN_BUFFER_KEPT = 256 * 1024;
+
 /** Errors from saving the database after a change was already made in memory (see `mutate`). */
 const saveFailures = new WeakSet<object>();
 export const isSaveFailure = (e: unknown): boolean => saveFailures.has(e as object);
@@ -240,8 +243,15 @@ export class EngineContext {
         this.reload();
       }
       throw ioError(e, 'Nothing was changed');
+    } finally {
+      this.releaseScanBuffer();
     }
     return r;
+  }
+
+  /** A read buffer grown for a large file is not kept after the change that read it. */
+  private releaseScanBuffer(): void {
+    if (this.scan.readBuffer.length > SCAN_BUFFER_KEPT) this.scan.readBuffer = Buffer.alloc(0);
   }
 
   private scheduleSave(): void {

@@ -36,6 +36,12 @@ export interface ReadOnlyState {
 /** How often a window locked out of its store looks whether the other window let go of it (ms). */
 export const LOCK_POLL_MS = 3000;
 
+/**
+ * The start-up scan waits for the Sessions tree's first paint (its reads are served first, from
+ * what the store holds), at most this long (ms): a tree that never reports does not hold it up.
+ */
+export const FIRST_PAINT_WAIT_MS = 1000;
+
 export class NoFolderError extends Error {
   readonly code = 'no-folder';
   constructor() {
@@ -72,6 +78,11 @@ export class EngineHost extends Disposable {
   /** The read-only message was shown in this window (once); a takeover is announced after it. */
   private toldReadOnly = false;
 
+  /** Whether the Sessions view is on screen now (set by the extension; the first paint is waited for only then). */
+  viewVisible: () => boolean = () => false;
+  private painted = true;
+  private paintWaiter: (() => void) | undefined;
+
   /** Settles once the first engine is open (or there is nothing to open). */
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
@@ -102,6 +113,36 @@ export class EngineHost extends Disposable {
 
   get report(): OpenReport | undefined {
     return this._report;
+  }
+
+  /**
+   * False between the store opening and the Sessions tree's first paint: that paint reads only what
+   * the store holds (no storage sizes, which are read with the next repaint).
+   */
+  get firstPaintDone(): boolean {
+    return this.painted;
+  }
+
+  /** Called by the Sessions tree once its first paint has what it shows (the start-up scan may go). */
+  notePainted(): void {
+    this.paintWaiter?.();
+  }
+
+  /** Resolves once the tree has painted (see notePainted), at once when its view is not on screen. */
+  private firstPaint(): Promise<void> {
+    this.paintWaiter?.();
+    if (!this.viewVisible()) return Promise.resolve();
+    this.painted = false;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.paintWaiter === done) this.paintWaiter = undefined;
+        this.painted = true;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_PAINT_WAIT_MS);
+      this.paintWaiter = done;
+    });
   }
 
   /** This workspace's store folder (shared by every window, and following the folders: see storeFolder.ts). */
@@ -271,10 +312,14 @@ export class EngineHost extends Disposable {
       if (!opened.readOnlyReason) this.rememberStore(opened);
       if (opened.unrecognisedFolders && !opened.readOnlyReason) void this.askAboutFolders(opened.unrecognisedFolders);
       this.setReadOnly(opened.readOnlyReason ? { reason: opened.readOnlyReason, lockedOut: opened.lockedOut === true } : undefined);
+      // The tree's first reads go to the worker before the scan (which holds the worker while it runs).
+      const painted = this.firstPaint();
       this.setState('ready');
       await this.refreshState();
       this.changeEmitter.fire();
-      this.log.info(`Store open in ${Date.now() - started} ms; scanning the workspace.`);
+      await painted;
+      if (engine !== this.engine) return engine;
+      this.log.info(`Store open in ${Date.now() - started} ms (tree painted); scanning the workspace.`);
       const scanned = await this.withScanProgress(() => engine.startupScan());
       if (engine !== this.engine) return engine;
       const report: OpenReport = { ...scanned, diagnostics: [...opened.diagnostics, ...scanned.diagnostics], usedBackup: opened.usedBackup };
@@ -427,6 +472,7 @@ export class EngineHost extends Disposable {
 
   override dispose(): void {
     this.stopLockPoll();
+    this.paintWaiter?.();
     void this.close();
     super.dispose();
   }

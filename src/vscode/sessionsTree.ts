@@ -311,7 +311,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       const sessions = await engine.sessions();
       this.titles = new Map(sessions.map((x) => [x.id, x.title]));
       sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
-      const report = await this.storage(engine);
+      // The first paint after the store opens shows only what it holds; sizes come with the next.
+      const report = this.host.firstPaintDone ? await this.storage(engine) : this.usage?.report;
+      if (sessions.length === 0) this.host.notePainted();
       const usage = new Map(report?.sessions.map((u) => [u.id, u]));
       // The active flag is in the ids so a session or branch that becomes active gets its default
       // (expanded) state instead of the collapsed one VS Code remembers for the old id.
@@ -341,6 +343,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         const shown = this.pages.get(node.id) ?? PAGE_SIZE;
         const list = await engine.checkpoints({ sessionId: session.id, branch: branch.name, limit: shown + 1 });
         result.push(...this.checkpointList(node.id, session, list, shown, current ? 0 : -1, branch.name));
+        if (current) this.host.notePainted(); // the start-up scan may go (see EngineHost.firstPaint)
         return result;
       }
       case 'working':

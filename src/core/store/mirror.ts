@@ -6,9 +6,11 @@
 // every change of a path's version goes through it (or through `markUntracked`).
 //
 // The mirror is read with the interned ids, when first needed (see Metadata); the working changes
-// are small and read at once.
+// are small and read at once. In memory the mirror is one slot per path id in typed arrays
+// (mirrorTable.ts), not an object per file.
 import { ABSENT, type MirrorEntry, type Ver, sameVer } from '../model';
 import type { Metadata } from './metadata';
+import { MirrorTable } from './mirrorTable';
 
 export interface StatFields {
   size: number;
@@ -18,7 +20,8 @@ export interface StatFields {
 }
 
 export class Mirror {
-  private readonly loadedEntries = new Map<number, MirrorEntry>();
+  /** Compact: typed arrays by path id (see mirrorTable.ts). */
+  private readonly loadedEntries = new MirrorTable();
   /** Working changes: path → its version at head. */
   readonly pending = new Map<number, Ver>();
   /** Folder keys with tracked files below them (built when first needed). */
