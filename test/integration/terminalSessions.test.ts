@@ -14,6 +14,8 @@ const DIR = 'terminal-sessions-test';
 
 let api: SessionTreeApi;
 let root: string;
+/** The session active before these tests (one of them makes another active): active again after. */
+let activeBefore: string;
 
 const file = (rel: string) => path.join(root, DIR, ...rel.split('/'));
 const read = (rel: string) => (existsSync(file(rel)) ? readFileSync(file(rel), 'utf8') : undefined);
@@ -64,6 +66,7 @@ describe('terminal sessions', function () {
 
   before(async () => {
     api = await sessionTreeApi();
+    activeBefore = (await api.activeSession())!.id;
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     // The person's save below waits for quiet time: the next command's start seals it as the editor's.
     await setSetting('editorQuietTime', 600_000);
@@ -78,6 +81,7 @@ describe('terminal sessions', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     rmSync(path.join(root, DIR), { recursive: true, force: true });
     await api.createCheckpoint({ label: 'terminal sessions: cleaned up' });
+    if ((await api.activeSession())?.id !== activeBefore) await api.switchSession(activeBefore);
   });
 
   it('records every command of a bound terminal with cwd, exit code and output; ends when closed; reopens in its last folder and continues', async () => {
@@ -134,6 +138,28 @@ describe('terminal sessions', function () {
     assert.equal((await api.commandRecord!(id)).length, 5);
     again.dispose();
     await until('the session ended again', async () => (await sessionInfo(id)).terminal?.state === 'ended');
+  });
+
+  it('a shell without shell integration: the session says so, and what it changed is recorded as external changes when it closes', async () => {
+    const session = (await vscode.commands.executeCommand(Commands.newSession, { title: 'st-term-plain' })) as SessionInfo;
+    // `sh` (dash) gets no shell integration from VS Code.
+    const terminal = vscode.window.createTerminal({ name: 'st-term-sh', shellPath: '/bin/sh', cwd: file('') });
+    try {
+      await until('the sh terminal', () => vscode.window.terminals.includes(terminal));
+      const attached = (await vscode.commands.executeCommand(Commands.attachTerminal, { sessionId: session.id, terminal: 'st-term-sh' })) as SessionInfo;
+      assert.equal(attached.terminal?.state, 'running');
+      await until('the session marked as without shell integration', async () => (await sessionInfo(session.id)).terminal?.shellIntegration === false);
+      terminal.sendText('echo plain > plain.txt');
+      await until('plain.txt written', () => read('plain.txt') === 'plain\n');
+    } finally {
+      terminal.dispose();
+    }
+    await until('the session ended', async () => (await sessionInfo(session.id)).terminal?.state === 'ended');
+    const sealed = await until('an external checkpoint with plain.txt', async () =>
+      (await api.checkpoints({ limit: 10 })).find((c) => c.source === 'external' && c.files.some((f) => f.uri.fsPath === file('plain.txt'))),
+    );
+    assert.match(sealed.label, /no shell integration/);
+    assert.equal((await api.commandRecord!(session.id)).length, 0, 'no command could be seen one by one');
   });
 
   it('two terminal sessions and editor work interleaved: reverting one command keeps every other change on disk', async () => {

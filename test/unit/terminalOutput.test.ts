@@ -34,9 +34,9 @@ describe('terminal command record as text', () => {
       { ...base, id: '2', command: 'make', cwd: '/w/sub', exitCode: 2, durationMs: 1500, checkpointId: '9' },
     ]);
     assert.match(text, /Command record of "Build" \(terminal session, ended\)/);
-    assert.match(text, /2 commands, 1 changed files, 1 failed/);
-    assert.match(text, /\$ cd sub && export X=1\n {4}in \/w · exit 0 · 12 ms · .* · changed no files\n {4}left the shell in \/w\/sub/);
-    assert.match(text, /\$ make\n {4}in \/w\/sub · exit 2 · 1\.5 s · .* · checkpoint #9/);
+    assert.match(text, /2 commands: 1 with file changes, 1 failed/);
+    assert.match(text, /\$ cd sub && export X=1\n {4}exit 0 · 12 ms · changed no files · .* · in \/w\n {4}left the shell in \/w\/sub/);
+    assert.match(text, /\$ make\n {4}exit 2 · 1\.5 s · checkpoint #9 · .* · in \/w\/sub/);
     assert.match(outputText({ ...base, id: '2', command: 'make', durationMs: 1 }, 'hello\n'), /^\$ make\n# .*exit code unknown.*\n# output:\n\nhello\n$/);
   });
 });

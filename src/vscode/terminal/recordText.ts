@@ -11,11 +11,11 @@ export function duration(ms: number): string {
 /** One line about a command: where, how it ended, how long, what it changed. */
 export function commandSummary(r: CommandRecord): string {
   return [
-    r.cwd ? `in ${r.cwd}` : undefined,
     r.exitCode === undefined ? 'exit code unknown' : `exit ${r.exitCode}`,
     duration(r.durationMs),
-    new Date(r.startedAt).toLocaleString(),
     r.checkpointId ? `checkpoint #${r.checkpointId}` : 'changed no files',
+    new Date(r.startedAt).toLocaleString(),
+    r.cwd ? `in ${r.cwd}` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -28,7 +28,7 @@ export function recordText(session: SessionInfo, records: CommandRecord[]): stri
   const failed = records.filter((r) => r.exitCode !== undefined && r.exitCode !== 0).length;
   const head = [
     `Command record of "${session.title}" (terminal session, ${state})`,
-    `${records.length} command${records.length === 1 ? '' : 's'}, ${records.filter((r) => r.checkpointId).length} changed files, ${failed} failed`,
+    `${records.length} command${records.length === 1 ? '' : 's'}: ${records.filter((r) => r.checkpointId).length} with file changes, ${failed} failed`,
     '',
   ];
   const body = records.map((r) => `$ ${r.command}\n    ${commandSummary(r)}${r.cwdAfter && r.cwdAfter !== r.cwd ? `\n    left the shell in ${r.cwdAfter}` : ''}`);

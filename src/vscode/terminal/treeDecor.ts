@@ -8,8 +8,8 @@ export function decorateTerminalSession(item: vscode.TreeItem, s: SessionInfo): 
   if (!s.terminal) return;
   const { state, shellIntegration } = s.terminal;
   item.iconPath = new vscode.ThemeIcon(
-    state === 'running' ? 'terminal' : 'terminal-kill',
-    state === 'running' ? new vscode.ThemeColor(shellIntegration ? 'charts.green' : 'charts.yellow') : undefined,
+    'terminal',
+    new vscode.ThemeColor(state === 'ended' ? 'disabledForeground' : shellIntegration ? 'charts.green' : 'charts.yellow'),
   );
   const words = [`terminal ${state}`, ...(shellIntegration ? [] : ['no shell integration'])];
   item.description = [...words, item.description].filter(Boolean).join(' · ');
