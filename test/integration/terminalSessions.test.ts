@@ -114,6 +114,14 @@ describe('terminal sessions', function () {
     assert.equal(noop.checkpointId, undefined);
     assert.match(await api.commandOutput!(noop.id), /nothing-changed/);
 
+    // On demand, in read-only editors: the record, and one command's output.
+    const shown = (await vscode.commands.executeCommand(Commands.showCommandRecord, { sessionId: id })) as CommandRecord[];
+    assert.deepEqual(shown.map((r) => r.id), [cd.id, made.id, failing.id, noop.id]);
+    assert.match(vscode.window.activeTextEditor!.document.getText(), /\$ ls no-such-file-here; sleep 1; false\n\s+exit 1 · /);
+    const out = (await vscode.commands.executeCommand(Commands.showCommandOutput, { sessionId: id, commandId: made.id })) as { output: string };
+    assert.match(out.output, /wrote it/);
+    assert.match(vscode.window.activeTextEditor!.document.getText(), /# output:\n\n[^]*wrote it/);
+
     // The changes are the terminal session's own, and in the active session labelled as from it.
     const own = await api.checkpoints({ sessionId: id, limit: 1 });
     assert.equal(own[0].id, made.checkpointId);
