@@ -16,7 +16,7 @@ import type { CheckpointMeta } from '../../core/types';
 import { type Capture, truncate } from '../capture';
 import type { EngineHost } from '../engineHost';
 import { Disposable } from '../lifecycle';
-import type { Log } from '../log';
+import { errorCode, type Log } from '../log';
 import { recordTerminalCommands } from '../settings';
 import type { TerminalSessions } from './bindings';
 import { startFolder } from './commandCwd';
@@ -99,6 +99,12 @@ export class TerminalCapture extends Disposable {
       const checkpoint = await this.capture.sealAfterCommand(meta);
       if (!checkpoint) this.log.info(`Terminal command changed nothing: ${command}`);
     } catch (err) {
+      if (started.sessionId && errorCode(err) === 'not-found') {
+        // Its session was deleted: the terminal goes on as an ordinary one.
+        this.log.info(`Terminal "${e.terminal.name}": its session is gone; detached.`);
+        await this.sessions.detach(e.terminal).catch(() => undefined);
+        return;
+      }
       this.log.error(`Recording terminal command \`${command}\` failed`, err);
     }
   }
