@@ -6,7 +6,7 @@
 //   if (api?.version === 1) { await api.ready; … }
 //
 // API calls never prompt and never open editors or views. Versioned: breaking changes bump `version`.
-import type { Event, Uri } from 'vscode';
+import type { Event, Terminal, Uri } from 'vscode';
 
 export interface SessionTreeApi {
   readonly version: 1;
@@ -107,6 +107,43 @@ export interface SessionTreeApi {
    * (`invalid-argument`, naming them), and nothing is imported.
    */
   importSession(file: Uri, options?: { title?: string; folders?: Record<string, string | null> }): Promise<ImportedSession>;
+
+  // Terminal sessions (since 0.2; absent in older builds: check `'newTerminalSession' in api`).
+  /**
+   * Opens an integrated terminal bound to a new terminal session (not made active: the active
+   * session goes on recording the workspace, and each command's changes are in both, labelled as
+   * from the terminal session). Every command run in it is in the session's command record.
+   * `show`: reveal the terminal (default true). The terminal's environment has SESSION_TREE_SESSION
+   * set to the session's id: a terminal created with that variable joins the session.
+   */
+  newTerminalSession?(options?: { title?: string; cwd?: string; show?: boolean }): Promise<{ session: SessionInfo; terminal: Terminal }>;
+  /** Binds an open terminal to a session (it becomes a running terminal session). */
+  attachTerminal?(terminal: Terminal, sessionId: string): Promise<SessionInfo>;
+  /** A session's command record, oldest first (`limit`: only the newest that many). */
+  commandRecord?(sessionId: string, options?: { limit?: number }): Promise<CommandRecord[]>;
+  /** The kept tail (last 64 KiB) of a recorded command's output, as plain text. */
+  commandOutput?(commandId: string): Promise<string>;
+}
+
+/** One command run in a terminal session. */
+export interface CommandRecord {
+  id: string;
+  sessionId: string;
+  startedAt: number;
+  command: string;
+  /** The folder it started in. */
+  cwd?: string;
+  /** The folder the shell was in when it ended (after `cd X && …`, X). */
+  cwdAfter?: string;
+  exitCode?: number;
+  durationMs: number;
+  /** The terminal session's checkpoint it made; absent when it changed no file (a light entry). */
+  checkpointId?: string;
+  /** The same changes as recorded in the session that was active, when that was another one. */
+  sharedCheckpointId?: string;
+  /** The size of its whole output; only the last 64 KiB is kept. */
+  outputBytes: number;
+  outputTruncated: boolean;
 }
 
 /** An imported session, with where each of the export's folders went (display names; `to` null: not mapped). */
@@ -146,6 +183,8 @@ export interface SessionInfo {
   activeBranch: string;
   branches: BranchInfo[];
   headId: string;
+  /** A terminal session: running while a terminal is bound to it; `shellIntegration` false when it reported none. */
+  terminal?: { state: 'running' | 'ended'; shellIntegration: boolean };
 }
 
 export interface BranchInfo {

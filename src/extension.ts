@@ -17,6 +17,9 @@ import { affectsTracking } from './vscode/settings';
 import { SnapshotFileSystem } from './vscode/snapshots';
 import { StatusBar } from './vscode/statusBar';
 import { StorageMaintenance } from './vscode/storageMaintenance';
+import { TerminalSessions } from './vscode/terminal/bindings';
+import { TerminalCapture } from './vscode/terminal/terminalCapture';
+import { CommandRecordView } from './vscode/terminal/recordView';
 
 let host: EngineHost | undefined;
 
@@ -29,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   subs.push(host);
   const capture = new Capture(host, log);
   subs.push(capture);
+  const terminals = { sessions: new TerminalSessions(host, capture, log), view: new CommandRecordView(host) };
+  subs.push(terminals.sessions, terminals.view, new TerminalCapture(host, capture, terminals.sessions, log));
   subs.push(new SnapshotFileSystem(host));
 
   const tree = new SessionsTreeProvider(host, log);
@@ -50,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
       (c) => [c.command, c.title.replace(/…$/, '')],
     ),
   );
-  subs.push(...registerCommands({ host, log, capture, restorer, tree, results, titles }));
+  subs.push(...registerCommands({ host, log, capture, restorer, tree, results, titles, terminals }));
 
   subs.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -60,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   subs.push(host.onDidChangeState((state) => state === 'ready' && void results.reload()));
 
   host.start();
-  return createApi(host, capture, restorer, subs);
+  return createApi(host, capture, restorer, subs, terminals.sessions);
 }
 
 /** Closes the store so the database is saved before the extension host exits. */

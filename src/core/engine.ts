@@ -38,6 +38,8 @@ import { fullScan } from './scan/refresh';
 import { startWatching, stopWatching, watcherOf } from './scan/watch';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
 import * as sessions from './sessions';
+import * as terminal from './terminalSessions';
+import type { CommandRecord } from './types';
 import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 import {
   type BranchInfo, CHECKPOINT_SOURCES, type CheckpointInfo, type CheckpointMeta, type CheckpointSummary, EngineError,
@@ -368,6 +370,26 @@ export class Engine {
   }
 
   /** Deletes these sessions (never the active one) and frees what only they held. */
+  newTerminalSession(options: { title?: string } = {}): SessionInfo {
+    return this.run('newTerminalSession', () => terminal.newTerminalSession(this.ctx, options));
+  }
+
+  setTerminalState(sessionId: string, state: { state: 'running' | 'ended'; shellIntegration?: boolean }): SessionInfo {
+    return this.run('setTerminalState', () => terminal.setTerminalState(this.ctx, sessionId, state));
+  }
+
+  recordCommand(commandRun: terminal.CommandRun): terminal.RecordedCommand {
+    return this.run('recordCommand', () => terminal.recordCommand(this.ctx, commandRun));
+  }
+
+  commandRecord(sessionId: string, options: { limit?: number } = {}): CommandRecord[] {
+    return this.run('commandRecord', () => terminal.commandRecord(this.ctx, sessionId, options));
+  }
+
+  commandOutput(commandId: string): string {
+    return this.run('commandOutput', () => terminal.commandOutput(this.ctx, commandId));
+  }
+
   deleteSessions(sessionIds: string[]): { deleted: number; checkpoints: number; freed: number } {
     return this.run('deleteSessions', () => {
       const r = this.ctx.mutate(() => sessions.deleteSessions(this.ctx, sessionIds));

@@ -6,6 +6,8 @@ import type {
 } from './types';
 import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
 import type { ImportOptions, ImportPreview, ImportedSession } from './exchange';
+import type { CommandRecord } from './types';
+import type { CommandRun, RecordedCommand } from './terminalSessions';
 import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 
 export type SavePolicy = 'always' | 'debounced';
@@ -154,6 +156,18 @@ export interface EngineApi {
   deleteSessions(sessionIds: string[]): Promise<{ deleted: number; checkpoints: number; freed: number }>;
   /** One bounded pass of background gc, and compaction when the store is over `maxSize`. */
   maintain(budget: StorageBudget): Promise<MaintenanceReport>;
+
+  // Terminal sessions (terminalSessions.ts)
+  /** A new terminal session (running, not made active), rooted at the workspace as it is now. */
+  newTerminalSession(options?: { title?: string }): Promise<SessionInfo>;
+  /** Binds (running) or ends a session's terminal; attaching makes any session a terminal session. */
+  setTerminalState(sessionId: string, state: { state: 'running' | 'ended'; shellIntegration?: boolean }): Promise<SessionInfo>;
+  /** Records a command that ended in a bound terminal (walks, seals into the active session and the terminal's). */
+  recordCommand(run: CommandRun): Promise<RecordedCommand>;
+  /** A session's command record, oldest first. */
+  commandRecord(sessionId: string, options?: { limit?: number }): Promise<CommandRecord[]>;
+  /** The kept tail of a recorded command's output. */
+  commandOutput(commandId: string): Promise<string>;
 
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
 }

@@ -46,6 +46,8 @@ export interface SessionRow {
   parentCheckpoint?: number;
   root: number;
   activeBranch: string;
+  /** A terminal session's state (absent: an editor session); see terminalSessions.ts. */
+  terminal?: { state: 'running' | 'ended'; shellIntegration: boolean };
 }
 
 export const DEFAULT_BRANCH = 'main';

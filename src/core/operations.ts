@@ -87,6 +87,11 @@ export const OPERATIONS = {
   compact: { guard: 'writable', change: 'self' },
   deleteSessions: { guard: 'writable', change: 'self' },
   maintain: { guard: 'writable', change: 'self' },
+  newTerminalSession: { guard: 'writable', change: 'transaction' },
+  setTerminalState: { guard: 'writable', change: 'transaction' },
+  recordCommand: { guard: 'writable', change: 'transaction' },
+  commandRecord: { guard: 'open', change: 'none' },
+  commandOutput: { guard: 'open', change: 'none' },
 } as const satisfies Record<Operation, OperationPolicy>;
 
 /** Runs `body` as operation `name` says: its guard first, then its transaction and save. */

@@ -6,6 +6,7 @@ import { type Manifest, encodeManifest } from './encoding';
 import { ABSENT, type CpNode, DEFAULT_BRANCH, DEFAULT_LABELS, type Ver, sameVer } from './model';
 import { cleanName, cleanTags } from './names';
 import { sealSafety } from './seal';
+import { deleteCommandRecord } from './terminalSessions';
 import { EngineError, type SessionInfo } from './types';
 
 export function newSession(ctx: EngineContext, options: { title?: string }): SessionInfo {
@@ -62,6 +63,7 @@ export function deleteSession(ctx: EngineContext, sessionId: string): void {
   const s = history.session(sessionId);
   const wasActive = s.id === history.activeId;
   if (wasActive) sealSafety(ctx, 'Working changes before deleting the session');
+  deleteCommandRecord(ctx, s.id);
   history.deleteSession(s.id);
   if (!wasActive) return;
   const next = history.successor();
@@ -88,6 +90,7 @@ export function deleteSessions(ctx: EngineContext, sessionIds: string[]): { dele
   let checkpoints = 0;
   for (const s of rows) {
     checkpoints += history.checkpointsOf(s.id).length;
+    deleteCommandRecord(ctx, s.id);
     history.deleteSession(s.id);
   }
   return { deleted: rows.length, checkpoints };
@@ -101,7 +104,7 @@ export function startSessionAtCurrentState(ctx: EngineContext, title: string): n
 }
 
 /** A manifest of the current workspace (mirror), stored as an object. */
-function currentManifest(ctx: EngineContext): string {
+export function currentManifest(ctx: EngineContext): string {
   const m: Manifest = new Map();
   for (const [p, e] of ctx.mirror.entries) if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
   const hash = ctx.objects.put(encodeManifest(m));

@@ -136,6 +136,36 @@ export interface SessionInfo {
   branches: BranchInfo[];
   checkpointCount: number;
   active: boolean;
+  /** A terminal session (bound to an integrated terminal); absent for an editor session. */
+  terminal?: TerminalSessionState;
+}
+
+/** A terminal session's state: bound to a running terminal, or ended (its history kept). */
+export interface TerminalSessionState {
+  state: 'running' | 'ended';
+  /** False when its terminal reported no shell integration: commands are not recorded one by one. */
+  shellIntegration: boolean;
+}
+
+/** One command run in a terminal session (a light entry when it changed nothing). */
+export interface CommandRecord {
+  id: string;
+  sessionId: string;
+  startedAt: number;
+  command: string;
+  /** The folder it started in. */
+  cwd?: string;
+  /** The folder the shell was in when it ended (after `cd X && …`, X). */
+  cwdAfter?: string;
+  exitCode?: number;
+  durationMs: number;
+  /** The checkpoint of the terminal session it made (absent: it changed nothing). */
+  checkpointId?: string;
+  /** The same changes as recorded in the session that was active (absent when that was this one). */
+  sharedCheckpointId?: string;
+  /** Size of its whole output; only the tail is kept (see `outputTruncated`). */
+  outputBytes: number;
+  outputTruncated: boolean;
 }
 
 /** What a restore moves to. Every kind seals working changes into a safety checkpoint first. */

@@ -32,6 +32,7 @@ export const ENGINE_METHODS = [
   'verify', 'repair', 'exportSession', 'importSession', 'previewImport',
   'gc', 'stats', 'saveNow',
   'storageReport', 'filesLeftOutForSize', 'compactPlan', 'compact', 'deleteSessions', 'maintain',
+  'newTerminalSession', 'setTerminalState', 'recordCommand', 'commandRecord', 'commandOutput',
 ] as const satisfies readonly (keyof EngineMethods)[];
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number];

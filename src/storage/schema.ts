@@ -6,7 +6,7 @@
 // (see src/core/encoding.ts) rather than a row per file. File contents never go here.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const MIGRATIONS: Record<number, (db: Database) => void> = {
   1: (db) => {
@@ -47,6 +47,22 @@ export const MIGRATIONS: Record<number, (db: Database) => void> = {
         ino INTEGER NOT NULL DEFAULT 0, born REAL NOT NULL DEFAULT 0, label TEXT NOT NULL, last_seen INTEGER NOT NULL,
         since INTEGER NOT NULL DEFAULT 0)
         WITHOUT ROWID;
+    `);
+  },
+  // Terminal sessions (src/core/terminalSessions.ts). Additive: every existing session is an editor
+  // session; the command record of a terminal session is a table of its own (src/core/store/commands.ts),
+  // its output tail a bounded BLOB read only on demand.
+  3: (db) => {
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'editor';
+      -- for a terminal session: 'running' (bound to a terminal) or 'ended'; '' otherwise
+      ALTER TABLE sessions ADD COLUMN state TEXT NOT NULL DEFAULT '';
+      -- 0 when its terminal reported no shell integration (commands are not seen one by one)
+      ALTER TABLE sessions ADD COLUMN integration INTEGER NOT NULL DEFAULT 1;
+      CREATE TABLE commands(id INTEGER PRIMARY KEY, session INTEGER NOT NULL, started_at INTEGER NOT NULL,
+        command TEXT NOT NULL, cwd TEXT, cwd_after TEXT, exit_code INTEGER, duration_ms INTEGER NOT NULL DEFAULT 0,
+        checkpoint INTEGER, shared INTEGER, output BLOB, output_bytes INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX commands_session ON commands(session);
     `);
   },
 };

@@ -1,6 +1,6 @@
 // Capture hooks: feed file-system events to the engine, snapshot before edits, and seal working
-// changes into checkpoints after editor saves go quiet, around terminal commands and at the
-// beginning and end of an agent's turn.
+// changes into checkpoints after editor saves go quiet, around terminal commands (their events:
+// terminal/terminalCapture.ts) and at the beginning and end of an agent's turn.
 //
 // Exactness without waiting. A seal nobody declared the paths of (a checkpoint without `willEdit`,
 // a terminal command, a manual checkpoint, before a restore) asks the engine to catch up with the
@@ -19,12 +19,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/names';
+import type { EngineApi } from '../core/engineApi';
 import type { CheckpointMeta, CheckpointInfo } from '../core/types';
-import { startFolder } from './commandCwd';
 import type { EngineHost } from './engineHost';
 import { Debouncer, Disposable, SerialQueue } from './lifecycle';
 import { describeError, errorCode, type Log } from './log';
-import { editorQuietTime, recordTerminalCommands } from './settings';
+import { editorQuietTime } from './settings';
 
 /** Watcher events are batched this long before they reach the engine. */
 const BATCH_MS = 100;
@@ -50,7 +50,6 @@ export class Capture extends Disposable {
   private readonly editorSeal = this.register(new Debouncer(() => editorQuietTime(), () => void this.sealEditorSaves()));
   /** Sealing is a read-modify sequence (flush, then seal); one at a time keeps checkpoints whole. */
   readonly seals = new SerialQueue();
-  private readonly commandStarts = new Map<vscode.TerminalShellExecution, { at: number; cwd: string | undefined }>();
   private readOnlyLogged = false;
 
   constructor(
@@ -90,9 +89,6 @@ export class Capture extends Disposable {
     this.register(vscode.workspace.onDidDeleteFiles((e) => this.queue(...fsPaths(e.files))));
     this.register(vscode.workspace.onDidRenameFiles((e) => this.queue(...fsPaths(e.files.flatMap((f) => [f.oldUri, f.newUri])))));
     this.register(vscode.workspace.onDidCreateFiles((e) => this.queue(...fsPaths(e.files))));
-
-    this.register(vscode.window.onDidStartTerminalShellExecution((e) => void this.commandStarted(e)));
-    this.register(vscode.window.onDidEndTerminalShellExecution((e) => void this.commandEnded(e)));
   }
 
   private watchFolders(): void {
@@ -290,51 +286,38 @@ export class Capture extends Disposable {
     }
   }
 
-  private async commandStarted(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
-    if (!recordTerminalCommands() || !this.host.current) return;
-    // The folder the command starts in: the shell reports the folder it is in at the end too,
-    // which after `cd X && …` is X.
-    this.commandStarts.set(e.execution, { at: Date.now(), cwd: startCwd(e) });
-    const command = e.execution.commandLine.value;
-    // Seal what came before so the command's checkpoint holds only its own changes (during an
-    // agent's turn: the turn's changes so far, as the agent's; the turn goes on).
+  /**
+   * Before a terminal command (terminal/terminalCapture.ts): what came before is sealed so the
+   * command's checkpoint holds only its own changes (during an agent's turn: the turn's changes so
+   * far, as the agent's; the turn goes on). No walk: it would let the command's first writes in.
+   */
+  sealBeforeCommand(command: string): Promise<CheckpointInfo | undefined> {
     const quoted = `\`${truncate(command, 60)}\``;
     const meta: CheckpointMeta = this.turn
       ? { source: 'agent', label: `Agent turn before ${quoted}` }
       : this.editorSeal.pending
         ? this.editorSealMeta()
         : { source: 'external', label: `Changes before ${quoted}` };
-    try {
-      // No walk here: it would let the command's first writes into this checkpoint.
-      await this.seals.run(() => this.sealNow(meta, { rescan: false, endsTurn: false }));
-    } catch (err) {
-      this.log.error('Sealing changes before a terminal command failed', err);
-    }
+    return this.seals.run(() => this.sealNow(meta, { rescan: false, endsTurn: false }));
   }
 
-  private async commandEnded(e: vscode.TerminalShellExecutionEndEvent): Promise<void> {
-    const started = this.commandStarts.get(e.execution);
-    this.commandStarts.delete(e.execution);
-    if (!recordTerminalCommands() || started === undefined) return;
-    if (!this.host.current) return;
-    const command = e.execution.commandLine.value.trim();
-    const cwd = started.cwd ?? (e.execution.cwd?.scheme === 'file' ? e.execution.cwd.fsPath : undefined);
-    // Within the engine's limits (names.ts): a very long command line is kept shortened, not refused.
-    const meta: CheckpointMeta = {
-      source: 'terminal',
-      label: truncate(command || 'Terminal command', 120),
-      command: command.length > LIMITS.command ? `${command.slice(0, LIMITS.command - 1)}…` : command,
-      ...(cwd && cwd.length <= LIMITS.cwd ? { cwd } : {}),
-      ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
-      durationMs: Date.now() - started.at,
-    };
-    try {
-      // The command's writes completed before its end was reported: the walk finds every one.
-      const checkpoint = await this.seals.run(() => this.sealNow(meta, { rescan: true, endsTurn: false }));
-      if (!checkpoint) this.log.info(`Terminal command changed nothing: ${command}`);
-    } catch (err) {
-      this.log.error(`Recording terminal command \`${command}\` failed`, err);
-    }
+  /** After a terminal command: its writes completed before its end was reported, so the walk finds every one. */
+  sealAfterCommand(meta: CheckpointMeta): Promise<CheckpointInfo | undefined> {
+    return this.seals.run(() => this.sealNow(meta, { rescan: true, endsTurn: false }));
+  }
+
+  /**
+   * Runs `record` (a bound terminal's command: the engine walks and seals) in turn with the other
+   * seals, after the events are flushed; editor saves pending until now are sealed with it.
+   */
+  recordWith<T>(record: (engine: EngineApi) => Promise<T>): Promise<T> {
+    return this.seals.run(async () => {
+      await this.flush({ announced: true });
+      const engine = await this.host.get();
+      this.editorSeal.cancel();
+      this.saved.clear();
+      return record(engine);
+    });
   }
 }
 
@@ -346,17 +329,7 @@ function fsPaths(uris: readonly vscode.Uri[]): string[] {
   return uris.filter(inWorkspace).map((u) => u.fsPath);
 }
 
-/** Where a command starts (see commandCwd.ts). */
-function startCwd(e: vscode.TerminalShellExecutionStartEvent): string | undefined {
-  return startFolder({
-    execution: e.execution.cwd,
-    shell: e.shellIntegration.cwd,
-    terminal: e.terminal.shellIntegration?.cwd,
-    created: (e.terminal.creationOptions as vscode.TerminalOptions).cwd,
-  });
-}
-
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }

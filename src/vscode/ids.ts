@@ -52,6 +52,13 @@ export const Commands = {
   compactStore: 'sessionTree.compactStore',
   deleteSessions: 'sessionTree.deleteSessions',
   showStorage: 'sessionTree.showStorage',
+  // Issue 15: terminal sessions (src/vscode/terminal/).
+  newTerminalSession: 'sessionTree.newTerminalSession',
+  attachTerminal: 'sessionTree.attachTerminal',
+  detachTerminal: 'sessionTree.detachTerminal',
+  reopenTerminalSession: 'sessionTree.reopenTerminalSession',
+  showCommandRecord: 'sessionTree.showCommandRecord',
+  showCommandOutput: 'sessionTree.showCommandOutput',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',

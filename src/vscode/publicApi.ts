@@ -6,6 +6,8 @@ import { CHECKPOINT_SOURCES } from '../core/types';
 import type { Capture } from './capture';
 import type { EngineHost } from './engineHost';
 import type { Restorer } from './restore';
+import type { TerminalSessions } from './terminal/bindings';
+import { terminalApi } from './terminal/api';
 
 /** Checkpoint details are read this many at a time when listing. */
 const DETAIL_CONCURRENCY = 16;
@@ -23,6 +25,7 @@ export function toApiSession(s: core.SessionInfo): api.SessionInfo {
     activeBranch: s.activeBranch,
     branches: s.branches.map(toApiBranch),
     headId: s.headId,
+    ...(s.terminal ? { terminal: { ...s.terminal } } : {}),
   };
 }
 
@@ -87,6 +90,7 @@ export function createApi(
   capture: Capture,
   restorer: Restorer,
   subscriptions: vscode.Disposable[],
+  terminals?: TerminalSessions,
 ): api.SessionTreeApi {
   const engine = () => host.get();
   const restore = async (target: core.RestoreTarget): Promise<api.RestoreResult> => {
@@ -116,6 +120,7 @@ export function createApi(
     async switchSession(sessionId) {
       await (await engine()).switchSession(sessionId);
     },
+    ...(terminals ? terminalApi(engine, terminals) : {}),
     async checkpoints(options = {}) {
       const e = await engine();
       const list = await e.checkpoints({

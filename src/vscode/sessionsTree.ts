@@ -21,6 +21,7 @@ import { Commands, contextValue } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
 import { storageItem } from './storageItem';
+import { decorateTerminalCheckpoint, decorateTerminalSession } from './terminal/treeDecor';
 
 export const PAGE_SIZE = 100;
 const REFRESH_DELAY_MS = 150;
@@ -175,6 +176,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         );
         item.tooltip.isTrusted = { enabledCommands: [Commands.switchSession] };
         item.contextValue = contextValue('session', { active: s.active, forked: !!s.parentSessionId });
+        decorateTerminalSession(item, s);
         return withId(item, node);
       }
       case 'branch': {
@@ -234,6 +236,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           fork: otherLines(node).length > 0,
           activeSession: node.session.active,
         });
+        decorateTerminalCheckpoint(item, node.session, c);
         return withId(item, node);
       }
       case 'line': {

@@ -2,7 +2,7 @@
 // the end, X, was recorded when VS Code gave no cwd at the start).
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startFolder } from '../../src/vscode/commandCwd';
+import { startFolder } from '../../src/vscode/terminal/commandCwd';
 
 const file = (fsPath: string) => ({ scheme: 'file', fsPath });
 

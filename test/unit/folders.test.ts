@@ -235,6 +235,8 @@ async function makeLegacy(store: string): Promise<void> {
   const file = path.join(store, 'state.db');
   const db = new SQL.Database(fs.readFileSync(file));
   db.exec("DROP TABLE folders; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  // Nor what later versions added (version 3: terminal sessions).
+  db.exec('DROP TABLE commands; ALTER TABLE sessions DROP COLUMN kind; ALTER TABLE sessions DROP COLUMN state; ALTER TABLE sessions DROP COLUMN integration');
   fs.writeFileSync(file, db.export());
   db.close();
   fs.rmSync(path.join(store, 'state.db.bak'), { force: true });

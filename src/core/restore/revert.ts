@@ -25,7 +25,8 @@ export interface RevertPlan {
 /** The checkpoint a revert undoes, checked. */
 export function revertable(ctx: EngineContext, checkpointId: string): CpNode {
   const c = ctx.history.node(checkpointId);
-  if (c.session !== ctx.history.session().id) throw new EngineError('invalid-argument', `Checkpoint ${checkpointId} belongs to another session; switch to it first.`);
+  // A terminal session's command is reverted from any session: it runs side by side (terminalSessions.ts).
+  if (c.session !== ctx.history.session().id && !ctx.history.sessions.get(c.session)?.terminal) throw new EngineError('invalid-argument', `Checkpoint ${checkpointId} belongs to another session; switch to it first.`);
   if (!c.parent) throw new EngineError('invalid-argument', `Checkpoint ${c.id} is the start of the session; it changed nothing that could be reverted.`);
   return c;
 }

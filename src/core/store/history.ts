@@ -51,11 +51,12 @@ export class History {
     this.changesCache.clear();
     this.labelled.clear();
     const m = this.meta;
-    m.forEachRow('SELECT id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch FROM sessions', (r) => {
+    m.forEachRow('SELECT id, title, created_at, tags, parent_session, parent_checkpoint, root, active_branch, kind, state, integration FROM sessions', (r) => {
       this.sessions.set(r[0] as number, {
         id: r[0] as number, title: r[1] as string, createdAt: r[2] as number, tags: safeJson(r[3] as string, []),
         parentSession: (r[4] as number) ?? undefined, parentCheckpoint: (r[5] as number) ?? undefined,
         root: r[6] as number, activeBranch: r[7] as string,
+        ...(r[8] === 'terminal' ? { terminal: { state: r[9] === 'running' ? 'running' : 'ended', shellIntegration: r[10] !== 0 } } : {}),
       });
       this.branchMaps.set(r[0] as number, new Map());
     });
@@ -212,6 +213,7 @@ export class History {
       parentCheckpointId: s.parentCheckpoint ? String(s.parentCheckpoint) : undefined,
       rootId: String(s.root), activeBranch: s.activeBranch, headId: String(this.headOf(s)), branches,
       checkpointCount: count, active: s.id === this.activeId,
+      ...(s.terminal ? { terminal: { ...s.terminal } } : {}),
     };
   }
 
@@ -346,6 +348,12 @@ export class History {
   renameSession(s: SessionRow, title: string): void {
     this.meta.run('UPDATE sessions SET title = ? WHERE id = ?', [title, s.id]);
     s.title = title;
+  }
+
+  /** Makes `s` a terminal session, or changes its state (running / ended, shell integration). */
+  setTerminalState(s: SessionRow, terminal: { state: 'running' | 'ended'; shellIntegration: boolean }): void {
+    this.meta.run("UPDATE sessions SET kind = 'terminal', state = ?, integration = ? WHERE id = ?", [terminal.state, terminal.shellIntegration ? 1 : 0, s.id]);
+    s.terminal = { ...terminal };
   }
 
   setTags(s: SessionRow, tags: string[]): void {

@@ -11,6 +11,7 @@ import { errorCode, type Log } from '../log';
 import type { Restorer } from '../restore';
 import type { ResultsView } from '../resultsView';
 import type { SessionsTreeProvider } from '../sessionsTree';
+import type { TerminalServices } from '../terminal/commands';
 import { Cancelled, invocation, type Invocation, type Resolve } from './resolve';
 
 export interface CommandServices {
@@ -20,6 +21,7 @@ export interface CommandServices {
   restorer: Restorer;
   tree: SessionsTreeProvider;
   results: ResultsView;
+  terminals: TerminalServices;
   /** Command titles as contributed in package.json (declared there once). */
   titles: ReadonlyMap<string, string>;
 }

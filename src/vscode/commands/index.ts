@@ -17,6 +17,7 @@ import { sessionCommands } from './sessions';
 import { storageCommands } from './storage';
 import { storeCommands } from './store';
 import { treeItemCommands } from './treeItems';
+import { terminalCommands } from '../terminal/commands';
 
 export type { CommandServices } from './command';
 
@@ -43,6 +44,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...menuCommands(c),
     ...fileCommands(c),
     ...historyCommands(c),
+    ...terminalCommands(c),
   };
   return (Object.keys(table) as CommandId[]).map((id) => createCommand(services, id, table[id], { quiet: QUIET.has(id) }));
 }

@@ -15,6 +15,7 @@ import { revertOneCheckpoint } from './11-revert';
 import { importSession } from './10-import-session';
 import { storage } from './09-storage';
 import { reopenWithHistory } from './16-reopen';
+import { terminalSession } from './14-terminal-session';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -33,4 +34,5 @@ export const scenarios: Scenario[] = [
   importSession,
   storage,
   reopenWithHistory,
+  terminalSession,
 ];
