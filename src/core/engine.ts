@@ -36,6 +36,7 @@ import { plan } from './restore/plan';
 import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
+import { type SessionSummary, sessionSummary as summarise } from './sessionSummary';
 import * as sessions from './sessions';
 import type { CompactPlan, LeftOutFiles, MaintenanceReport, StorageBudget, StorageReport } from './storageTypes';
 import {
@@ -268,6 +269,10 @@ export class Engine {
 
   searchCheckpoints(query: queries.CheckpointSearch): queries.SearchResult {
     return this.run('searchCheckpoints', () => queries.searchCheckpoints(this.ctx, query));
+  }
+
+  sessionSummary(sessionId?: string): SessionSummary {
+    return this.run('sessionSummary', () => summarise(this.ctx, sessionId));
   }
 
   // ── restores ──
