@@ -66,7 +66,7 @@ function branchItem(node: BranchNode): vscode.TreeItem {
   item.iconPath = current ? new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon('git-branch');
   item.description = [
     b.active ? (s.active ? '✓ active' : 'last active') : undefined,
-    node.matches !== undefined ? plural(node.matches, 'match', 'matches') : undefined,
+    node.matches ? plural(node.matches, 'match', 'matches') : undefined,
     head ? `at "${head.label}"` : undefined,
     head ? fromNow(head.createdAt) : undefined,
   ]
