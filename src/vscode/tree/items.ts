@@ -49,9 +49,9 @@ export function sessionItem(node: SessionNode): vscode.TreeItem {
   item.description = [
     s.active ? 'active' : undefined,
     node.matches !== undefined ? plural(node.matches, 'match', 'matches') : plural(s.checkpointCount, 'checkpoint'),
+    node.usage ? humanBytes(node.usage.bytes) : undefined,
     fromNow(s.createdAt),
     s.parentSessionId ? 'forked' : undefined,
-    node.usage ? humanBytes(node.usage.bytes) : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -119,7 +119,8 @@ function checkpointItem(node: CheckpointNode): vscode.TreeItem {
   const item = new vscode.TreeItem(c.label, hasChildren ? C.Collapsed : C.None);
   item.iconPath = node.dimmed ? new vscode.ThemeIcon(checkpointIcon(c).id, new vscode.ThemeColor('disabledForeground')) : checkpointIcon(c);
   const notes = checkpointNotes(node);
-  item.description = checkpointDescription(c, notes.first, node.dimmed ? ['no match', ...notes.last] : notes.last);
+  // A dimmed row says so first: at 250 px the end of the description is cut off.
+  item.description = checkpointDescription(c, node.dimmed ? ['no match', ...notes.first] : notes.first, notes.last);
   // A click (or Enter) opens what it changed; the twistie expands it.
   if (c.fileCount > 0) item.command = { command: Commands.openChanges, title: 'Open Changes', arguments: [node] };
   item.contextValue = contextValue('checkpoint', {
