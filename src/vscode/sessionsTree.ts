@@ -39,10 +39,14 @@ const REFRESH_DELAY_MS = 150;
 const STORAGE_MAX_AGE_MS = 30_000;
 /** A set-aside line is counted up to this many checkpoints ("1000+"). */
 const LINE_COUNT_CAP = 1000;
+/** Reveal walks down again when a repaint raced it, at most this many times in all. */
+const REVEAL_ATTEMPTS = 4;
 
 /** The filter on: its text and, per session, the ids of the checkpoints that match. */
 interface Filter {
   text: string;
+  /** Which Filter Sessions… this is (one per text set): part of the rows' ids. */
+  generation: number;
   matches: Map<string, Set<string>>;
   total: number;
 }
@@ -61,6 +65,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly parents = new Map<string, SessionsNode | undefined>();
   private view: vscode.TreeView<SessionsNode> | undefined;
   private filter: Filter | undefined;
+  private filterGeneration = 0;
   /** Each session's whole history, read once per repaint while filtering or revealing. */
   private graphs = new Map<string, Promise<Lineage>>();
 
@@ -108,7 +113,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       return { total: 0 };
     }
     const engine = await this.host.get();
-    this.filter = await this.match(engine, trimmed);
+    this.filter = await this.match(engine, trimmed, ++this.filterGeneration);
     this.pages.clear();
     this.showFilterState();
     this.refreshNow();
@@ -123,7 +128,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     this.refreshNow();
   }
 
-  private async match(engine: EngineApi, text: string): Promise<Filter> {
+  private async match(engine: EngineApi, text: string, generation: number): Promise<Filter> {
     const r = await engine.searchCheckpoints({ text, limit: Number.MAX_SAFE_INTEGER });
     const matches = new Map<string, Set<string>>();
     for (const h of r.hits) {
@@ -131,7 +136,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       set.add(h.checkpoint.id);
       matches.set(h.checkpoint.sessionId, set);
     }
-    return { text, matches, total: r.total };
+    return { text, generation, matches, total: r.total };
   }
 
   private showFilterState(): void {
@@ -161,8 +166,26 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   /** Selects a checkpoint's row, opening the rows above it (and the page it is on). A filter it does not match is cleared. */
   async reveal(sessionId: string, checkpointId: string): Promise<void> {
     if (!this.view) throw new Error('The Sessions view is not open.');
+    const view = this.view;
     const engine = await this.host.get();
     if (this.filter && !this.filter.matches.get(sessionId)?.has(checkpointId)) this.clearFilter();
+    // A repaint (an engine change, the filter just cleared) can drop VS Code's rows while it walks
+    // down to the target: the way is found again from the new rows.
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.revealTarget(engine, sessionId, checkpointId);
+      try {
+        await view.reveal(target, { select: true, focus: true, expand: false });
+        return;
+      } catch (e) {
+        if (attempt >= REVEAL_ATTEMPTS) throw e;
+        this.log.warn(`Revealing checkpoint ${checkpointId} raced a repaint; trying again: ${e instanceof Error ? e.message : String(e)}`);
+        await new Promise((resolve) => setTimeout(resolve, REFRESH_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  /** The row of a checkpoint, listing the rows above it as the tree does (so `getParent` knows them). */
+  private async revealTarget(engine: EngineApi, sessionId: string, checkpointId: string): Promise<CheckpointNode> {
     this.refresher.cancel();
     const roots = await this.children(engine);
     const session = roots.find((n): n is SessionNode => n.kind === 'session' && n.session.id === sessionId);
@@ -182,8 +205,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       list = line;
       path = pathFrom(g, hop.tipId, hop.forkId);
     }
-    const target = await this.findCheckpoint(engine, list, path, checkpointId);
-    await this.view.reveal(target, { select: true, focus: true, expand: false });
+    return this.findCheckpoint(engine, list, path, checkpointId);
   }
 
   /** The row of `id` in a list, growing the list's page to reach it. */
@@ -305,12 +327,19 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     let sessions = await engine.sessions();
     this.titles = new Map(sessions.map((x) => [x.id, x.title]));
     sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
-    if (this.filter) {
-      this.filter = await this.match(engine, this.filter.text);
+    const asked = this.filter;
+    if (asked) {
+      const fresh = await this.match(engine, asked.text, asked.generation);
+      // Cleared or replaced meanwhile: that repaint lists the tree.
+      if (this.filter !== asked) return [];
+      this.filter = fresh;
       this.showFilterState();
-      const m = this.filter.matches;
+      const m = fresh.matches;
       sessions = sessions.filter((s) => (m.get(s.id)?.size ?? 0) > 0);
-      return sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
+      // Ids of their own: VS Code may still hold rows of the unfiltered tree (or of another filter's)
+      // under the same ids until its repaint, and a row's children differ with the filter.
+      const prefix = `f${fresh.generation}/`;
+      return sessions.map((session) => ({ kind: 'session', id: prefix + sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
     }
     const report = await this.storage(engine);
     const usage = new Map(report?.sessions.map((u) => [u.id, u]));
