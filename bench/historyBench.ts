@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/core/engine';
 import { layoutGraph } from '../src/webview/graphLayout';
+import { lineage, pathFrom, route } from '../src/vscode/tree/lineage';
+import { filteredRows } from '../src/vscode/tree/rows';
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf('--checkpoints');
@@ -48,6 +50,14 @@ async function main(): Promise<void> {
   const session = engine.activeSession()!;
   console.log(`built ${engine.stats().checkpoints} checkpoints (${forks} forks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const g = engine.sessionGraph();
+  const heads = new Set(session.branches.map((b) => b.headId));
+  const onMain = new Set(pathFrom(lineage(g.checkpoints), session.headId).map((c) => c.id));
+  const aside = g.checkpoints.find((c) => !onMain.has(c.id) && !heads.has(c.id))?.id ?? session.headId;
+  const treeFilter = (text: string) => {
+    const hits = engine.searchCheckpoints({ text, limit: Number.MAX_SAFE_INTEGER }).hits;
+    const lin = lineage(engine.sessionGraph().checkpoints);
+    return filteredRows(lin, session, pathFrom(lin, session.headId), new Set(hits.map((h) => h.checkpoint.id)), session.activeBranch);
+  };
   const rows: [string, number][] = [
     ['sessionGraph (all checkpoints of the session)', median(() => engine.sessionGraph())],
     ['layoutGraph (lanes for every row)', median(() => layoutGraph(g.checkpoints))],
@@ -55,6 +65,10 @@ async function main(): Promise<void> {
     ['searchCheckpoints "turn 9999" (labels, infos, files)', median(() => engine.searchCheckpoints({ text: 'turn 9999' }))],
     ['searchCheckpoints "file:hot.ts"', median(() => engine.searchCheckpoints({ text: 'file:hot.ts' }))],
     ['searchCheckpoints "source:terminal"', median(() => engine.searchCheckpoints({ text: 'source:terminal' }))],
+    // The Sessions tree under Filter Sessions… "file:hot.ts": every match, the history, the rows of the active branch.
+    ['tree filter "file:hot.ts" (search all + rows of main)', median(() => treeFilter('file:hot.ts'))],
+    ['tree reveal route (a checkpoint a rewind set aside)', median(() => route(lineage(engine.sessionGraph().checkpoints), session.branches, aside))],
+    ['sessionSummary (files, tools, commands)', median(() => engine.sessionSummary())],
   ];
   for (const [name, ms] of rows) console.log(`${name.padEnd(56)} ${ms.toFixed(1).padStart(8)} ms`);
   console.log(`graph: ${g.checkpoints.length} checkpoints, ${layoutGraph(g.checkpoints).width} lanes; JSON ${(JSON.stringify(g).length / 1024).toFixed(0)} KiB; session ${session.title}`);

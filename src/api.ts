@@ -107,6 +107,8 @@ export interface SessionTreeApi {
    * (`invalid-argument`, naming them), and nothing is imported.
    */
   importSession(file: Uri, options?: { title?: string; folders?: Record<string, string | null> }): Promise<ImportedSession>;
+  /** What a session (default: the active one) did. Added in version 1 for issue 16: backward compatible. */
+  sessionSummary(options?: { sessionId?: string }): Promise<SessionSummary>;
 
   // Terminal sessions (since 0.2; absent in older builds: check `'newTerminalSession' in api`).
   /**
@@ -144,6 +146,24 @@ export interface CommandRecord {
   /** The size of its whole output; only the last 64 KiB is kept. */
   outputBytes: number;
   outputTruncated: boolean;
+}
+
+/**
+ * A session's files, tools and commands, over every checkpoint it holds (all branches, and the
+ * checkpoints a rewind set aside). A file counts by its first and newest change: absent then present
+ * is `created`, present both times `modified`, present then absent `deleted`, absent both times
+ * `createdAndDeleted`. Added for issue 16.
+ */
+export interface SessionSummary {
+  sessionId: string;
+  checkpoints: number;
+  files: { created: Uri[]; modified: Uri[]; deleted: Uri[]; createdAndDeleted: Uri[] };
+  /** Tool names agent turns reported, with how many checkpoints named each; most used first. */
+  tools: { name: string; count: number }[];
+  /** Newest first, at most 500 (`commandCount` counts them all). */
+  commands: { command: string; checkpointId: string; createdAt: number; exitCode?: number; cwd?: string }[];
+  commandCount: number;
+  failedCommands: number;
 }
 
 /** An imported session, with where each of the export's folders went (display names; `to` null: not mapped). */

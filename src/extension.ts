@@ -43,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   const sessionsView = vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true });
   subs.push(sessionsView);
   host.viewVisible = () => sessionsView.visible;
+  tree.attach(sessionsView);
   const results = new ResultsView(host, log);
   subs.push(results);
   subs.push(new StatusBar(host, log, sessionsView));

@@ -37,6 +37,7 @@ import { lastRestore, restore, restoreHistoryOf } from './restore/restore';
 import { fullScan } from './scan/refresh';
 import { startWatching, stopWatching, watcherOf } from './scan/watch';
 import { beginTurn, createCheckpoint, type SealScope } from './seal';
+import { type SessionSummary, sessionSummary as summarise } from './sessionSummary';
 import * as sessions from './sessions';
 import * as terminal from './terminalSessions';
 import type { CommandRecord } from './types';
@@ -279,6 +280,10 @@ export class Engine {
 
   searchCheckpoints(query: queries.CheckpointSearch): queries.SearchResult {
     return this.run('searchCheckpoints', () => queries.searchCheckpoints(this.ctx, query));
+  }
+
+  sessionSummary(sessionId?: string): SessionSummary {
+    return this.run('sessionSummary', () => summarise(this.ctx, sessionId));
   }
 
   // ── restores ──

@@ -5,6 +5,7 @@ import type {
   RepairReport, RestoreHistory, RestoreOptions, RestorePlan, RestoreResult, RestoreTarget, ScanProgress, SessionInfo, StoreCheck,
 } from './types';
 import type { CheckpointSearch, FileHistoryEntry, SearchResult, SessionGraph } from './queries';
+import type { SessionSummary } from './sessionSummary';
 import type { ImportOptions, ImportPreview, ImportedSession } from './exchange';
 import type { CommandRecord } from './types';
 import type { CommandRun, RecordedCommand } from './terminalSessions';
@@ -98,6 +99,8 @@ export interface EngineApi {
   fileHistory(path: string, options?: { sessionId?: string }): Promise<FileHistoryEntry[]>;
   /** Find Checkpoint: every session and branch, by label, prompt, command, tools, files, source and time; newest first. */
   searchCheckpoints(query: CheckpointSearch): Promise<SearchResult>;
+  /** What a session (default: active) did: files created / modified / deleted, tools used, commands run. */
+  sessionSummary(sessionId?: string): Promise<SessionSummary>;
 
   /** What a file watcher reports: absolute paths created, changed or deleted. Cost O(paths). */
   notifyChanged(paths: string[]): Promise<void>;

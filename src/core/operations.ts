@@ -57,6 +57,7 @@ export const OPERATIONS = {
 
   sessionGraph: { guard: 'open', change: 'none' },
   fileHistory: { guard: 'open', change: 'none' },
+  sessionSummary: { guard: 'open', change: 'none' },
   searchCheckpoints: { guard: 'open', change: 'none' },
 
   notifyChanged: { guard: 'writable', change: 'transaction' },

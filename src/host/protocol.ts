@@ -24,7 +24,7 @@ export const ENGINE_METHODS = [
   'sessions', 'activeSession', 'newSession', 'renameSession', 'setSessionTags', 'switchSession', 'forkSession', 'deleteSession',
   'createBranch', 'renameBranch', 'deleteBranch',
   'createCheckpoint', 'beginTurn', 'labelCheckpoint', 'checkpoint', 'checkpoints', 'tipsUnder', 'workingChanges',
-  'sessionGraph', 'fileHistory', 'searchCheckpoints',
+  'sessionGraph', 'fileHistory', 'searchCheckpoints', 'sessionSummary',
   'notifyChanged', 'rescan', 'willEdit',
   'plan', 'restore', 'lastRestore',
   'restoreHistory',

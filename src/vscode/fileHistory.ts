@@ -18,6 +18,7 @@ interface EntryItem extends vscode.QuickPickItem {
 const COMPARE_CURRENT: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('compare-changes'), tooltip: 'Compare with Current' };
 const RESTORE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('discard'), tooltip: 'Restore This Version' };
 const IN_GRAPH: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('type-hierarchy'), tooltip: 'Show in History Graph' };
+const IN_TREE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('list-tree'), tooltip: 'Reveal in Sessions View' };
 
 const CHANGE_WORDS = { added: 'created', modified: 'changed', deleted: 'deleted' } as const;
 
@@ -63,7 +64,7 @@ export async function showFileHistory(engine: EngineApi, file: string, showInGra
         .filter(Boolean)
         .join(' · '),
       detail: new Date(c.createdAt).toLocaleString(),
-      buttons: [COMPARE_CURRENT, RESTORE, IN_GRAPH],
+      buttons: [COMPARE_CURRENT, RESTORE, IN_GRAPH, IN_TREE],
     };
   });
 
@@ -87,6 +88,7 @@ export async function showFileHistory(engine: EngineApi, file: string, showInGra
       if (button === COMPARE_CURRENT) run(() => openCompareWithCurrent(file, change.after, checkpoint.label));
       else if (button === RESTORE) run(() => vscode.commands.executeCommand(Commands.restoreFile, fileNode(session, item.entry)));
       else if (button === IN_GRAPH) run(() => showInGraph(session.id, checkpoint.id));
+      else if (button === IN_TREE) run(() => vscode.commands.executeCommand(Commands.revealInTree, { sessionId: session.id, checkpointId: checkpoint.id }));
     });
     pick.onDidHide(() => {
       pick.dispose();

@@ -43,10 +43,15 @@ export function checkpointIcon(c: Pick<CheckpointSummary, 'source' | 'exitCode'>
   }
 }
 
-export function checkpointDescription(c: CheckpointSummary, extra: string[] = []): string {
-  const parts = [...extra, fromNow(c.createdAt)];
-  if (c.fileCount > 0) parts.push(`${plural(c.fileCount, 'file')} ${lineCounts(c)}`);
+/**
+ * Key facts first, so a narrow side bar still shows them: `first` (e.g. "head"), a failed command's
+ * exit code, what changed, when; then `last` (where branches fork, and so on).
+ */
+export function checkpointDescription(c: CheckpointSummary, first: string[] = [], last: string[] = []): string {
+  const parts = [...first];
   if (c.source === 'terminal' && c.exitCode !== undefined && c.exitCode !== 0) parts.push(`exit ${c.exitCode}`);
+  parts.push(c.fileCount > 0 ? `${plural(c.fileCount, 'file')} ${lineCounts(c)}` : 'no changes');
+  parts.push(fromNow(c.createdAt), ...last);
   return parts.join(' · ');
 }
 
@@ -55,7 +60,7 @@ const changeLetter: Record<FileChange['change'], string> = { added: 'A', modifie
 /** `counts: false` for working changes, whose line counts are not computed until they are sealed. */
 export function changeDescription(c: FileChange, relDir: string, counts = true): string {
   const what = !counts ? changeLetter[c.change] : `${changeLetter[c.change]} ${c.binary ? 'binary' : lineCounts(c)}`;
-  return [relDir, what].filter(Boolean).join(' · ');
+  return [what, relDir].filter(Boolean).join(' · ');
 }
 
 /**

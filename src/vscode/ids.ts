@@ -59,6 +59,11 @@ export const Commands = {
   reopenTerminalSession: 'sessionTree.reopenTerminalSession',
   showCommandRecord: 'sessionTree.showCommandRecord',
   showCommandOutput: 'sessionTree.showCommandOutput',
+  // Issues 16/17: the tree filtered, a checkpoint revealed in it, a session's summary.
+  filterSessions: 'sessionTree.filterSessions',
+  clearFilter: 'sessionTree.clearFilter',
+  revealInTree: 'sessionTree.revealInTree',
+  showSessionSummary: 'sessionTree.showSessionSummary',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -86,6 +91,8 @@ export const ContextKeys = {
   readOnly: 'sessionTree.readOnly',
   /** true while a restore's preview waits for Apply / Cancel */
   previewOpen: 'sessionTree.previewOpen',
+  /** true while the Sessions view is filtered (Filter Sessions…) */
+  filtered: 'sessionTree.filtered',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';

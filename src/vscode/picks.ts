@@ -70,7 +70,7 @@ export async function pickBranch(
       return {
         value: b,
         label: `${b.active ? '$(check)' : '$(git-branch)'} ${b.name}`,
-        description: [b.active ? 'active' : '', head ? `head: ${head.label}, ${fromNow(head.createdAt)}` : ''].filter(Boolean).join(' · '),
+        description: [b.active ? 'active' : '', head ? `at "${head.label}", ${fromNow(head.createdAt)}` : ''].filter(Boolean).join(' · '),
       };
     }),
   );
@@ -152,6 +152,8 @@ export async function askRollbackCount(engine: EngineApi): Promise<number | unde
   return value === undefined ? undefined : Number(value.trim());
 }
 
+/** What Find Checkpoint and Filter Sessions read (core/queries.ts `parseSearch`). */
+export const FILTER_PLACEHOLDER = 'Words, "a phrase", label: prompt: command: tool: file: cwd:, source:agent,terminal, after:2d, before:2026-01-31';
 const FIND_DELAY_MS = 200;
 /** Hits shown at once in Find Checkpoint (the count says how many matched). */
 const FIND_SHOWN = 1000;
@@ -161,8 +163,8 @@ const FIELD_NAMES: Record<SearchField, string> = {
 
 export interface FoundCheckpoint {
   hit: SearchHit;
-  /** What the person asked for: the checkpoint in the graph (Enter), or its changes (button). */
-  open: 'graph' | 'changes';
+  /** What the person asked for: the checkpoint in the graph (Enter), its changes or its row in the Sessions view (buttons). */
+  open: 'graph' | 'changes' | 'tree';
 }
 
 /**
@@ -173,9 +175,10 @@ export async function findCheckpoint(engine: EngineApi, initial = ''): Promise<F
   const sessions = await engine.sessions();
   const heads = new Set(sessions.filter((s) => s.active).map((s) => s.headId));
   const changesButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('diff'), tooltip: 'Open Changes' };
+  const revealButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('list-tree'), tooltip: 'Reveal in Sessions View' };
   const pick = vscode.window.createQuickPick<Item<SearchHit>>();
   pick.title = 'Find Checkpoint';
-  pick.placeholder = 'Words, "a phrase", label: prompt: command: tool: file: cwd:, source:agent,terminal, after:2d, before:2026-01-31';
+  pick.placeholder = FILTER_PLACEHOLDER;
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
   pick.value = initial;
@@ -205,7 +208,7 @@ export async function findCheckpoint(engine: EngineApi, initial = ''): Promise<F
           detail: [SOURCE_NAMES[c.source], hit.matched.length ? `found in ${hit.matched.map((f) => FIELD_NAMES[f]).join(', ')}` : '', new Date(c.createdAt).toLocaleString()]
             .filter(Boolean)
             .join(' — '),
-          buttons: c.fileCount ? [changesButton] : [],
+          buttons: c.fileCount ? [changesButton, revealButton] : [revealButton],
         };
       });
       pick.title = `Find Checkpoint: ${r.total === 0 ? 'no match' : r.total > r.hits.length ? `${r.total} matches, newest ${r.hits.length} shown` : plural(r.total, 'match', 'matches')}`;
@@ -228,8 +231,8 @@ export async function findCheckpoint(engine: EngineApi, initial = ''): Promise<F
       result = { hit: item.value, open: 'graph' };
       pick.hide();
     });
-    pick.onDidTriggerItemButton(({ item }) => {
-      result = { hit: item.value, open: 'changes' };
+    pick.onDidTriggerItemButton(({ item, button }) => {
+      result = { hit: item.value, open: button === revealButton ? 'tree' : 'changes' };
       pick.hide();
     });
     pick.onDidHide(() => {

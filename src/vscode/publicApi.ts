@@ -192,6 +192,12 @@ export function createApi(
     async redoLastRestore() {
       return restore({ kind: 'redo' });
     },
+    async sessionSummary(options) {
+      const s = await (await engine()).sessionSummary(options?.sessionId);
+      const uris = (list: string[]) => list.map((p) => vscode.Uri.file(p));
+      const { created, modified, deleted, createdAndDeleted } = s.files;
+      return { ...s, files: { created: uris(created), modified: uris(modified), deleted: uris(deleted), createdAndDeleted: uris(createdAndDeleted) } };
+    },
     async setSessionTags(sessionId, tags) {
       if (!Array.isArray(tags)) throw Object.assign(new Error('tags must be a list of strings.'), { code: 'invalid-argument' });
       await (await engine()).setSessionTags(sessionId, [...tags]);

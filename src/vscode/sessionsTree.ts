@@ -1,120 +1,73 @@
 // The Sessions tree: session → branches → checkpoints (newest first) → changed files, with the
-// other lines growing from a checkpoint shown under it. Returns data only; commands own the UI.
+// checkpoints a rewind set aside shown under the checkpoint they grow from. Lists rows (data only;
+// commands own the UI), filters them the way Find Checkpoint searches, and reveals a checkpoint.
+// Rows are drawn by tree/items.ts, hovers by tree/tooltips.ts, the layout rules are tree/lineage.ts.
 import * as vscode from 'vscode';
-import { humanBytes } from '../core/bytes';
 import type { EngineApi } from '../core/engineApi';
-import type { SessionUsage, StorageReport } from '../core/storageTypes';
-import type { BranchInfo, CheckpointSummary, FileChange, SessionInfo } from '../core/types';
+import type { StorageReport } from '../core/storageTypes';
+import type { CheckpointSummary, FileChange } from '../core/types';
+import { setContext } from './contextKeys';
 import type { EngineHost } from './engineHost';
-import {
-  changeDescription,
-  checkpointDescription,
-  checkpointIcon,
-  checkpointTooltip,
-  forkedFrom,
-  escapeMarkdown,
-  fromNow,
-  plural,
-  splitDisplayPath,
-} from './format';
-import { Commands, contextValue } from './ids';
+import { checkpointTooltip } from './format';
+import { ContextKeys } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
-import { storageItem } from './storageItem';
-import { decorateTerminalCheckpoint, decorateTerminalSession } from './terminal/treeDecor';
+import { PAGE_SIZE, treeItem } from './tree/items';
+import { type Lineage, lineage, pathFrom, route } from './tree/lineage';
+import {
+  type BranchNode,
+  branchNodeId,
+  type CheckpointNode,
+  type FileNode,
+  type LineNode,
+  lineNodeId,
+  type MoreNode,
+  type SessionNode,
+  sessionNodeId,
+  type SessionsNode,
+} from './tree/nodes';
+import { checkpointRows, filteredRows, page } from './tree/rows';
+import { SummaryDocuments } from './tree/summaryDoc';
+import { sessionTooltip } from './tree/tooltips';
 
-export const PAGE_SIZE = 100;
+export { PAGE_SIZE } from './tree/items';
+export * from './tree/nodes';
+
 const REFRESH_DELAY_MS = 150;
 // The report walks every checkpoint's changes: read again at most twice a minute, and at once after
 // a delete, a compaction or a maintenance pass (`invalidateStorage`).
 const STORAGE_MAX_AGE_MS = 30_000;
+/** A set-aside line is counted up to this many checkpoints ("1000+"). */
+const LINE_COUNT_CAP = 1000;
+/** Reveal walks down again when a repaint raced it, at most this many times in all. */
+const REVEAL_ATTEMPTS = 4;
 
-interface NodeBase {
-  /** Stable tree-item id: unique in the tree, the same across refreshes (keeps expansion). */
-  readonly id: string;
-}
-export interface SessionNode extends NodeBase {
-  readonly kind: 'session';
-  readonly session: SessionInfo;
-  /** Its share of the store, when known. */
-  readonly usage?: SessionUsage;
-}
-/** The store's size, at the top of the view. */
-export interface StorageNode extends NodeBase {
-  readonly kind: 'storage';
-  readonly report: StorageReport;
-}
-export interface BranchNode extends NodeBase {
-  readonly kind: 'branch';
-  readonly session: SessionInfo;
-  readonly branch: BranchInfo;
-}
-export interface WorkingNode extends NodeBase {
-  readonly kind: 'working';
-  readonly session: SessionInfo;
-  readonly changes: FileChange[];
-}
-export interface WorkingFileNode extends NodeBase {
-  readonly kind: 'workingFile';
-  readonly session: SessionInfo;
-  readonly change: FileChange;
-}
-export interface CheckpointNode extends NodeBase {
-  readonly kind: 'checkpoint';
-  readonly session: SessionInfo;
-  readonly checkpoint: CheckpointSummary;
-  /** The child that continues the list this node is shown in (not shown as another line). */
-  readonly lineChildId?: string;
-  readonly isHead: boolean;
-  /** Names of branches whose head is this checkpoint (other than the one being listed). */
-  readonly branchNames: string[];
-}
-export interface LineNode extends NodeBase {
-  readonly kind: 'line';
-  readonly session: SessionInfo;
-  /** The checkpoint the line grows from. */
-  readonly forkId: string;
-  /** Newest checkpoint of the line; the line is listed by walking parents from here to `forkId`. */
-  readonly tip: CheckpointSummary;
-  readonly branchName?: string;
-}
-export interface FileNode extends NodeBase {
-  readonly kind: 'file';
-  readonly session: SessionInfo;
-  readonly checkpointId: string;
-  readonly checkpointLabel: string;
-  readonly change: FileChange;
-}
-export interface MoreNode extends NodeBase {
-  readonly kind: 'more';
-  /** Id of the list's parent node, whose page count grows. */
-  readonly listId: string;
-  readonly shown: number;
-}
-export type SessionsNode =
-  | SessionNode
-  | BranchNode
-  | WorkingNode
-  | WorkingFileNode
-  | CheckpointNode
-  | LineNode
-  | FileNode
-  | MoreNode
-  | StorageNode;
-
-export function isSessionsNode(x: unknown): x is SessionsNode {
-  return typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string' && typeof (x as { id?: unknown }).id === 'string';
+/** The filter on: its text and, per session, the ids of the checkpoints that match. */
+interface Filter {
+  text: string;
+  /** Which Filter Sessions… this is (one per text set): part of the rows' ids. */
+  generation: number;
+  matches: Map<string, Set<string>>;
+  total: number;
 }
 
 export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionsNode> {
   private readonly emitter = this.register(new vscode.EventEmitter<SessionsNode | undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly refresher = this.register(new Debouncer(() => REFRESH_DELAY_MS, () => this.emitter.fire(undefined)));
+  readonly summaries = this.register(new SummaryDocuments());
   /** How many checkpoints each list shows (grows with "Load more"). */
   private readonly pages = new Map<string, number>();
   private usage: { report: StorageReport; at: number } | undefined;
   /** Session titles by id, for "Forked from …" (read with the session list). */
   private titles = new Map<string, string>();
+  /** The parent of every row listed since the last full repaint (for `getParent` and Reveal). */
+  private readonly parents = new Map<string, SessionsNode | undefined>();
+  private view: vscode.TreeView<SessionsNode> | undefined;
+  private filter: Filter | undefined;
+  private filterGeneration = 0;
+  /** Each session's whole history, read once per repaint while filtering or revealing. */
+  private graphs = new Map<string, Promise<Lineage>>();
 
   constructor(
     private readonly host: EngineHost,
@@ -123,6 +76,12 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     super();
     this.register(host.onDidChange(() => this.refresh()));
     this.register(host.onDidChangeState(() => this.refresh()));
+  }
+
+  /** The view showing this tree: its description and message say when a filter is on. */
+  attach(view: vscode.TreeView<SessionsNode>): void {
+    this.view = view;
+    this.showFilterState();
   }
 
   /** Debounced: a burst of engine changes repaints once. */
@@ -140,138 +99,155 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     this.refreshNow();
   }
 
+  // ── filter ──
+
+  get filterText(): string | undefined {
+    return this.filter?.text;
+  }
+
+  /** Shows only the checkpoints matching `text` (Find Checkpoint's syntax) and the rows leading to them. */
+  async setFilter(text: string): Promise<{ total: number }> {
+    const trimmed = text.trim();
+    if (!trimmed) {
+      this.clearFilter();
+      return { total: 0 };
+    }
+    const engine = await this.host.get();
+    this.filter = await this.match(engine, trimmed, ++this.filterGeneration);
+    this.pages.clear();
+    this.showFilterState();
+    this.refreshNow();
+    return { total: this.filter.total };
+  }
+
+  clearFilter(): void {
+    if (!this.filter) return;
+    this.filter = undefined;
+    this.pages.clear();
+    this.showFilterState();
+    this.refreshNow();
+  }
+
+  private async match(engine: EngineApi, text: string, generation: number): Promise<Filter> {
+    const r = await engine.searchCheckpoints({ text, limit: Number.MAX_SAFE_INTEGER });
+    const matches = new Map<string, Set<string>>();
+    for (const h of r.hits) {
+      const set = matches.get(h.checkpoint.sessionId) ?? new Set<string>();
+      set.add(h.checkpoint.id);
+      matches.set(h.checkpoint.sessionId, set);
+    }
+    return { text, generation, matches, total: r.total };
+  }
+
+  private showFilterState(): void {
+    const f = this.filter;
+    setContext(ContextKeys.filtered, !!f);
+    if (!this.view) return;
+    this.view.description = f ? `Filtered: ${f.text}` : undefined;
+    this.view.message = !f
+      ? undefined
+      : f.total === 0
+        ? `No checkpoint matches "${f.text}". Clear the filter to see every session.`
+        : `Filtered by "${f.text}": ${f.total} matching ${f.total === 1 ? 'checkpoint' : 'checkpoints'} in ${f.matches.size} ${f.matches.size === 1 ? 'session' : 'sessions'}. Rows that do not match are hidden or dimmed.`;
+  }
+
+  private graph(engine: EngineApi, sessionId: string): Promise<Lineage> {
+    let g = this.graphs.get(sessionId);
+    if (!g) {
+      g = engine.sessionGraph(sessionId).then((r) => lineage(r.checkpoints));
+      g.catch(() => this.graphs.delete(sessionId));
+      this.graphs.set(sessionId, g);
+    }
+    return g;
+  }
+
+  // ── reveal ──
+
+  /** Selects a checkpoint's row, opening the rows above it (and the page it is on). A filter it does not match is cleared. */
+  async reveal(sessionId: string, checkpointId: string): Promise<void> {
+    if (!this.view) throw new Error('The Sessions view is not open.');
+    const view = this.view;
+    const engine = await this.host.get();
+    if (this.filter && !this.filter.matches.get(sessionId)?.has(checkpointId)) this.clearFilter();
+    // A repaint (an engine change, the filter just cleared) can drop VS Code's rows while it walks
+    // down to the target: the way is found again from the new rows.
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.revealTarget(engine, sessionId, checkpointId);
+      try {
+        await view.reveal(target, { select: true, focus: true, expand: false });
+        return;
+      } catch (e) {
+        if (attempt >= REVEAL_ATTEMPTS) throw e;
+        this.log.warn(`Revealing checkpoint ${checkpointId} raced a repaint; trying again: ${e instanceof Error ? e.message : String(e)}`);
+        await new Promise((resolve) => setTimeout(resolve, REFRESH_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  /** The row of a checkpoint, listing the rows above it as the tree does (so `getParent` knows them). */
+  private async revealTarget(engine: EngineApi, sessionId: string, checkpointId: string): Promise<CheckpointNode> {
+    this.refresher.cancel();
+    const roots = await this.children(engine);
+    const session = roots.find((n): n is SessionNode => n.kind === 'session' && n.session.id === sessionId);
+    if (!session) throw new Error('That session is not in this workspace any more.');
+    const g = await this.graph(engine, sessionId);
+    const branches = (await this.children(engine, session)).filter((n): n is BranchNode => n.kind === 'branch');
+    const way = route(g, branches.map((b) => b.branch), checkpointId);
+    const branch = way && branches.find((b) => b.branch.name === way.branch);
+    if (!way || !branch) throw new Error('That checkpoint is not in the session any more.');
+    let list: SessionsNode = branch;
+    let path = pathFrom(g, branch.branch.headId);
+    for (const hop of way.hops) {
+      const fork = await this.findCheckpoint(engine, list, path, hop.forkId);
+      const kids = await this.children(engine, fork);
+      const line = kids.find((n) => n.kind === 'line' && n.id === lineNodeId(fork.id, hop.childId));
+      if (!line) throw new Error('That checkpoint is not in the session any more.');
+      list = line;
+      path = pathFrom(g, hop.tipId, hop.forkId);
+    }
+    return this.findCheckpoint(engine, list, path, checkpointId);
+  }
+
+  /** The row of `id` in a list, growing the list's page to reach it. */
+  private async findCheckpoint(engine: EngineApi, list: SessionsNode, path: CheckpointSummary[], id: string): Promise<CheckpointNode> {
+    const index = path.findIndex((c) => c.id === id);
+    const shown = this.pages.get(list.id) ?? PAGE_SIZE;
+    if (index >= shown) this.pages.set(list.id, Math.ceil((index + 1) / PAGE_SIZE) * PAGE_SIZE);
+    const kids = await this.children(engine, list);
+    const found = kids.find((n): n is CheckpointNode => n.kind === 'checkpoint' && n.checkpoint.id === id);
+    if (!found) throw new Error('That checkpoint is not in the session any more.');
+    return found;
+  }
+
+  getParent(node: SessionsNode): SessionsNode | undefined {
+    return this.parents.get(node.id);
+  }
+
+  // ── rows ──
+
   private get multiRoot(): boolean {
     return (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   }
 
   getTreeItem(node: SessionsNode): vscode.TreeItem {
-    const C = vscode.TreeItemCollapsibleState;
-    switch (node.kind) {
-      case 'session': {
-        const s = node.session;
-        const item = new vscode.TreeItem(s.title, s.active ? C.Expanded : C.Collapsed);
-        item.iconPath = new vscode.ThemeIcon(s.active ? 'debug-stackframe' : 'history');
-        item.description = [
-          s.active ? 'active' : undefined,
-          s.parentSessionId ? 'fork' : undefined,
-          s.activeBranch,
-          plural(s.checkpointCount, 'checkpoint'),
-          node.usage ? humanBytes(node.usage.bytes) : undefined,
-          fromNow(s.createdAt),
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        item.tooltip = new vscode.MarkdownString(
-          [
-            `**${escapeMarkdown(s.title)}**${s.active ? ' (active)' : ''}`,
-            `Started ${new Date(s.createdAt).toLocaleString()}`,
-            `Branches: ${escapeMarkdown(s.branches.map((b) => (b.active ? `${b.name} (active)` : b.name)).join(', '))}`,
-            `${plural(s.checkpointCount, 'checkpoint')}`,
-            ...(node.usage
-              ? [`Holds ${humanBytes(node.usage.bytes)} of snapshots; deleting it frees ${humanBytes(node.usage.ownBytes)} (the rest is shared)`]
-              : []),
-            ...(s.tags.length ? [`Tags: ${escapeMarkdown(s.tags.join(', '))}`] : []),
-            ...(s.parentSessionId ? [forkedFrom(s.parentSessionId, this.titles.get(s.parentSessionId))] : []),
-          ].join('  \n'),
-        );
-        item.tooltip.isTrusted = { enabledCommands: [Commands.switchSession] };
-        item.contextValue = contextValue('session', { active: s.active, forked: !!s.parentSessionId });
-        decorateTerminalSession(item, s);
-        return withId(item, node);
-      }
-      case 'branch': {
-        const { session: s, branch: b } = node;
-        const current = s.active && b.active;
-        const item = new vscode.TreeItem(b.name, current ? C.Expanded : C.Collapsed);
-        item.iconPath = current
-          ? new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('charts.green'))
-          : new vscode.ThemeIcon('git-branch');
-        item.description = b.active ? (s.active ? '✓ active' : 'last active') : undefined;
-        item.tooltip = `Branch ${b.name}${b.active ? ' (active)' : ''} of session "${s.title}"\nCreated ${new Date(b.createdAt).toLocaleString()}`;
-        item.contextValue = contextValue('branch', { active: b.active, activeSession: s.active });
-        return withId(item, node);
-      }
-      case 'working': {
-        const n = node.changes.length;
-        const item = new vscode.TreeItem(`Working changes (${plural(n, 'file')})`, C.Collapsed);
-        item.iconPath = new vscode.ThemeIcon('pencil');
-        item.description = 'not yet in a checkpoint';
-        item.tooltip = 'Changes since the head checkpoint, not yet sealed into a checkpoint.';
-        item.contextValue = contextValue('working');
-        return withId(item, node);
-      }
-      case 'workingFile':
-      case 'file': {
-        const c = node.change;
-        const { name, dir } = splitDisplayPath(c.key, this.multiRoot);
-        const item = new vscode.TreeItem(name, C.None);
-        item.resourceUri = vscode.Uri.file(c.path);
-        const sealed = node.kind === 'file';
-        item.description = changeDescription(c, dir, sealed);
-        item.tooltip = `${c.path}\n${c.change}${!sealed ? '' : c.binary ? ' (binary)' : `, +${c.added} −${c.removed}`}`;
-        item.command = { command: Commands.openDiff, title: 'Open Changes', arguments: [node] };
-        item.contextValue = contextValue(node.kind, {
-          [c.change]: true,
-          activeSession: node.session.active,
-        });
-        return withId(item, node);
-      }
-      case 'checkpoint': {
-        const c = node.checkpoint;
-        const hasChildren = c.fileCount > 0 || otherLines(node).length > 0;
-        const item = new vscode.TreeItem(c.label, hasChildren ? C.Collapsed : C.None);
-        item.iconPath = checkpointIcon(c);
-        const extra = [
-          ...(node.isHead ? ['head'] : []),
-          ...node.branchNames.map((b) => `branch ${b}`),
-          ...(otherLines(node).length > 0 ? [plural(otherLines(node).length, 'other line')] : []),
-        ];
-        item.description = checkpointDescription(c, extra);
-        // A click (or Enter) opens what it changed; the twistie expands it.
-        if (c.fileCount > 0) item.command = { command: Commands.openChanges, title: 'Open Changes', arguments: [node] };
-        item.contextValue = contextValue('checkpoint', {
-          head: node.isHead,
-          root: !c.parentId,
-          changes: c.fileCount > 0,
-          fork: otherLines(node).length > 0,
-          activeSession: node.session.active,
-        });
-        decorateTerminalCheckpoint(item, node.session, c);
-        return withId(item, node);
-      }
-      case 'line': {
-        const t = node.tip;
-        const item = new vscode.TreeItem(node.branchName ?? 'Rewound line', C.Collapsed);
-        item.iconPath = new vscode.ThemeIcon(node.branchName ? 'git-branch' : 'repo-forked');
-        item.description = `up to "${t.label}" · ${fromNow(t.createdAt)}`;
-        item.tooltip = node.branchName
-          ? `Branch ${node.branchName} grows from here; its newest checkpoint is "${t.label}".`
-          : `Checkpoints left by a rewind, growing from here; the newest is "${t.label}". They stay restorable.`;
-        item.contextValue = contextValue('line', { branch: !!node.branchName, activeSession: node.session.active });
-        return withId(item, node);
-      }
-      case 'storage': {
-        const item = storageItem(node.report);
-        return withId(item, node);
-      }
-      case 'more': {
-        const item = new vscode.TreeItem(`Load ${PAGE_SIZE} more…`, C.None);
-        item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: Commands.loadMore, title: 'Load More', arguments: [node] };
-        item.contextValue = contextValue('more');
-        return withId(item, node);
-      }
-    }
+    return treeItem(node, this.multiRoot);
   }
 
   async resolveTreeItem(item: vscode.TreeItem, node: SessionsNode): Promise<vscode.TreeItem> {
-    if (node.kind !== 'checkpoint' || item.tooltip) return item;
+    if (item.tooltip || (node.kind !== 'checkpoint' && node.kind !== 'session')) return item;
     const engine = this.host.current;
     if (!engine) return item;
     try {
-      item.tooltip = checkpointTooltip(await engine.checkpoint(node.checkpoint.id), this.multiRoot);
+      if (node.kind === 'checkpoint') item.tooltip = checkpointTooltip(await engine.checkpoint(node.checkpoint.id), this.multiRoot);
+      else {
+        const summary = await engine.sessionSummary(node.session.id).catch((e: unknown) => {
+          this.log.warn(`Reading the summary of session ${node.session.title} failed: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        });
+        item.tooltip = sessionTooltip(node, this.titles.get(node.session.parentSessionId ?? ''), summary, this.multiRoot);
+      }
     } catch (e) {
-      this.log.error(`Reading checkpoint ${node.checkpoint.id} failed`, e);
+      this.log.error(`Reading the hover of ${node.id} failed`, e);
     }
     return item;
   }
@@ -305,57 +281,21 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     this.refresh();
   }
 
-  getParent(): undefined {
-    return undefined;
+  private async children(engine: EngineApi, node?: SessionsNode): Promise<SessionsNode[]> {
+    const kids = await this.list(engine, node);
+    for (const k of kids) this.parents.set(k.id, node);
+    return kids;
   }
 
-  private async children(engine: EngineApi, node?: SessionsNode): Promise<SessionsNode[]> {
-    if (!node) {
-      const sessions = await engine.sessions();
-      this.titles = new Map(sessions.map((x) => [x.id, x.title]));
-      sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
-      // The first paint after the store opens shows only what it holds; sizes come with the next.
-      const report = this.host.firstPaintDone ? await this.storage(engine) : this.usage?.report;
-      if (sessions.length === 0) this.host.notePainted();
-      const usage = new Map(report?.sessions.map((u) => [u.id, u]));
-      // The active flag is in the ids so a session or branch that becomes active gets its default
-      // (expanded) state instead of the collapsed one VS Code remembers for the old id.
-      const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: `s/${session.id}${session.active ? '*' : ''}`, session, usage: usage.get(session.id) }));
-      return report ? [...nodes, { kind: 'storage', id: 'storage', report }] : nodes;
-    }
+  private async list(engine: EngineApi, node?: SessionsNode): Promise<SessionsNode[]> {
+    if (!node) return this.roots(engine);
     switch (node.kind) {
-      case 'session': {
-        const branches = [...node.session.branches].sort(
-          (a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name),
-        );
-        return branches.map((branch) => ({
-          kind: 'branch',
-          id: `${node.id}/b/${branch.name}${branch.active ? '*' : ''}`,
-          session: node.session,
-          branch,
-        }));
-      }
-      case 'branch': {
-        const { session, branch } = node;
-        const current = session.active && branch.active;
-        const result: SessionsNode[] = [];
-        if (current) {
-          const changes = await engine.workingChanges();
-          if (changes.length > 0) result.push({ kind: 'working', id: `${node.id}/w`, session, changes });
-        }
-        const shown = this.pages.get(node.id) ?? PAGE_SIZE;
-        const list = await engine.checkpoints({ sessionId: session.id, branch: branch.name, limit: shown + 1 });
-        result.push(...this.checkpointList(node.id, session, list, shown, current ? 0 : -1, branch.name));
-        if (current) this.host.notePainted(); // the start-up scan may go (see EngineHost.firstPaint)
-        return result;
-      }
+      case 'session':
+        return this.branches(engine, node);
+      case 'branch':
+        return this.branchList(engine, node);
       case 'working':
-        return sortChanges(node.changes).map((change) => ({
-          kind: 'workingFile',
-          id: `${node.id}/${change.key}`,
-          session: node.session,
-          change,
-        }));
+        return sortChanges(node.changes).map((change) => ({ kind: 'workingFile', id: `${node.id}/${change.key}`, session: node.session, change }));
       case 'checkpoint': {
         // Files first: a line growing from here can be long.
         const result: SessionsNode[] = [];
@@ -363,28 +303,15 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           const info = await engine.checkpoint(node.checkpoint.id);
           result.push(
             ...sortChanges(info.files).map(
-              (change): FileNode => ({
-                kind: 'file',
-                id: `${node.id}/f/${change.key}`,
-                session: node.session,
-                checkpointId: info.id,
-                checkpointLabel: info.label,
-                change,
-              }),
+              (change): FileNode => ({ kind: 'file', id: `${node.id}/f/${change.key}`, session: node.session, checkpointId: info.id, checkpointLabel: info.label, change }),
             ),
           );
         }
-        const others = otherLines(node);
-        if (others.length > 0) result.push(...(await this.lines(engine, node, others)));
+        result.push(...(await this.lines(engine, node)));
         return result;
       }
-      case 'line': {
-        const shown = this.pages.get(node.id) ?? PAGE_SIZE;
-        const list = await engine.checkpoints({ sessionId: node.session.id, fromId: node.tip.id, limit: shown + 1 });
-        const stop = list.findIndex((c) => c.id === node.forkId);
-        const line = stop >= 0 ? list.slice(0, stop) : list;
-        return this.checkpointList(node.id, node.session, line, shown, -1, node.branchName);
-      }
+      case 'line':
+        return this.lineList(engine, node);
       case 'workingFile':
       case 'file':
       case 'more':
@@ -393,62 +320,121 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
-  /** Checkpoint nodes for a newest-first list fetched with `limit: shown + 1`. */
-  private checkpointList(
-    listId: string,
-    session: SessionInfo,
-    list: CheckpointSummary[],
-    shown: number,
-    headIndex: number,
-    listedBranch: string | undefined,
-  ): SessionsNode[] {
-    const heads = new Map<string, string[]>();
-    for (const b of session.branches) {
-      if (b.name === listedBranch) continue;
-      heads.set(b.headId, [...(heads.get(b.headId) ?? []), b.name]);
+  private async roots(engine: EngineApi): Promise<SessionsNode[]> {
+    // A full repaint: histories and matches are read again (new checkpoints may match).
+    this.graphs = new Map();
+    this.parents.clear();
+    let sessions = await engine.sessions();
+    this.titles = new Map(sessions.map((x) => [x.id, x.title]));
+    sessions.sort((a, b) => Number(b.active) - Number(a.active) || b.createdAt - a.createdAt);
+    const asked = this.filter;
+    if (asked) {
+      const fresh = await this.match(engine, asked.text, asked.generation);
+      // Cleared or replaced meanwhile: that repaint lists the tree.
+      if (this.filter !== asked) return [];
+      this.filter = fresh;
+      this.showFilterState();
+      const m = fresh.matches;
+      sessions = sessions.filter((s) => (m.get(s.id)?.size ?? 0) > 0);
+      // Ids of their own: VS Code may still hold rows of the unfiltered tree (or of another filter's)
+      // under the same ids until its repaint, and a row's children differ with the filter.
+      const prefix = `f${fresh.generation}/`;
+      return sessions.map((session) => ({ kind: 'session', id: prefix + sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
     }
-    const nodes: SessionsNode[] = list.slice(0, shown).map((checkpoint, i) => ({
-      kind: 'checkpoint',
-      id: `${listId}/c/${checkpoint.id}`,
-      session,
-      checkpoint,
-      lineChildId: i > 0 ? list[i - 1].id : undefined,
-      isHead: i === headIndex,
-      branchNames: heads.get(checkpoint.id) ?? [],
-    }));
-    if (list.length > shown) nodes.push({ kind: 'more', id: `${listId}/more`, listId, shown });
-    return nodes;
+    // The first paint after the store opens shows only what it holds; sizes come with the next.
+    const report = this.host.firstPaintDone ? await this.storage(engine) : this.usage?.report;
+    if (sessions.length === 0) this.host.notePainted();
+    const usage = new Map(report?.sessions.map((u) => [u.id, u]));
+    const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, usage: usage.get(session.id) }));
+    return report ? [...nodes, { kind: 'storage', id: 'storage', report }] : nodes;
   }
 
-  private async lines(engine: EngineApi, node: CheckpointNode, childIds: string[]): Promise<LineNode[]> {
+  private async branches(engine: EngineApi, node: SessionNode): Promise<SessionsNode[]> {
+    const s = node.session;
+    const branches = [...s.branches].sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
+    if (this.filter) {
+      const g = await this.graph(engine, s.id);
+      const matches = this.filter.matches.get(s.id) ?? new Set<string>();
+      const out: SessionsNode[] = [];
+      for (const branch of branches) {
+        const onPath = pathFrom(g, branch.headId);
+        const shown = filteredRows(g, s, onPath, matches, branch.name);
+        if (shown.length === 0) continue;
+        out.push({ kind: 'branch', id: branchNodeId(node.id, branch), session: s, branch, head: g.byId.get(branch.headId), matches: onPath.filter((c) => matches.has(c.id)).length });
+      }
+      return out;
+    }
+    return Promise.all(
+      branches.map(async (branch): Promise<SessionsNode> => {
+        const [head] = await engine.checkpoints({ sessionId: s.id, fromId: branch.headId, limit: 1 }).catch(() => []);
+        return { kind: 'branch', id: branchNodeId(node.id, branch), session: s, branch, ...(head ? { head } : {}) };
+      }),
+    );
+  }
+
+  private async branchList(engine: EngineApi, node: BranchNode): Promise<SessionsNode[]> {
+    const { session, branch } = node;
+    const shown = this.pages.get(node.id) ?? PAGE_SIZE;
+    if (this.filter) {
+      const g = await this.graph(engine, session.id);
+      const rows = filteredRows(g, session, pathFrom(g, branch.headId), this.filter.matches.get(session.id) ?? new Set(), branch.name);
+      return page(node.id, rows, shown);
+    }
+    const result: SessionsNode[] = [];
+    if (session.active && branch.active) {
+      const changes = await engine.workingChanges();
+      if (changes.length > 0) result.push({ kind: 'working', id: `${node.id}/w`, session, changes });
+    }
+    const list = await engine.checkpoints({ sessionId: session.id, branch: branch.name, limit: shown + 1 });
+    const rows = await checkpointRows(node.id, session, list.slice(0, shown), branch.name, (id) => engine.tipsUnder(id));
+    result.push(...rows);
+    if (list.length > shown) result.push({ kind: 'more', id: `${node.id}/more`, listId: node.id, shown });
+    if (session.active && branch.active) this.host.notePainted(); // the start-up scan may go (see EngineHost.firstPaint)
+    return result;
+  }
+
+  private async lineList(engine: EngineApi, node: LineNode): Promise<SessionsNode[]> {
+    const shown = this.pages.get(node.id) ?? PAGE_SIZE;
+    if (this.filter) {
+      const g = await this.graph(engine, node.session.id);
+      const rows = filteredRows(g, node.session, pathFrom(g, node.tip.id, node.forkId), this.filter.matches.get(node.session.id) ?? new Set(), undefined);
+      return page(node.id, rows, shown);
+    }
+    const list = await engine.checkpoints({ sessionId: node.session.id, fromId: node.tip.id, limit: shown + 1 });
+    const stop = list.findIndex((c) => c.id === node.forkId);
+    const line = stop >= 0 ? list.slice(0, stop) : list;
+    const rows: SessionsNode[] = await checkpointRows(node.id, node.session, line.slice(0, shown), undefined, (id) => engine.tipsUnder(id));
+    if (line.length > shown) rows.push({ kind: 'more', id: `${node.id}/more`, listId: node.id, shown });
+    return rows;
+  }
+
+  /** The set-aside lines under a checkpoint row, each with its newest checkpoint and its length. */
+  private async lines(engine: EngineApi, node: CheckpointNode): Promise<LineNode[]> {
+    const g = this.filter ? await this.graph(engine, node.session.id) : undefined;
     const result: LineNode[] = [];
-    for (const childId of childIds) {
-      const tips = await engine.tipsUnder(childId);
-      const tipId = tips[0] ?? childId;
-      const [tip] = await engine.checkpoints({ sessionId: node.session.id, fromId: tipId, limit: 1 });
-      if (!tip) continue;
-      const tipSet = new Set(tips.length ? tips : [childId]);
-      const branch = node.session.branches.find((b) => b.headId === tipId) ?? node.session.branches.find((b) => tipSet.has(b.headId));
+    for (const { childId, tipId } of node.forks?.setAside ?? []) {
+      let line: CheckpointSummary[];
+      let more = false;
+      if (g) line = pathFrom(g, tipId, node.checkpoint.id);
+      else {
+        const list = await engine.checkpoints({ sessionId: node.session.id, fromId: tipId, limit: LINE_COUNT_CAP + 1 });
+        const stop = list.findIndex((c) => c.id === node.checkpoint.id);
+        line = stop >= 0 ? list.slice(0, stop) : list.slice(0, LINE_COUNT_CAP);
+        more = stop < 0 && list.length > LINE_COUNT_CAP;
+      }
+      if (line.length === 0) continue;
       result.push({
         kind: 'line',
-        id: `${node.id}/l/${childId}`,
+        id: lineNodeId(node.id, childId),
         session: node.session,
         forkId: node.checkpoint.id,
-        tip,
-        ...(branch ? { branchName: branch.name } : {}),
+        tip: line[0],
+        count: line.length,
+        ...(more ? { more: true } : {}),
       });
     }
     return result;
   }
-}
-
-function withId(item: vscode.TreeItem, node: SessionsNode): vscode.TreeItem {
-  item.id = node.id;
-  return item;
-}
-
-function otherLines(node: CheckpointNode): string[] {
-  return node.checkpoint.childIds.filter((c) => c !== node.lineChildId);
 }
 
 function sortChanges(changes: FileChange[]): FileChange[] {

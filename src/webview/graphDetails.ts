@@ -12,6 +12,7 @@ export const ACTION_TITLES: Record<GraphAction, string> = {
   branchFromHere: 'Branch from Here',
   labelCheckpoint: 'Label Checkpoint…',
   forkSession: 'Fork Session from Here',
+  revealInTree: 'Reveal in Sessions View',
 };
 
 /** The actions that apply to a checkpoint, as the tree's menus offer them. */

@@ -37,6 +37,7 @@ export interface GraphDetails {
 /** What the graph's menu and buttons offer: each runs the tree's command of the same name. */
 export const GRAPH_ACTIONS = [
   'openChanges', 'compareWithCurrent', 'rewindHere', 'rewindBefore', 'branchFromHere', 'labelCheckpoint', 'forkSession',
+  'revealInTree',
 ] as const;
 export type GraphAction = (typeof GRAPH_ACTIONS)[number];
 

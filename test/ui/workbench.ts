@@ -134,20 +134,20 @@ export class Workbench {
   }
 
   /**
-   * Finds a row of the Sessions tree, expanding the lines a rewind left behind ("Rewound line",
-   * "⎇ branch") and collapsed branches until it shows.
+   * Finds a row of the Sessions tree, expanding the checkpoints a rewind set aside ("… set aside by a
+   * rewind", under a checkpoint "rewound here") and collapsed branches until it shows.
    */
   async findRow(name: string | RegExp, timeoutMs = 20_000): Promise<Locator> {
     const row = this.row(name);
     await poll(
       async () => {
         if (await row.isVisible()) return true;
-        // Lines ("Rewound line", "⎇ branch"), branches, and checkpoints that other lines grow from.
+        // Set-aside lines, branches, and the checkpoints they grow from.
         const tree = this.sessionsTree();
         const collapsed = tree
           .locator('[role="treeitem"][aria-expanded="false"]')
           .filter({
-            has: this.page.locator('.codicon-repo-forked, .codicon-git-branch, .label-description:text-matches("other line")'),
+            has: this.page.locator('.codicon-debug-step-back, .codicon-git-branch, .label-description:text-matches("rewound here")'),
           });
         if ((await collapsed.count()) > 0) await collapsed.first().locator('.monaco-tl-twistie').click();
         return false;

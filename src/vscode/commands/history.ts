@@ -52,6 +52,7 @@ export function historyCommands(c: CommandContext) {
       const found = need(await findCheckpoint(e));
       const c = found.hit.checkpoint;
       if (found.open === 'graph') return showInGraph(c.sessionId, c.id);
+      if (found.open === 'tree') return vscode.commands.executeCommand(Commands.revealInTree, { sessionId: c.sessionId, checkpointId: c.id });
       const session = (await e.sessions()).find((s) => s.id === c.sessionId) ?? raise(new Error('The session is gone.'));
       return vscode.commands.executeCommand(Commands.openChanges, checkpointNode(session, c));
     },

@@ -28,6 +28,7 @@ const ACTION_COMMANDS: Record<GraphAction, string> = {
   branchFromHere: Commands.branchFromHere,
   labelCheckpoint: Commands.labelCheckpoint,
   forkSession: Commands.forkSession,
+  revealInTree: Commands.revealInTree,
 };
 
 export class GraphPanel {

@@ -13,14 +13,17 @@ export function decorateTerminalSession(item: vscode.TreeItem, s: SessionInfo): 
   );
   const words = [`terminal ${state}`, ...(shellIntegration ? [] : ['no shell integration'])];
   item.description = [...words, item.description].filter(Boolean).join(' · ');
-  if (item.tooltip instanceof vscode.MarkdownString) {
-    item.tooltip.appendMarkdown(
-      `  \nTerminal session, ${state === 'running' ? 'bound to an open terminal' : 'ended (Reopen Terminal Session continues it)'}` +
-        (shellIntegration ? '' : '  \n$(warning) Its terminal has no shell integration: commands are not recorded one by one; file changes are recorded as external changes.'),
-    );
-    item.tooltip.supportThemeIcons = true;
-  }
   item.contextValue = `${item.contextValue ?? ''}+terminal+${state}`;
+}
+
+/** The lines a terminal session's hover adds: what the terminal is bound to, and a missing shell integration. */
+export function terminalTooltipLines(s: SessionInfo): string[] {
+  if (!s.terminal) return [];
+  const { state, shellIntegration } = s.terminal;
+  return [
+    `Terminal session, ${state === 'running' ? 'bound to an open terminal' : 'ended (Reopen Terminal Session continues it)'}`,
+    ...(shellIntegration ? [] : ['$(warning) Its terminal has no shell integration: commands are not recorded one by one; file changes are recorded as external changes.']),
+  ];
 }
 
 /** A checkpoint of a terminal session made by a command, or one recorded from a terminal session: its output can be opened. */

@@ -16,6 +16,7 @@ import { importSession } from './10-import-session';
 import { storage } from './09-storage';
 import { reopenWithHistory } from './16-reopen';
 import { terminalSession } from './14-terminal-session';
+import { treeFilterRevealSummary } from './14-tree-filter-reveal-summary';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -35,4 +36,5 @@ export const scenarios: Scenario[] = [
   storage,
   reopenWithHistory,
   terminalSession,
+  treeFilterRevealSummary,
 ];
