@@ -1,13 +1,26 @@
-// The metadata database: sql.js (SQLite compiled to WASM) held in memory and written out whole.
+// The metadata database: sql.js (SQLite compiled to WASM) held in memory; on disk a base file
+// `state.db` (a whole export) and, beside it, the append-only log of every durable commit since
+// (`state.db.log`, see log.ts). Making a change durable appends one record and fsyncs it: its cost
+// follows the change, not the history.
 //
-// Saving is atomic: export → write `state.db.tmp` → fsync → hard-link the current file to
-// `state.db.bak` (the last good copy) → rename the temp file over `state.db` → fsync the folder.
-// At every instant `state.db` is a complete database; if it is ever unreadable, open falls back to
-// `state.db.bak` and says so.
+// Folding the log into a new base — when it passes `foldBytes`, at close, and at the first save
+// after an open that changed what the files hold (a new store, a schema migration, a log that was
+// cut or damaged, the last good copy used) — is atomic: export → write `state.db.tmp` → fsync →
+// hard-link the current base to `state.db.bak` (the last good copy) → rename the temp file over
+// `state.db` → move the log, which belongs to the base now in `state.db.bak`, to `state.db.bak.log`
+// → fsync the folder. At every instant `state.db` plus the sound prefix of its own log is the last
+// durable commit; a log of another base is never applied. If `state.db` is unreadable, open falls
+// back to `state.db.bak` with its log and says so.
+//
+// A store written before the log (PRAGMA user_version 0) opens as before and moves to the log at
+// its first writable open (logMigration.ts: a dry run, a verified copy, the old file in use until then).
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { type Fs, removeQuietly, writeTempFile } from './files';
+import { type BaseTag, fsyncDir, HEADER_BYTES, LogAppender, type LogContents, readLog, tagOf } from './log';
+import { type ChangeBatch, decodeBatch } from './logRecord';
+import { LOG_FORMAT, moveToLog } from './logMigration';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 let sqlPromise: Promise<SqlJsStatic> | undefined;
@@ -18,44 +31,75 @@ export function loadSqlJs(wasmPath?: string): Promise<SqlJsStatic> {
   return sqlPromise;
 }
 
+/** The log is folded into a new base once it would pass this size. */
+export const DEFAULT_FOLD_BYTES = 4 * 1024 * 1024;
+
+export interface StoreDbOptions {
+  foldBytes?: number;
+}
+
 export interface OpenedDb {
   db: Database;
   usedBackup: boolean;
   created: boolean;
   diagnostics: string[];
+  /** What the open did that is worth a line in the log (the move to the log format, a cut log tail dropped). */
+  notes: string[];
   /** Set when the file is from a newer version of Session Tree: the store opens read-only. */
   newerSchema?: number;
   /**
-   * Set when `state.db` exists but could not be read (permissions, I/O, locked — not damage): the
-   * store should open read-only so that a save does not replace a file that may be newer.
+   * Set when `state.db` (or its log) exists but could not be read (permissions, I/O, locked — not
+   * damage): the store should open read-only so that a save does not replace a file that may be newer.
    */
   unreadable?: NodeJS.ErrnoException;
 }
 
+export type SaveKind = 'append' | 'fold' | 'none';
+
 export class StoreDb {
   readonly file: string;
   readonly backup: string;
+  readonly logFile: string;
+  readonly backupLog: string;
   private readonly tmp: string;
+  readonly foldBytes: number;
   lastSaveMs = 0;
   lastSaveBytes = 0;
+  lastSaveKind: SaveKind = 'none';
+  /** Records appended and folds written by this process (for the figures). */
+  appends = 0;
+  folds = 0;
+  /** 'log': base + log; 'legacy': saved whole every time (a store whose move to the log did not verify). */
+  format: 'log' | 'legacy' = 'log';
   /** `state.db` is known to be a good database (it opened, or this process wrote it). Only then does a save make it the backup. */
   private mainGood = false;
+  /** The next save writes a new base (what is in memory is not base + log). */
+  private needsFold = true;
+  private appender: LogAppender | undefined;
 
   constructor(
     readonly dir: string,
     private readonly SQL: SqlJsStatic,
     private readonly fs: Fs = nodeFs,
+    options: StoreDbOptions = {},
   ) {
     this.file = path.join(dir, 'state.db');
     this.backup = path.join(dir, 'state.db.bak');
+    this.logFile = this.file + '.log';
+    this.backupLog = this.backup + '.log';
     this.tmp = path.join(dir, 'state.db.tmp');
+    this.foldBytes = options.foldBytes ?? DEFAULT_FOLD_BYTES;
   }
 
-  /** Opens (or creates) the database, migrating it to the current schema. */
-  open(): OpenedDb {
+  /**
+   * Opens (or creates) the database: the base, its log replayed, migrated to the current schema.
+   * `writable`: this engine holds the store (a store from before the log moves to it now).
+   */
+  open(options: { writable?: boolean } = {}): OpenedDb {
     const diagnostics: string[] = [];
+    const notes: string[] = [];
     let unreadable: NodeJS.ErrnoException | undefined;
-    const tryLoad = (file: string): Database | string => {
+    const tryLoad = (file: string): { db: Database; bytes: Buffer } | string => {
       let bytes: Buffer;
       try {
         // Never read through a link: a database planted as one is not this store's.
@@ -76,7 +120,7 @@ export class StoreDb {
           return `damaged (${verdict || 'no answer to integrity check'})`;
         }
         db.exec('SELECT count(*) FROM sqlite_master');
-        return db;
+        return { db, bytes };
       } catch (e) {
         return `damaged (${(e as Error).message})`;
       }
@@ -84,14 +128,17 @@ export class StoreDb {
     let usedBackup = false;
     let created = false;
     let db: Database;
+    let base: { bytes: Buffer; log: string } | undefined;
     const main = tryLoad(this.file);
     if (typeof main !== 'string') {
-      db = main;
+      db = main.db;
+      base = { bytes: main.bytes, log: this.logFile };
       this.mainGood = true;
     } else {
       const bak = tryLoad(this.backup);
       if (typeof bak !== 'string') {
-        db = bak;
+        db = bak.db;
+        base = { bytes: bak.bytes, log: this.backupLog };
         usedBackup = true;
         if (main !== 'missing') diagnostics.push(`The database ${this.file} is ${main}; the last good copy was opened instead.`);
         else diagnostics.push(`The database ${this.file} was missing; the last good copy was opened instead.`);
@@ -109,9 +156,10 @@ export class StoreDb {
         }
         db = new this.SQL.Database();
         created = true;
-        // Every save exports the whole file through sql.js page by page: 16 KiB pages export about
+        // A fold exports the whole file through sql.js page by page: 16 KiB pages export about
         // 3x faster than the default 4 KiB (6.7 MB: 2.7 ms instead of 9.6 here) for 2% more bytes.
         db.exec('PRAGMA page_size = 16384');
+        db.exec(`PRAGMA user_version = ${LOG_FORMAT}`);
       }
     }
     db.exec('PRAGMA foreign_keys = OFF');
@@ -120,35 +168,140 @@ export class StoreDb {
     // keep it in memory, and hold the lock (no hot-journal probe of the file system per statement).
     // Transactions and savepoints still roll back.
     db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
+    this.needsFold = true;
+    this.format = 'log';
+    if (base && userVersion(db) < LOG_FORMAT) {
+      // Written whole by a Session Tree from before the log: read as it is; moved when this engine holds it.
+      this.format = 'legacy';
+      if (options.writable && !usedBackup && readVersion(db) <= SCHEMA_VERSION) {
+        const moved = moveToLog({ fs: this.fs, SQL: this.SQL, db, file: this.file, backup: this.backup, notes, diagnostics });
+        if (moved) {
+          this.format = 'log';
+          this.appender = new LogAppender(this.fs, this.logFile, moved);
+          this.needsFold = false;
+        }
+      }
+    } else if (base) {
+      const tag = tagOf(base.bytes);
+      let log: LogContents | undefined;
+      try {
+        log = readLog(this.fs, base.log, tag);
+      } catch (e) {
+        // The log is there but cannot be read: never save over a store whose newest changes may be in it.
+        unreadable ??= e as NodeJS.ErrnoException;
+        diagnostics.push(`The database log ${base.log} could not be read (${(e as Error).message}); the store opened without its latest changes.`);
+      }
+      if (log) {
+        const failed = replay(db, log.records);
+        this.describeLog(log, failed, base.log, diagnostics, notes, options.writable === true);
+        if (!usedBackup && log.status !== 'other-generation' && log.dropped === 0 && failed === undefined) {
+          // All of the log is sound: later commits append to it.
+          this.appender = new LogAppender(this.fs, this.logFile, tag);
+          if (log.validEnd >= HEADER_BYTES) this.appender.resume(log.validEnd, log.records.length);
+          this.needsFold = false;
+        }
+      }
+    }
     const version = created ? 0 : readVersion(db);
     if (version > SCHEMA_VERSION) {
-      return { db, usedBackup, created, diagnostics, newerSchema: version, unreadable };
+      return { db, usedBackup, created, diagnostics, notes, newerSchema: version, unreadable };
     }
+    if (version < SCHEMA_VERSION) this.needsFold = true; // the migration's statements are not in the log
     migrate(db, version);
-    return { db, usedBackup, created, diagnostics, unreadable };
+    return { db, usedBackup, created, diagnostics, notes, unreadable };
+  }
+
+  private describeLog(log: LogContents, failed: string | undefined, file: string, diagnostics: string[], notes: string[], writable: boolean): void {
+    const n = log.records.length;
+    const applied = `${n} logged change${n === 1 ? '' : 's'} applied`;
+    if (failed !== undefined) {
+      diagnostics.push(`A change in the database log ${file} could not be applied (${failed}); the store opened to the change before it.`);
+    } else if (log.status === 'torn') {
+      notes.push(`The database log ended in a change cut short (${log.dropped} bytes, written when Session Tree was stopped): dropped; ${applied}.`);
+    } else if (log.status === 'damaged' || log.status === 'unrecognised') {
+      diagnostics.push(
+        `The database log ${file} is damaged from byte ${log.validEnd} on (${log.dropped} bytes dropped); the store opened to the last sound change before it (${applied}).` +
+          (writable ? ` The log was kept as ${path.basename(file)}.damaged.` : ''),
+      );
+      if (writable) {
+        try {
+          this.fs.copyFileSync(file, file + '.damaged');
+        } catch {
+          /* best effort */
+        }
+      }
+    } else if (log.status === 'other-generation') {
+      notes.push(`The database log ${file} belongs to another copy of the database and was not applied.`);
+    }
+  }
+
+  /** The database as a new open would read it now (base + log), for checks; the caller closes it. */
+  loadSaved(): Database {
+    const bytes = this.fs.readFileSync(this.file);
+    const db = new this.SQL.Database(bytes);
+    if (this.format === 'log') {
+      const failed = replay(db, readLog(this.fs, this.logFile, tagOf(bytes)).records);
+      if (failed !== undefined) {
+        db.close();
+        throw new Error(`the database log could not be applied (${failed})`);
+      }
+    }
+    return db;
   }
 
   /**
    * `state.db` is no longer known to be a file this process wrote (the folder was replaced under
-   * the store): the next save does not keep it as the last good copy.
+   * the store): the next save writes a whole new base, and does not keep the old file as the last good copy.
    */
   lostFile(): void {
     this.mainGood = false;
+    this.needsFold = true;
+    this.appender?.close();
   }
 
-  /** Writes the whole database atomically. */
-  save(db: Database): void {
+  /**
+   * Makes what `changes` recorded durable: one record appended to the log, or (`fold`, a log past
+   * its size, a base to write) the whole database as a new base. On failure nothing of the save
+   * counts; `changes` are kept for the next one.
+   */
+  save(db: Database, changes: ChangeBatch, options: { fold?: boolean } = {}): void {
     const t0 = performance.now();
+    const appender = this.appender;
+    const canAppend = this.format === 'log' && !this.needsFold && appender !== undefined && !changes.overflowed;
+    if (canAppend && !options.fold && appender.sizeAfter(changes.bytes) <= this.foldBytes) {
+      if (changes.bytes === 0) return this.saved(t0, 'none', 0); // nothing changed since the last durable save
+      const n = appender.append(changes.payload());
+      changes.clear();
+      this.appends++;
+      return this.saved(t0, 'append', n);
+    }
+    // A fold asked for with nothing logged since the base was written: the base is the store already.
+    if (canAppend && changes.bytes === 0 && appender.end === 0) return this.saved(t0, 'none', 0);
+    const n = this.fold(db);
+    changes.clear();
+    this.folds++;
+    this.saved(t0, 'fold', n);
+  }
+
+  private saved(t0: number, kind: SaveKind, bytes: number): void {
+    this.lastSaveKind = kind;
+    this.lastSaveMs = performance.now() - t0;
+    this.lastSaveBytes = bytes;
+  }
+
+  /** Writes the whole database as the new base atomically; returns its size. */
+  private fold(db: Database): number {
     const data = db.export();
     this.fs.mkdirSync(this.dir, { recursive: true });
     const bakTmp = this.backup + '.tmp';
+    const keepBackup = this.mainGood && this.fs.existsSync(this.file);
     try {
       // A temp name planted as a link is removed (the link itself), never written through.
       removeQuietly(this.fs, this.tmp);
       writeTempFile(this.fs, this.tmp, data, { fsync: true });
       // The current file becomes the last good copy — unless it is the damaged one open fell back
       // from: then the backup it was opened from stays.
-      if (this.mainGood && this.fs.existsSync(this.file)) {
+      if (keepBackup) {
         this.fs.rmSync(bakTmp, { force: true });
         try {
           this.fs.linkSync(this.file, bakTmp);
@@ -167,22 +320,61 @@ export class StoreDb {
       throw e;
     }
     this.mainGood = true;
+    this.needsFold = false;
+    // The log belongs to the base that is now the backup: it goes with it. It no longer applies to
+    // `state.db` (another generation), so a failure here loses nothing.
+    this.appender?.close();
+    try {
+      if (keepBackup) this.fs.renameSync(this.logFile, this.backupLog);
+      else removeQuietly(this.fs, this.logFile);
+    } catch {
+      removeQuietly(this.fs, this.logFile);
+    }
     fsyncDir(this.fs, this.dir);
-    this.lastSaveMs = performance.now() - t0;
-    this.lastSaveBytes = data.length;
+    if (this.format === 'log') {
+      const tag: BaseTag = tagOf(data);
+      if (this.appender) this.appender.restart(tag);
+      else this.appender = new LogAppender(this.fs, this.logFile, tag);
+    }
+    return data.length;
+  }
+
+  /** Closes the log's descriptor. */
+  close(): void {
+    this.appender?.close();
   }
 }
 
-function fsyncDir(fs: Fs, dir: string): void {
-  let fd: number | undefined;
+/** Applies the logged changes in order, each record all or nothing; returns why one failed, if one did. */
+export function replay(db: Database, records: Uint8Array[]): string | undefined {
+  const stmts = new Map<string, ReturnType<Database['prepare']>>();
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    /* not supported on every platform */
+    for (const [i, r] of records.entries()) {
+      db.exec('SAVEPOINT replay');
+      try {
+        for (const s of decodeBatch(r)) {
+          let st = stmts.get(s.sql);
+          if (!st) {
+            st = db.prepare(s.sql);
+            stmts.set(s.sql, st);
+          }
+          st.run(s.params);
+        }
+        db.exec('RELEASE replay');
+      } catch (e) {
+        db.exec('ROLLBACK TO replay');
+        db.exec('RELEASE replay');
+        return `record ${i + 1}: ${(e as Error).message}`;
+      }
+    }
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    for (const st of stmts.values()) st.free();
   }
+  return undefined;
+}
+
+function userVersion(db: Database): number {
+  return Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
 }
 
 export function readVersion(db: Database): number {
