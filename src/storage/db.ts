@@ -66,6 +66,8 @@ export class StoreDb {
   lastSaveMs = 0;
   lastSaveBytes = 0;
   lastSaveKind: SaveKind = 'none';
+  /** Size of the base file as last read or written. */
+  baseBytes = 0;
   /** Records appended and folds written by this process (for the figures). */
   appends = 0;
   folds = 0;
@@ -170,6 +172,7 @@ export class StoreDb {
     db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
     this.needsFold = true;
     this.format = 'log';
+    this.baseBytes = base?.bytes.length ?? 0;
     if (base && userVersion(db) < LOG_FORMAT) {
       // Written whole by a Session Tree from before the log: read as it is; moved when this engine holds it.
       this.format = 'legacy';
@@ -178,6 +181,7 @@ export class StoreDb {
         if (moved) {
           this.format = 'log';
           this.appender = new LogAppender(this.fs, this.logFile, moved);
+          this.baseBytes = moved.len;
           this.needsFold = false;
         }
       }
@@ -283,6 +287,11 @@ export class StoreDb {
     this.saved(t0, 'fold', n);
   }
 
+  /** Bytes of the database on disk: the base and its log. */
+  get diskBytes(): number {
+    return this.baseBytes + (this.appender?.end ?? 0);
+  }
+
   private saved(t0: number, kind: SaveKind, bytes: number): void {
     this.lastSaveKind = kind;
     this.lastSaveMs = performance.now() - t0;
@@ -321,6 +330,7 @@ export class StoreDb {
     }
     this.mainGood = true;
     this.needsFold = false;
+    this.baseBytes = data.length;
     // The log belongs to the base that is now the backup: it goes with it. It no longer applies to
     // `state.db` (another generation), so a failure here loses nothing.
     this.appender?.close();
