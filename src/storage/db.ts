@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { type Fs, removeQuietly, writeTempFile } from './files';
 import { type BaseTag, fsyncDir, HEADER_BYTES, LogAppender, type LogContents, readLog, tagOf } from './log';
-import { type ChangeBatch, decodeBatch } from './logRecord';
+import type { ChangeBatch } from './logRecord';
+import { describeLog, replay } from './logReplay';
 import { LOG_FORMAT, moveToLog } from './logMigration';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 
@@ -32,7 +33,7 @@ export function loadSqlJs(wasmPath?: string): Promise<SqlJsStatic> {
 }
 
 /** The log is folded into a new base once it would pass this size. */
-export const DEFAULT_FOLD_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_FOLD_BYTES = 1024 * 1024;
 
 export interface StoreDbOptions {
   foldBytes?: number;
@@ -78,6 +79,8 @@ export class StoreDb {
   /** The next save writes a new base (what is in memory is not base + log). */
   private needsFold = true;
   private appender: LogAppender | undefined;
+  /** What a read-only engine last read: the base's identity, its tag, and the records applied. */
+  private seen: { base: string; tag: BaseTag; records: number } | undefined;
 
   constructor(
     readonly dir: string,
@@ -101,7 +104,7 @@ export class StoreDb {
     const diagnostics: string[] = [];
     const notes: string[] = [];
     let unreadable: NodeJS.ErrnoException | undefined;
-    const tryLoad = (file: string): { db: Database; bytes: Buffer } | string => {
+    const tryLoad = (file: string): { db: Database; tag: BaseTag; length: number } | string => {
       let bytes: Buffer;
       try {
         // Never read through a link: a database planted as one is not this store's.
@@ -113,6 +116,8 @@ export class StoreDb {
         return `unreadable (${(e as Error).message})`;
       }
       if (bytes.length === 0) return 'empty';
+      // Before sql.js has the bytes: its in-memory file may be this very buffer, changed by later writes.
+      const tag = tagOf(bytes);
       try {
         const db = new this.SQL.Database(bytes);
         const check = db.exec('PRAGMA quick_check');
@@ -122,7 +127,7 @@ export class StoreDb {
           return `damaged (${verdict || 'no answer to integrity check'})`;
         }
         db.exec('SELECT count(*) FROM sqlite_master');
-        return { db, bytes };
+        return { db, tag, length: bytes.length };
       } catch (e) {
         return `damaged (${(e as Error).message})`;
       }
@@ -130,17 +135,17 @@ export class StoreDb {
     let usedBackup = false;
     let created = false;
     let db: Database;
-    let base: { bytes: Buffer; log: string } | undefined;
+    let base: { tag: BaseTag; length: number; log: string } | undefined;
     const main = tryLoad(this.file);
     if (typeof main !== 'string') {
       db = main.db;
-      base = { bytes: main.bytes, log: this.logFile };
+      base = { tag: main.tag, length: main.length, log: this.logFile };
       this.mainGood = true;
     } else {
       const bak = tryLoad(this.backup);
       if (typeof bak !== 'string') {
         db = bak.db;
-        base = { bytes: bak.bytes, log: this.backupLog };
+        base = { tag: bak.tag, length: bak.length, log: this.backupLog };
         usedBackup = true;
         if (main !== 'missing') diagnostics.push(`The database ${this.file} is ${main}; the last good copy was opened instead.`);
         else diagnostics.push(`The database ${this.file} was missing; the last good copy was opened instead.`);
@@ -172,7 +177,7 @@ export class StoreDb {
     db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
     this.needsFold = true;
     this.format = 'log';
-    this.baseBytes = base?.bytes.length ?? 0;
+    this.baseBytes = base?.length ?? 0;
     if (base && userVersion(db) < LOG_FORMAT) {
       // Written whole by a Session Tree from before the log: read as it is; moved when this engine holds it.
       this.format = 'legacy';
@@ -186,7 +191,8 @@ export class StoreDb {
         }
       }
     } else if (base) {
-      const tag = tagOf(base.bytes);
+      const tag = base.tag;
+      this.seen = { base: fileId(this.fs, this.file), tag, records: 0 };
       let log: LogContents | undefined;
       try {
         log = readLog(this.fs, base.log, tag);
@@ -197,7 +203,8 @@ export class StoreDb {
       }
       if (log) {
         const failed = replay(db, log.records);
-        this.describeLog(log, failed, base.log, diagnostics, notes, options.writable === true);
+        this.seen.records = log.records.length;
+        describeLog(this.fs, log, failed, base.log, diagnostics, notes, options.writable === true);
         if (!usedBackup && log.status !== 'other-generation' && log.dropped === 0 && failed === undefined) {
           // All of the log is sound: later commits append to it.
           this.appender = new LogAppender(this.fs, this.logFile, tag);
@@ -215,42 +222,62 @@ export class StoreDb {
     return { db, usedBackup, created, diagnostics, notes, unreadable };
   }
 
-  private describeLog(log: LogContents, failed: string | undefined, file: string, diagnostics: string[], notes: string[], writable: boolean): void {
-    const n = log.records.length;
-    const applied = `${n} logged change${n === 1 ? '' : 's'} applied`;
-    if (failed !== undefined) {
-      diagnostics.push(`A change in the database log ${file} could not be applied (${failed}); the store opened to the change before it.`);
-    } else if (log.status === 'torn') {
-      notes.push(`The database log ended in a change cut short (${log.dropped} bytes, written when Session Tree was stopped): dropped; ${applied}.`);
-    } else if (log.status === 'damaged' || log.status === 'unrecognised') {
-      diagnostics.push(
-        `The database log ${file} is damaged from byte ${log.validEnd} on (${log.dropped} bytes dropped); the store opened to the last sound change before it (${applied}).` +
-          (writable ? ` The log was kept as ${path.basename(file)}.damaged.` : ''),
-      );
-      if (writable) {
-        try {
-          this.fs.copyFileSync(file, file + '.damaged');
-        } catch {
-          /* best effort */
-        }
-      }
-    } else if (log.status === 'other-generation') {
-      notes.push(`The database log ${file} belongs to another copy of the database and was not applied.`);
-    }
-  }
-
   /** The database as a new open would read it now (base + log), for checks; the caller closes it. */
   loadSaved(): Database {
     const bytes = this.fs.readFileSync(this.file);
+    const tag = tagOf(bytes);
     const db = new this.SQL.Database(bytes);
     if (this.format === 'log') {
-      const failed = replay(db, readLog(this.fs, this.logFile, tagOf(bytes)).records);
+      const failed = replay(db, readLog(this.fs, this.logFile, tag).records);
       if (failed !== undefined) {
         db.close();
         throw new Error(`the database log could not be applied (${failed})`);
       }
     }
     return db;
+  }
+
+  /**
+   * For a read-only engine (another window writes the store): what was written since it read.
+   * Records appended to the same base are applied to `db` ('appended'); a new base (the writer
+   * folded its log) is read whole with its log and returned, for the caller to use instead.
+   */
+  refresh(db: Database): 'none' | 'appended' | Database {
+    const seen = this.seen;
+    if (!seen || this.format !== 'log') return 'none';
+    if (fileId(this.fs, this.file) !== seen.base) {
+      let next: Database;
+      let tag: BaseTag;
+      let records: number;
+      try {
+        const bytes = this.fs.readFileSync(this.file);
+        tag = tagOf(bytes);
+        next = new this.SQL.Database(bytes);
+        const log = readLog(this.fs, this.logFile, tag);
+        const failed = replay(next, log.records);
+        if (failed !== undefined) {
+          next.close();
+          return 'none';
+        }
+        records = log.records.length;
+        migrate(next, readVersion(next));
+      } catch {
+        return 'none'; // caught between a fold's steps, or the writer's file half-way: the next look finds it whole
+      }
+      this.seen = { base: fileId(this.fs, this.file), tag, records };
+      this.baseBytes = this.fs.statSync(this.file).size;
+      return next;
+    }
+    let log: LogContents;
+    try {
+      log = readLog(this.fs, this.logFile, seen.tag);
+    } catch {
+      return 'none';
+    }
+    if (log.records.length <= seen.records) return 'none';
+    if (replay(db, log.records.slice(seen.records)) !== undefined) return 'none';
+    seen.records = log.records.length;
+    return 'appended';
   }
 
   /**
@@ -355,32 +382,14 @@ export class StoreDb {
   }
 }
 
-/** Applies the logged changes in order, each record all or nothing; returns why one failed, if one did. */
-export function replay(db: Database, records: Uint8Array[]): string | undefined {
-  const stmts = new Map<string, ReturnType<Database['prepare']>>();
+/** A file's identity and version as a string (device, inode, size, mtime); '' when it is not there. */
+function fileId(fs: Fs, file: string): string {
   try {
-    for (const [i, r] of records.entries()) {
-      db.exec('SAVEPOINT replay');
-      try {
-        for (const s of decodeBatch(r)) {
-          let st = stmts.get(s.sql);
-          if (!st) {
-            st = db.prepare(s.sql);
-            stmts.set(s.sql, st);
-          }
-          st.run(s.params);
-        }
-        db.exec('RELEASE replay');
-      } catch (e) {
-        db.exec('ROLLBACK TO replay');
-        db.exec('RELEASE replay');
-        return `record ${i + 1}: ${(e as Error).message}`;
-      }
-    }
-  } finally {
-    for (const st of stmts.values()) st.free();
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
   }
-  return undefined;
 }
 
 function userVersion(db: Database): number {

@@ -426,18 +426,33 @@ describe('database log', () => {
     }
   });
 
-  it('a read-only second window reads the log too', async () => {
-    const fx = await makeFixture({ 'a.txt': 'a0' });
+  it('a read-only second window reads the log, follows what the writing window appends, and re-reads after its fold', async () => {
+    const fx = await makeFixture({ 'a.txt': 'a0' }, { logFoldBytes: 2500 });
     try {
       fx.commit({ 'a.txt': 'a1' }, { label: 'c1' });
-      const { e } = await openAt(fx, fx.store);
+      const { e } = await openAt(fx, fx.store, { lockHeartbeatMs: 40 });
+      let repaints = 0;
+      e.onEvent((ev) => ev.type === 'changed' && repaints++);
       try {
         assert.equal(e.readOnly, true);
         assert.deepEqual(labels(e), ['c1']);
+        const c2 = fx.commit({ 'a.txt': 'a2' }, { label: 'c2' })!;
+        assert.equal(fx.engine.lastSave.kind, 'append');
+        await until(() => labels(e).includes('c2'));
+        assert.ok(repaints > 0, 'the window repaints');
+        assert.equal(e.readContent(e.fileAt(c2.id, fx.abs('a.txt'))!.hash).toString(), 'a2', 'its snapshot can be read too');
+        // The writer folds its log into a new base (a new generation), then appends to the new log.
+        const saveKind = (): string => fx.engine.lastSave.kind;
+        let i = 3;
+        for (; saveKind() !== 'fold'; i++) fx.commit({ 'a.txt': `a${i}` }, { label: `c${i}` });
+        fx.commit({ 'a.txt': 'after the fold' }, { label: `c${i}` });
+        assert.equal(fx.engine.lastSave.kind, 'append');
+        await until(() => labels(e).includes(`c${i}`));
+        assert.equal(labels(e).length, i);
+        assert.equal(e.verify().ok, true);
       } finally {
         await e.close();
       }
-      assert.equal(fx.engine.lastSave.kind, 'append', 'the read-only window wrote nothing');
     } finally {
       await fx.cleanup();
     }
@@ -479,5 +494,14 @@ function userVersionOf(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string)
     return Number(db.exec('PRAGMA user_version')[0].values[0][0]);
   } finally {
     db.close();
+  }
+}
+
+/** Waits for a condition (never for a fixed time). */
+async function until(cond: () => boolean, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -33,7 +33,15 @@ export class Metadata {
   private hashToId = new Map<string, number>();
   private idToHash: string[] = [];
 
-  constructor(readonly db: Database) {}
+  constructor(public db: Database) {}
+
+  /** Reads from another copy of the database from now on (a read-only window re-reading the store). */
+  replaceDb(db: Database): void {
+    for (const s of this.stmts.values()) s.free();
+    this.stmts.clear();
+    this.db.close();
+    this.db = db;
+  }
 
   // ── statements ──
 
