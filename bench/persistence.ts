@@ -1,7 +1,7 @@
 // `node out/bench/persistence.js [--levels 1000,10000,100000] [--runs 7] [--dir PATH] [--keep] [--full-log]`:
 // what making one change durable costs, and what opening the store costs, as its history grows.
 // A durable commit appends one record to the database log (src/storage/log.ts); the log is folded
-// into a whole new base past 4 MB and at close ("fold" column: the close after the commits).
+// into a whole new base past 1 MB and at close ("fold" column: the close after the commits).
 // `--full-log`: also the open of a store killed with its log full (just under the fold size), the
 // longest replay an open can meet.
 // Plain Node, the engine in-process (no worker), one 1-file workspace. The store is grown with
@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/core/engine';
+import { DEFAULT_FOLD_BYTES } from '../src/storage/db';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -89,8 +90,9 @@ async function main(): Promise<void> {
     if (fullLog) {
       // Commits until the next would fold, then the store as a kill leaves it, opened.
       const logFile = path.join(storageDir, 'state.db.log');
-      const limit = 4 * 1024 * 1024 - 4 * recordBytes - 4096;
-      while (fs.statSync(logFile).size < limit) change(engine);
+      const limit = DEFAULT_FOLD_BYTES - 4 * recordBytes - 4096;
+      const logSize = () => (fs.existsSync(logFile) ? fs.statSync(logFile).size : 0);
+      while (logSize() < limit) change(engine);
       const killed = path.join(base, `killed-${level}`);
       fs.cpSync(storageDir, killed, { recursive: true });
       fs.rmSync(path.join(killed, 'store.lock'), { force: true });
