@@ -1,7 +1,7 @@
 // `node out/bench/persistence.js [--levels 1000,10000,100000] [--runs 7] [--dir PATH] [--keep] [--full-log]`:
 // what making one change durable costs, and what opening the store costs, as its history grows.
 // A durable commit appends one record to the database log (src/storage/log.ts); the log is folded
-// into a whole new base past 1 MB and at close ("fold" column: the close after the commits).
+// into a whole new base past 256 KiB and at close ("fold" column: the close after the commits).
 // `--full-log`: also the open of a store killed with its log full (just under the fold size), the
 // longest replay an open can meet.
 // Plain Node, the engine in-process (no worker), one 1-file workspace. The store is grown with
