@@ -1,5 +1,9 @@
-// `node out/bench/persistence.js [--levels 1000,10000,100000] [--runs 7] [--dir PATH] [--keep]`:
+// `node out/bench/persistence.js [--levels 1000,10000,100000] [--runs 7] [--dir PATH] [--keep] [--full-log]`:
 // what making one change durable costs, and what opening the store costs, as its history grows.
+// A durable commit appends one record to the database log (src/storage/log.ts); the log is folded
+// into a whole new base past 256 KiB and at close ("fold" column: the close after the commits).
+// `--full-log`: also the open of a store killed with its log full (just under the fold size), the
+// longest replay an open can meet.
 // Plain Node, the engine in-process (no worker), one 1-file workspace. The store is grown with
 // `savePolicy: 'debounced'` (one save at the end of each level); each timed checkpoint then runs
 // with `savePolicy: 'always'` (the extension's default): the time of `createCheckpoint` after a
@@ -10,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/core/engine';
+import { DEFAULT_FOLD_BYTES } from '../src/storage/db';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -49,8 +54,9 @@ async function main(): Promise<void> {
   let engine = make('debounced');
   await engine.open();
   // Each row as soon as it is measured: a long run shows what it has.
-  console.log('| checkpoints | durable commit (createCheckpoint, 1 file) | of it, the save | open | database |');
-  console.log('| --- | --- | --- | --- | --- |');
+  const fullLog = argv.includes('--full-log');
+  console.log(`| checkpoints | durable commit (createCheckpoint, 1 file) | of it, the save (log record) | open | fold (at close) | database |${fullLog ? ' open, log full (kill) |' : ''}`);
+  console.log(`| --- | --- | --- | --- | --- | --- |${fullLog ? ' --- |' : ''}`);
   for (const level of levels) {
     const t0 = performance.now();
     while (engine.stats().checkpoints < level) change(engine);
@@ -69,15 +75,46 @@ async function main(): Promise<void> {
     await engine.open();
     const commits: number[] = [];
     const saves: number[] = [];
+    const kinds = new Set<string>();
+    let recordBytes = 0;
     for (let i = 0; i < runs; i++) {
       const c0 = performance.now();
       change(engine);
       commits.push(performance.now() - c0);
       saves.push(engine.lastSave.ms);
+      kinds.add(engine.lastSave.kind);
+      recordBytes = engine.lastSave.bytes;
     }
     const db = engine.stats().dbBytes;
+    let replayOpen = '';
+    if (fullLog) {
+      // Commits until the next would fold, then the store as a kill leaves it, opened.
+      const logFile = path.join(storageDir, 'state.db.log');
+      const limit = DEFAULT_FOLD_BYTES - 4 * recordBytes - 4096;
+      const logSize = () => (fs.existsSync(logFile) ? fs.statSync(logFile).size : 0);
+      while (logSize() < limit) change(engine);
+      const killed = path.join(base, `killed-${level}`);
+      fs.cpSync(storageDir, killed, { recursive: true });
+      fs.rmSync(path.join(killed, 'store.lock'), { force: true });
+      const times: number[] = [];
+      for (let i = 0; i < Math.min(runs, 3); i++) {
+        const copy = `${killed}-${i}`;
+        fs.cpSync(killed, copy, { recursive: true });
+        const e = new Engine({ storageDir: copy, roots: [{ name: 'ws', path: ws }], savePolicy: 'always', racyWindowMs: 0, wasmPath });
+        const o0 = performance.now();
+        await e.open();
+        times.push(performance.now() - o0);
+        await e.close();
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+      replayOpen = ` ${fmt(times)} (${(fs.statSync(path.join(killed, 'state.db.log')).size / 1e6).toFixed(1)} MB log) |`;
+      fs.rmSync(killed, { recursive: true, force: true });
+    }
+    const f0 = performance.now();
     await engine.close();
-    console.log(`| ${level.toLocaleString('en')} | ${fmt(commits)} | ${fmt(saves)} | ${fmt(opens)} | ${(db / 1e6).toFixed(1)} MB |`);
+    const foldMs = performance.now() - f0;
+    const what = [...kinds].join('/');
+    console.log(`| ${level.toLocaleString('en')} | ${fmt(commits)} | ${fmt(saves)} ${what}, ${recordBytes} B | ${fmt(opens)} | ${foldMs.toFixed(1)} ms | ${(db / 1e6).toFixed(1)} MB |${replayOpen}`);
     console.error(`${level} checkpoints: grown in ${(growMs / 1000).toFixed(1)} s`);
     engine = make('debounced');
     await engine.open();

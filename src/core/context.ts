@@ -46,6 +46,8 @@ export interface EngineOptions extends TrackingOptions {
   lockStaleMs?: number;
   /** The engine's own watcher (Linux; scan/watch.ts; with the real file system, or `fs` over it): seals re-stat what it marked instead of walking. */
   watch?: boolean | import('./scan/watch').WatchOptions;
+  /** The database log is folded into a new base once it would pass this size (bytes; see storage/db.ts). */
+  logFoldBytes?: number;
 }
 
 /** The largest read buffer kept between changes (bytes; see ScanState.readBuffer). */
@@ -276,15 +278,15 @@ export class EngineContext {
     this.saveTimer = undefined;
   }
 
-  /** Makes snapshots durable, then writes the database atomically. */
-  saveNow(): void {
+  /** Makes snapshots durable, then the database changes (`fold`: a whole new base, as at close). */
+  saveNow(options: { fold?: boolean } = {}): void {
     if (this.readOnly || !this.opened) return;
     this.cancelSave();
     try {
       this.beforeSave();
       if (this.readOnly) throw new EngineError('read-only-store', `The change was not saved: the store is read-only now: ${this.readOnlyReason}.`);
       this.openedObjects?.flush(); // not opened yet (a deferred open): nothing stored since
-      this.storeDb.save(this.meta.db);
+      this.storeDb.save(this.meta.db, this.meta.changes, options);
     } catch (e) {
       const err = ioError(e, 'Could not save the Session Tree store', 'The last saved copy is intact; Session Tree tries again at the next change.');
       saveFailures.add(err as object);

@@ -131,8 +131,8 @@ export class Engine {
     this.run('saveNow', () => this.ctx.saveNow());
   }
 
-  get lastSave(): { ms: number; bytes: number } {
-    return { ms: this.ctx.storeDb.lastSaveMs, bytes: this.ctx.storeDb.lastSaveBytes };
+  get lastSave(): { ms: number; bytes: number; kind: 'append' | 'fold' | 'none' } {
+    return { ms: this.ctx.storeDb.lastSaveMs, bytes: this.ctx.storeDb.lastSaveBytes, kind: this.ctx.storeDb.lastSaveKind };
   }
 
   // ── capture ──
@@ -426,7 +426,7 @@ export class Engine {
       const { history, objects, storeDb, mirror } = this.ctx;
       return {
         checkpoints: history.cps.size, sessions: history.sessions.size, objects: objects.count,
-        packBytes: objects.diskSize(), dbBytes: storeDb.lastSaveBytes, saveMs: storeDb.lastSaveMs, tracked: mirror.trackedCount(),
+        packBytes: objects.diskSize(), dbBytes: storeDb.diskBytes, saveMs: storeDb.lastSaveMs, tracked: mirror.trackedCount(),
       };
     });
   }

@@ -130,7 +130,7 @@ export function finishMigration(ctx: EngineContext, diagnostics: string[]): void
   if (!migration || !SQL || !ctx.folderState!.recorded || migration.verified) return;
   let saved: Set<string>;
   try {
-    const db = new SQL.Database(ctx.fs.readFileSync(ctx.storeDb.file));
+    const db = ctx.storeDb.loadSaved();
     try {
       saved = new Set((db.exec('SELECT key FROM folders')[0]?.values ?? []).map((r) => String(r[0])));
     } finally {

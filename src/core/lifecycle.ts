@@ -38,13 +38,14 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
   lock.acquire();
   let opened: ReturnType<StoreDb['open']>;
   try {
-    ctx.storeDb = new StoreDb(ctx.storageDir, SQL, ctx.fs);
-    opened = ctx.storeDb.open();
+    ctx.storeDb = new StoreDb(ctx.storageDir, SQL, ctx.fs, { foldBytes: ctx.options.logFoldBytes });
+    opened = ctx.storeDb.open({ writable: lock.isHeld });
   } catch (e) {
     lock.release();
     throw ioError(e, 'Could not open the Session Tree database');
   }
   const diagnostics = [...opened.diagnostics];
+  for (const n of opened.notes) ctx.log('info', n);
   ctx.meta = new Metadata(opened.db);
   ctx.history = new History(ctx.meta, ctx.clock);
   ctx.mirror = new Mirror(ctx.meta);
@@ -197,8 +198,9 @@ export function close(ctx: EngineContext, lock: StoreLock): void {
   if (!ctx.opened) return;
   ctx.cancelSave();
   try {
-    if (!ctx.readOnly) ctx.saveNow();
+    if (!ctx.readOnly) ctx.saveNow({ fold: true });
   } finally {
+    ctx.storeDb.close();
     unwatch(ctx, lock);
     lock.release();
   }

@@ -9,10 +9,17 @@
 // every snapshot still readable through its open descriptors into new packs, and saves the whole
 // database — then says so. If it cannot (another engine took the new folder, or a link stands
 // there) the store becomes read-only with the reason.
+//
+// A read-only engine (another window holds the store) follows what that window makes durable: it
+// looks at the database's files on a timer, applies records appended to the log it read, re-reads
+// the whole store when the writer folded its log into a new base, and repaints.
 import type { EngineContext } from './context';
 import { describeIoError } from './ioErrors';
 import type { StoreLock } from './lock';
 import { type FileId, pathId, realFolder, sameId } from '../storage/storeFiles';
+
+/** How often a read-only engine looks for what the writing window saved (ms; at most the heartbeat). */
+const FOLLOW_MS = 2000;
 
 export class StoreWatch {
   private dirId: FileId | undefined;
@@ -27,7 +34,12 @@ export class StoreWatch {
   start(): void {
     this.dirId = pathId(this.ctx.fs, this.ctx.storageDir);
     this.stop();
-    if (!this.lock.isHeld) return;
+    if (!this.lock.isHeld) {
+      if (!this.ctx.readOnly) return;
+      this.timer = setInterval(() => this.follow(), Math.min(FOLLOW_MS, this.lock.heartbeatMs));
+      this.timer.unref?.();
+      return;
+    }
     this.timer = setInterval(() => this.tick(), this.lock.heartbeatMs);
     this.timer.unref?.();
   }
@@ -46,6 +58,28 @@ export class StoreWatch {
     } catch (e) {
       ctx.log('error', `Checking the store failed: ${(e as Error).message}`);
     }
+  }
+
+  /** A read-only engine: takes in what the writing window saved since it last looked. Returns true when something changed. */
+  follow(): boolean {
+    const { ctx } = this;
+    if (!ctx.opened || !ctx.readOnly || this.lock.isHeld) return false;
+    try {
+      const r = ctx.storeDb.refresh(ctx.meta.db);
+      if (r === 'none') return false;
+      if (r !== 'appended') ctx.meta.replaceDb(r);
+      // Snapshots written since are in pack records this engine has not indexed.
+      if (ctx.openedObjects) {
+        ctx.openedObjects.close();
+        ctx.openObjects();
+      }
+      ctx.reload();
+    } catch (e) {
+      ctx.log('warn', `Reading what the other window saved failed: ${(e as Error).message}`);
+      return false;
+    }
+    ctx.emit({ type: 'changed' });
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 // One crash trial's victim: runs the real engine on a real workspace with a random mix of work
 // (edits, checkpoints, rewinds, roll backs, checkouts, file restores, undos, branches, gc,
-// compactions, background maintenance, deleting sessions, reopens) and dies by SIGKILL at the Nth file-system call the engine makes (counted through the
+// compactions, background maintenance, deleting sessions, reopens; the database log appended on
+// every save and folded past a small size and at close) and dies by SIGKILL at the Nth file-system call the engine makes (counted through the
 // injected fs), or whenever the parent kills it. Optionally the fatal call is a write that only
 // lands partly ("torn"), as a crash in the middle of a write would leave it.
 //
@@ -41,6 +42,8 @@ export interface ChildOptions {
   torn: boolean;
   savePolicy: 'always' | 'debounced';
   maxOps: number;
+  /** Fold the database log into a new base past this size (small: folds land among the kills, not only at close). */
+  logFoldBytes?: number;
 }
 
 export const POOL = [
@@ -87,6 +90,8 @@ export function fileKind(p: string | undefined, o: { ws: string; store: string }
   const rel = path.relative(o.store, p);
   if (!rel.startsWith('..')) {
     if (rel === 'state.db.tmp') return 'db-temp';
+    if (rel === 'state.db.log' || rel === 'state.db.log.tmp') return 'db-log';
+    if (rel === 'state.db.new') return 'db-move';
     if (rel.startsWith('state.db')) return 'db';
     if (/pack-\d+\.pack$/.test(rel)) return 'pack';
     if (/pack-\d+\.idx$/.test(rel)) return 'pack-index';
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
   const abs = (rel: string) => path.join(o.ws, ...rel.split('/'));
   const make = () => new Engine({
     storageDir: o.store, roots: [{ name: 'ws', path: o.ws }], fs: px.fs, savePolicy: o.savePolicy, saveDelayMs: 5, racyWindowMs: 0,
+    logFoldBytes: o.logFoldBytes,
   });
   let engine = make();
   let W = new Map<string, string>();

@@ -3,7 +3,10 @@
 // kind of call is hit: database saves, snapshot writes, scans, restores, journal recovery at
 // open), sometimes with that write only partly done, and sometimes by a timer from here. Trials
 // run in chains: the next child opens whatever the last one left, so kills also land in the
-// recovery of an earlier crash. After every kill, on a copy of the store and workspace:
+// recovery of an earlier crash. The database log is folded past a small size in half the trials
+// (kills land in appends and in folds), and now and then the store is turned into one from before
+// the log between trials (kills land in its move to the log at open). After every kill, on a copy
+// of the store and workspace:
 //   - no workspace file is half-written: each holds its old or its new content;
 //   - the store opens (not read-only, no exception);
 //   - an interrupted restore is completed or undone as a whole, and no temp file is left;
@@ -22,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
+import { loadSqlJs } from '../../src/storage/db';
 import { rng, workspaceState } from '../crash/child';
 import type { ChildOptions } from '../crash/child';
 import { tempDir } from './helpers';
@@ -68,13 +72,14 @@ interface Figures {
   checkpointsChecked: number;
   filesChecked: number;
   bytesLost: number;
+  legacyStores: number;
   problems: string[];
 }
 
 const figures: Figures = {
   trials: 0, killedAtCall: 0, killedByTimer: 0, tornWrites: 0, ranToEnd: 0, killPoints: new Map(), categories: new Map(),
   restoresInterrupted: 0, killedAtOpen: 0, restoresUndone: 0, restoresCompleted: 0, recoveredAtOpen: 0, editsInterrupted: 0,
-  checkpointsChecked: 0, filesChecked: 0, bytesLost: 0, problems: [],
+  checkpointsChecked: 0, filesChecked: 0, bytesLost: 0, legacyStores: 0, problems: [],
 };
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -82,7 +87,9 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 function category(k: { op: string; phase: string; file: string }): string {
   const write = /write|rename|link|unlink|rm|truncate|chmod|copy|mkdir|fsync/i.test(k.op) || (k.op === 'openSync' && k.file !== 'pack' && k.file !== 'pack-index');
   if (k.phase === 'open' && (k.file === 'journal' || k.file === 'workspace-temp' || (k.file === 'workspace' && write))) return 'recovery of an interrupted restore at open';
-  if (k.file === 'db' || k.file === 'db-temp' || k.file === 'store-dir') return k.phase === 'open' && !write ? 'database read at open' : 'database save (temp, fsync, backup link, rename)';
+  if (k.file === 'db-move') return 'move of a store from before the log (new base, verify, rename)';
+  if (k.file === 'db-log') return k.phase === 'open' && !write ? 'database read at open' : 'database log append (record, fsync; a new log after a fold)';
+  if (k.file === 'db' || k.file === 'db-temp' || k.file === 'store-dir') return k.phase === 'open' && !write ? 'database read at open' : 'database fold (temp, fsync, backup link, rename, log moved)';
   if (k.file === 'pack' || k.file === 'pack-index') return !write ? 'snapshot read' : ['gc', 'compact', 'maintain', 'deleteSessions'].includes(k.phase) ? 'snapshot pack rewrite (gc)' : 'snapshot write (append, index, fsync)';
   if (k.file === 'journal') return 'restore journal';
   if ((k.phase === 'restore' || k.phase === 'plan') && k.file.startsWith('workspace')) return 'restore (checks and file writes)';
@@ -274,6 +281,24 @@ async function verifyCopy(dir: string, exp: Expect, sizes: Map<string, number>, 
   return problems;
 }
 
+/**
+ * As if a Session Tree from before the log had closed the store: opened and closed once (which folds
+ * the log), then the base marked as the old format and the log files removed.
+ */
+async function makeLegacy(store: string, ws: string): Promise<void> {
+  if (!fs.existsSync(path.join(store, 'state.db'))) return;
+  const e = new Engine({ storageDir: store, roots: [{ name: 'ws', path: ws }], racyWindowMs: 0 });
+  await e.open();
+  await e.close();
+  const SQL = await loadSqlJs();
+  const file = path.join(store, 'state.db');
+  const db = new SQL.Database(fs.readFileSync(file));
+  db.exec('PRAGMA user_version = 0');
+  fs.writeFileSync(file, db.export());
+  db.close();
+  for (const f of ['state.db.log', 'state.db.bak', 'state.db.bak.log']) fs.rmSync(path.join(store, f), { force: true });
+}
+
 async function runChain(chainSeed: number, trials: number, policy: 'always' | 'debounced'): Promise<void> {
   const rand = rng(chainSeed);
   const dir = tempDir('st-crash-');
@@ -315,8 +340,9 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
       const range = onWrites ? (torn ? DATA_KILL_RANGE : WRITE_KILL_RANGE) : KILL_RANGE;
       const killAt = byTimer ? 0 : 1 + Math.floor(rand() * range);
       const log = path.join(dir, `log-${t}.jsonl`);
+      const logFoldBytes = rand() < 0.5 ? 1000 + Math.floor(rand() * 20_000) : undefined;
       const opts: ChildOptions = {
-        ws, store: path.join(dir, 'store'), log, scratch, seed: Math.floor(rand() * 1e9), killAt, killOnWrites, torn, savePolicy: policy, maxOps: 40,
+        ws, store: path.join(dir, 'store'), log, scratch, seed: Math.floor(rand() * 1e9), killAt, killOnWrites, torn, savePolicy: policy, maxOps: 40, logFoldBytes,
       };
       const res = await runChild(opts, byTimer ? 30 + Math.floor(rand() * 700) : 0);
       figures.trials++;
@@ -409,6 +435,10 @@ async function runChain(chainSeed: number, trials: number, policy: 'always' | 'd
         figures.problems.push(`  (evidence kept in ${keep}; rerun with CRASH_ONLY=${chainSeed} CRASH_POLICY=${policy})`);
         return;
       }
+      if (rand() < 0.15) {
+        await makeLegacy(path.join(dir, 'store'), ws);
+        figures.legacyStores++;
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -428,6 +458,7 @@ function printFigures(ms: number): string {
     `  trials that left a restore interrupted: ${f.restoresInterrupted} (undone at open: ${f.restoresUndone}, found completed: ${f.restoresCompleted}); opens that recovered one from the journal: ${f.recoveredAtOpen}`,
     `  edits interrupted: ${f.editsInterrupted}`,
     `  checkpoints checked: ${f.checkpointsChecked} (file versions checked: ${f.filesChecked})`,
+    `  stores turned into ones from before the log between trials (moved at the next open): ${f.legacyStores}`,
     `  bytes lost: ${f.bytesLost}`,
     `  problems: ${f.problems.length}`,
   ];

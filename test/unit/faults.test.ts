@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
 import { EngineError } from '../../src/core/types';
+import { parseLog, tagOf } from '../../src/storage/log';
 import { type FaultRule, proxyFs, type ProxyFs } from './faultfs';
 import { type Fixture, diffSnapshots, makeFixture, snapshotDir, tempDir } from './helpers';
 
@@ -94,6 +95,8 @@ async function expectError(p: unknown, code: string, ...patterns: RegExp[]): Pro
 
 const ws = (r: Rig, rel: string) => r.fx.abs(rel).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const onPath = (suffix: string) => (p: string) => p.endsWith(suffix);
+/** Every save writes the whole database (a fold of the log, as at close: state.db.tmp → state.db). */
+const WHOLE_SAVES = { logFoldBytes: 0 };
 /** A restore's temp file for `name`: `.<name>.<random>.st-tmp` beside it. */
 const onTemp = (name: string) => (p: string) => path.basename(p).startsWith(`.${name}.`) && /\.[0-9a-f]{20}\.st-tmp$/.test(p);
 
@@ -340,7 +343,7 @@ describe('faults: disk full', () => {
   });
 
   it('on the save before a restore writes anything: the restore is not started', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       r.fx.write('a.txt', 'a3 working change\n');
       r.fx.engine.notifyChanged([r.fx.abs('a.txt')]);
@@ -359,7 +362,7 @@ describe('faults: disk full', () => {
   });
 
   it('on a database save: the error names the file and the cause, the last saved copy is intact, the next save catches up', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       const before = fs.readFileSync(path.join(r.fx.store, 'state.db'));
       r.px.fail({ op: 'writeSync', path: onPath('state.db.tmp'), code: 'ENOSPC' });
@@ -370,6 +373,39 @@ describe('faults: disk full', () => {
       r.fx.engine.saveNow();
       await assertSound(r);
       assert.equal(r.fx.engine.checkpoint(r.cp).label, 'renamed while the disk is full');
+    } finally {
+      await r.fx.cleanup();
+    }
+  });
+
+  it('on a database log append (the disk fills midway): the error names the log, the commits before it are intact, the next save cuts the torn part and catches up', async () => {
+    const r = await rig();
+    try {
+      const log = path.join(r.fx.store, 'state.db.log');
+      const before = fs.readFileSync(log);
+      r.px.fail({ op: 'writeSync', path: onPath('state.db.log'), code: 'ENOSPC', partial: true, times: 1 });
+      await expectError(() => r.fx.engine.labelCheckpoint(r.cp, 'renamed while the disk is full'), 'io', /state\.db\.log/, /disk is full \(ENOSPC\)/, /last saved copy is intact/);
+      assert.ok(fs.readFileSync(log).subarray(0, before.length).equals(before), 'the records before it untouched');
+      assert.ok(fs.statSync(log).size > before.length, 'half a record was written');
+      r.fx.engine.saveNow();
+      const now = fs.readFileSync(log);
+      const parsed = parseLog(now, tagOf(fs.readFileSync(path.join(r.fx.store, 'state.db'))));
+      assert.equal(parsed.status, 'clean', 'the torn part was cut before the next record');
+      await assertSound(r);
+      assert.equal(r.fx.engine.checkpoint(r.cp).label, 'renamed while the disk is full');
+    } finally {
+      await r.fx.cleanup();
+    }
+  });
+
+  it('an I/O error flushing the database log (fsync): the save fails clearly, and the next one catches up', async () => {
+    const r = await rig();
+    try {
+      r.px.fail({ op: 'fsyncSync', path: onPath('state.db.log'), code: 'EIO', times: 1 });
+      await expectError(() => r.fx.engine.labelCheckpoint(r.cp, 'x'), 'io', /state\.db\.log/, /I\/O error \(EIO\)/);
+      r.fx.engine.saveNow();
+      await assertSound(r);
+      assert.equal(r.fx.engine.checkpoint(r.cp).label, 'x');
     } finally {
       await r.fx.cleanup();
     }
@@ -405,7 +441,7 @@ describe('faults: disk full', () => {
   });
 
   it('on the final save of a restore: the restore stands while the engine runs and is undone at the next start if never saved', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       // Nothing needs sealing, so the only save is the one recording the restore; it fails.
       r.px.fail({ op: 'writeSync', path: onPath('state.db.tmp'), code: 'ENOSPC', after: 0 });
@@ -513,7 +549,7 @@ describe('faults: busy, locked, I/O errors', () => {
   });
 
   it('the database file is busy when it is replaced (rename): error names state.db, the last saved copy is intact', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       const before = fs.readFileSync(path.join(r.fx.store, 'state.db'));
       r.px.fail({ op: 'renameSync', path: onPath('/state.db'), code: 'EBUSY' });
@@ -526,7 +562,7 @@ describe('faults: busy, locked, I/O errors', () => {
   });
 
   it('an I/O error flushing the database to disk (fsync): the save fails clearly, the last copy is intact', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       r.px.fail({ op: 'fsyncSync', path: onPath('state.db.tmp'), code: 'EIO' });
       await expectError(() => r.fx.engine.labelCheckpoint(r.cp, 'x'), 'io', /state\.db\.tmp/, /I\/O error \(EIO\)/);
@@ -537,7 +573,7 @@ describe('faults: busy, locked, I/O errors', () => {
   });
 
   it('hard links not allowed for the backup copy: the save copies instead and succeeds', async () => {
-    const r = await rig();
+    const r = await rig({}, WHOLE_SAVES);
     try {
       r.px.fail({ op: 'linkSync', code: 'EPERM' });
       r.fx.engine.labelCheckpoint(r.cp, 'saved with a copied backup');

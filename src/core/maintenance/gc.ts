@@ -32,11 +32,14 @@ export function lostSnapshots(ctx: EngineContext): string[] {
   return safeJson<string[]>(ctx.meta.metaGet('lost_snapshots') ?? '[]', []);
 }
 
-/** What gc keeps. Saved twice first, so the last good copy (state.db.bak) agrees with state.db. */
+/**
+ * What gc keeps. The database log folded first, twice, so the last good copy (state.db.bak, with
+ * its log) agrees with state.db.
+ */
 function keptHashes(ctx: EngineContext): Set<string> {
   // Were state.db damaged later, the copy opened instead must find every snapshot it refers to.
-  ctx.saveNow();
-  ctx.saveNow();
+  ctx.saveNow({ fold: true });
+  ctx.saveNow({ fold: true });
   const live = liveHashes(ctx);
   // Content a Repair reported lost has no good copy: its damaged bytes are not kept.
   for (const h of lostSnapshots(ctx)) live.delete(h);

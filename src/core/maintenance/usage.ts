@@ -91,7 +91,7 @@ export function storageReport(ctx: EngineContext): StorageReport {
       checkpoints: counts.get(s.id) ?? 0, active: s.id === history.activeId, bytes, ownBytes,
     };
   });
-  const databaseBytes = [ctx.storeDb.file, ctx.storeDb.backup].reduce((n, f) => {
+  const databaseBytes = [ctx.storeDb.file, ctx.storeDb.backup, ctx.storeDb.logFile, ctx.storeDb.backupLog].reduce((n, f) => {
     try {
       return n + ctx.fs.lstatSync(f).size;
     } catch {

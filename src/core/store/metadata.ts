@@ -6,7 +6,12 @@
 // The interned ids are among the largest tables: they are read when first needed (`ensureLoaded`),
 // with the mirror (which registers itself with `onLoad`), so that opening a large store and
 // painting its tree does not wait for them.
+//
+// Every write goes through `run`, which also records the statement in `changes`: what the next
+// durable save appends to the database log (../../storage/log.ts). A savepoint rolled back takes its
+// statements out again, so the log holds what committed.
 import type { Database, Statement } from 'sql.js';
+import { ChangeBatch } from '../../storage/logRecord';
 import type { FileVersion } from '../types';
 import { EngineError } from '../types';
 import type { Ver } from '../model';
@@ -17,6 +22,10 @@ export class Metadata {
   private stmts = new Map<string, Statement>();
   /** Statements that wrote to the database. */
   writes = 0;
+  /** The statements committed since the last durable save. */
+  readonly changes = new ChangeBatch(16 * 1024 * 1024);
+  /** Where `changes` was at each open savepoint. */
+  private marks: ReturnType<ChangeBatch['mark']>[] = [];
   private loaded = false;
   private readonly loaders: (() => void)[] = [];
   private keyToId = new Map<string, number>();
@@ -24,7 +33,15 @@ export class Metadata {
   private hashToId = new Map<string, number>();
   private idToHash: string[] = [];
 
-  constructor(readonly db: Database) {}
+  constructor(public db: Database) {}
+
+  /** Reads from another copy of the database from now on (a read-only window re-reading the store). */
+  replaceDb(db: Database): void {
+    for (const s of this.stmts.values()) s.free();
+    this.stmts.clear();
+    this.db.close();
+    this.db = db;
+  }
 
   // ── statements ──
 
@@ -40,6 +57,7 @@ export class Metadata {
   run(sql: string, params: Param[]): void {
     this.stmt(sql).run(params);
     this.writes++;
+    this.changes.add(sql, params);
   }
 
   /** The first row of a cached statement, or undefined. */
@@ -71,15 +89,19 @@ export class Metadata {
 
   begin(): void {
     this.db.exec('SAVEPOINT op');
+    this.marks.push(this.changes.mark());
   }
 
   commit(): void {
     this.db.exec('RELEASE op');
+    this.marks.pop();
   }
 
   rollback(): void {
     this.db.exec('ROLLBACK TO op');
     this.db.exec('RELEASE op');
+    const m = this.marks.pop();
+    if (m) this.changes.rewind(m);
   }
 
   close(): void {
