@@ -14,6 +14,7 @@ import { historyGraph } from './12-history-graph';
 import { revertOneCheckpoint } from './11-revert';
 import { importSession } from './10-import-session';
 import { storage } from './09-storage';
+import { pauseResume } from './14-pause-resume';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -31,4 +32,5 @@ export const scenarios: Scenario[] = [
   revertOneCheckpoint,
   importSession,
   storage,
+  pauseResume,
 ];
