@@ -40,6 +40,10 @@ export async function takeScreenshots(server: CodeServer, workspace: string, cac
     await wb.waitReady();
     await wb.openSessionTree();
     await wb.findRow(LAST_DEMO_CHECKPOINT, 90_000);
+    // The line the experiment branch grows from "Add a test", open: the tree's shape at a glance.
+    await wb.expand(await wb.findRow('Add a test'));
+    await wb.expand(wb.row('experiment'));
+    await wb.findRow('Shout the greeting');
     await wb.openFile('src/main.js');
     await wb.activeTab('main.js').waitFor({ timeout: 15_000 });
 
@@ -52,7 +56,7 @@ export async function takeScreenshots(server: CodeServer, workspace: string, cac
     // The pointer out of the way, and language features done analysing (their progress in the status bar).
     const still = async () => {
       await page.mouse.move(VIEWPORT.width - 5, VIEWPORT.height / 2);
-      await poll(async () => !/Analyzing|Initializing/.test(await wb.statusBarText()), 20_000, () => '').catch(() => undefined);
+      await poll(async () => !/Analyzing|Initializing|Fetching/.test(await wb.statusBarText()), 20_000, () => '').catch(() => undefined);
       await page.waitForTimeout(600);
     };
 

@@ -39,6 +39,8 @@ const SETTINGS = {
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
+  // No "Fetching data for better TypeScript IntelliSense" in the status bar (and no download attempt).
+  'typescript.disableAutomaticTypeAcquisition': true,
 };
 
 function argValue(name: string): string | undefined {
