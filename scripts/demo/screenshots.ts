@@ -4,10 +4,13 @@
 //     side bar widths;
 //   - tooltip-{light,dark}.png: a checkpoint's hover;
 //   - core-flow.png, an animated PNG of the core flow: edit and save → the checkpoint appears →
-//     right-click an older one → Rewind to Here → the confirmation → the file is back.
+//     right-click an older one → Rewind to Here → the confirmation → the file is back; its frames
+//     also give context-menu.png, rewind-confirm.png and results.png;
+//   - changes.png, history-graph.png, checkout.png, rewind-preview.png: a checkpoint's changes, the
+//     graph, the branch picker and a rewind's preview.
 // Written to .artifacts/screenshots/ (frames in frames/); the chosen ones are copied into
 // media/screenshots/ by hand, after looking at them.
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../../test/harness/browser';
@@ -95,16 +98,20 @@ export async function takeScreenshots(server: CodeServer, workspace: string, cac
     await menuItem.hover();
     await page.waitForTimeout(400);
     await frame();
+    await copyFrame(frames, 'context-menu.png', written);
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     await page.waitForTimeout(400);
     await frame();
+    await copyFrame(frames, 'rewind-confirm.png', written);
     await dialog.getByRole('button', { name: /^Rewind$/ }).first().click();
     await poll(async () => !(wb.read('src/main.js') ?? '').includes(EDIT), 20_000, () => 'the rewind did not bring main.js back');
     await poll(async () => !(await wb.editorText()).includes(EDIT), 20_000, () => 'the editor still shows the edit');
     await still();
     await frame();
+    await copyFrame(frames, 'results.png', written);
+    await extraShots(wb, shot, still);
     const flow = path.join(OUT, 'core-flow.png');
     writeApng(flow, frames, [1800, 2200, 2200, 2000, 3000, 3500]);
     written.push(flow);
@@ -127,4 +134,62 @@ async function hover(wb: Workbench, label: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+function copyFrame(frames: string[], name: string, written: string[]): Promise<void> {
+  const file = path.join(OUT, name);
+  copyFileSync(frames[frames.length - 1]!, file);
+  written.push(file);
+  return Promise.resolve();
+}
+
+/** The README's other images; each best effort (one that fails is reported and left out). */
+async function extraShots(wb: Workbench, shot: (name: string) => Promise<string>, still: () => Promise<void>): Promise<void> {
+  const page = wb.page;
+  const attempt = async (name: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      console.log(`start: ${name} left out: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+    await page.keyboard.press('Escape');
+    await wb.command('View: Close All Editors', '').catch(() => undefined);
+  };
+  await attempt('changes.png', async () => {
+    await (await wb.findRow('Greet in French too')).click();
+    await page.locator('.editor-group-container .tab', { hasText: /^Changes in "Greet in French too"/ }).first().waitFor({ timeout: 15_000 });
+    await still();
+    await page.waitForTimeout(1000);
+    await shot('changes.png');
+  });
+  await attempt('history-graph.png', async () => {
+    await wb.command('Show History Graph');
+    const graph = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await graph.locator('.row').first().waitFor({ timeout: 20_000 });
+    await still();
+    await page.waitForTimeout(1000);
+    await shot('history-graph.png');
+  });
+  await attempt('checkout.png', async () => {
+    await wb.command('Check Out Branch…');
+    await page.locator('.quick-input-list [role="option"]').first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await shot('checkout.png');
+  });
+  await attempt('rewind-preview.png', async () => {
+    await (await wb.findRow('Add a greeting')).click({ button: 'right' });
+    const item = page.locator('.context-view .monaco-menu .action-label', { hasText: /^\s*Rewind to Here\s*$/ }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await item.hover();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.getByRole('button', { name: /^Preview$/ }).first().click();
+    await page.locator('.editor-group-container .tab', { hasText: /Preview/ }).first().waitFor({ timeout: 15_000 });
+    await still();
+    await page.waitForTimeout(1000);
+    await shot('rewind-preview.png');
+    await wb.command('Cancel Previewed Restore');
+  });
 }
