@@ -7,7 +7,7 @@
 //     right-click an older one → Rewind to Here → the confirmation → the file is back; its frames
 //     also give context-menu.png, rewind-confirm.png and results.png;
 //   - changes.png, history-graph.png, checkout.png, rewind-preview.png: a checkpoint's changes, the
-//     graph, the branch picker and a rewind's preview.
+//     graph, the branch picker and a rewind's preview; paused.png: recording paused.
 // Written to .artifacts/screenshots/ (frames in frames/); the chosen ones are copied into
 // media/screenshots/ by hand, after looking at them.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -175,6 +175,17 @@ async function extraShots(wb: Workbench, shot: (name: string) => Promise<string>
     await page.locator('.quick-input-list [role="option"]').first().waitFor({ timeout: 10_000 });
     await page.waitForTimeout(500);
     await shot('checkout.png');
+  });
+  await attempt('paused.png', async () => {
+    await wb.command('Pause Recording');
+    await poll(async () => /paused/.test(await wb.statusBarText()), 15_000, async () => `status bar: ${await wb.statusBarText()}`);
+    await page.locator('.part.statusbar [id$="sessionTree.status"]').first().hover();
+    await page.locator('.monaco-hover:not(.hidden), .workbench-hover').first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await shot('paused.png');
+    await page.mouse.move(0, 0);
+    await wb.command('Resume Recording');
+    await poll(async () => !/paused/.test(await wb.statusBarText()), 15_000, async () => `status bar: ${await wb.statusBarText()}`);
   });
   await attempt('rewind-preview.png', async () => {
     await (await wb.findRow('Add a greeting')).click({ button: 'right' });
