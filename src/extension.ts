@@ -6,10 +6,12 @@ import { startEngine } from './host/client';
 import { Capture } from './vscode/capture';
 import { registerCommands } from './vscode/commands';
 import { EngineHost } from './vscode/engineHost';
+import { ExternalSeal } from './vscode/externalSeal';
 import { Views } from './vscode/ids';
 import { Log } from './vscode/log';
 import { createApi } from './vscode/publicApi';
 import { RestorePreview } from './vscode/preview';
+import { Recording } from './vscode/recording';
 import { Restorer } from './vscode/restore';
 import { ResultsView } from './vscode/resultsView';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
@@ -30,10 +32,13 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
 
   host = new EngineHost(context, startEngine, log);
   subs.push(host);
-  const capture = new Capture(host, log);
+  const recording = new Recording(context.workspaceState);
+  subs.push(recording);
+  const capture = new Capture(host, log, recording);
   subs.push(capture);
   const terminals = { sessions: new TerminalSessions(host, capture, log), view: new CommandRecordView(host) };
   subs.push(terminals.sessions, terminals.view, new TerminalCapture(host, capture, terminals.sessions, log));
+  subs.push(new ExternalSeal(capture, host, log, recording));
   subs.push(new SnapshotFileSystem(host));
 
   const tree = new SessionsTreeProvider(host, log);
@@ -46,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   tree.attach(sessionsView);
   const results = new ResultsView(host, log);
   subs.push(results);
-  subs.push(new StatusBar(host, log, sessionsView));
+  subs.push(new StatusBar(host, log, sessionsView, recording));
 
   const preview = new RestorePreview();
   subs.push(preview);
@@ -56,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
       (c) => [c.command, c.title.replace(/…$/, '')],
     ),
   );
-  subs.push(...registerCommands({ host, log, capture, restorer, tree, results, titles, terminals }));
+  subs.push(...registerCommands({ host, log, capture, restorer, tree, results, titles, terminals, recording }));
 
   subs.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

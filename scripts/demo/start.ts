@@ -2,7 +2,9 @@
 // workspace and code-server home under .cache/demo/, the packaged extension and the demo driver
 // installed, VS Code served on 127.0.0.1 until Ctrl+C.
 //
-//   node out/scripts/demo/start.js [--port N] [--check]
+//   node out/scripts/demo/start.js [--port N] [--check | --screenshots]
+//
+// `--screenshots` takes the README's images from the demo instead of serving it (screenshots.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -11,10 +13,12 @@ import { freePort, installExtension, startCodeServer, type CodeServer } from '..
 import { ARTIFACTS, CACHE, vsixPath } from '../../test/harness/paths';
 import { installCleanup, sleep } from '../../test/harness/processes';
 import { Workbench } from '../../test/ui/workbench';
+import { takeScreenshots } from './screenshots';
 
 const DEMO = path.join(CACHE, 'demo');
 const HOME = path.join(DEMO, 'home');
-const WORKSPACE = path.join(DEMO, 'workspace');
+// Named as a project would be: the folder's name is what the window title and the images show.
+const WORKSPACE = path.join(DEMO, 'greeter');
 const DRIVER_VSIX = path.join(DEMO, 'demo-driver.vsix');
 
 const FILES: Record<string, string> = {
@@ -35,6 +39,8 @@ const SETTINGS = {
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
+  // No "Fetching data for better TypeScript IntelliSense" in the status bar (and no download attempt).
+  'typescript.disableAutomaticTypeAcquisition': true,
 };
 
 function argValue(name: string): string | undefined {
@@ -108,6 +114,15 @@ async function main(): Promise<number> {
   const port = await portToUse();
   const server = await timed('starting code-server', () => startCodeServer({ home: HOME, port }));
   const url = server.url(WORKSPACE);
+  if (process.argv.includes('--screenshots')) {
+    try {
+      const files = await timed('taking the screenshots', () => takeScreenshots(server, WORKSPACE, DEMO));
+      for (const file of files) console.log(`start: ${path.relative(process.cwd(), file)}`);
+      return 0;
+    } finally {
+      await server.stop();
+    }
+  }
   if (process.argv.includes('--check')) {
     try {
       return (await check(server)) ? 0 : 1;

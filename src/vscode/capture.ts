@@ -51,10 +51,15 @@ export class Capture extends Disposable {
   /** Sealing is a read-modify sequence (flush, then seal); one at a time keeps checkpoints whole. */
   readonly seals = new SerialQueue();
   private readOnlyLogged = false;
+  /** Watcher reports (not editor saves): externalSeal.ts seals other programs' changes after quiet time. */
+  private readonly reported = this.register(new vscode.EventEmitter<void>());
+  readonly onDidReportChange = this.reported.event;
 
   constructor(
     private readonly host: EngineHost,
     private readonly log: Log,
+    /** While paused (recording.ts) nothing is taken by itself; explicit checkpoints and restores still work. */
+    private readonly recording: { readonly paused: boolean } = { paused: false },
   ) {
     super();
     this.watchFolders();
@@ -65,13 +70,13 @@ export class Capture extends Disposable {
 
     this.register(
       vscode.workspace.onWillSaveTextDocument((e) => {
-        if (inWorkspace(e.document.uri)) e.waitUntil(this.willEditWithin([e.document.uri.fsPath]));
+        if (inWorkspace(e.document.uri) && !this.recording.paused) e.waitUntil(this.willEditWithin([e.document.uri.fsPath]));
       }),
     );
     this.register(
       vscode.workspace.onDidSaveTextDocument((doc) => {
         // Saves outside the folders (user settings, other files) are not this workspace's work.
-        if (!inWorkspace(doc.uri)) return;
+        if (!inWorkspace(doc.uri) || this.recording.paused) return;
         this.queue(doc.uri.fsPath);
         this.saved.add(doc.uri.fsPath);
         this.editorSeal.schedule();
@@ -97,7 +102,10 @@ export class Capture extends Disposable {
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'));
-      const on = (uri: vscode.Uri) => this.queue(uri.fsPath);
+      const on = (uri: vscode.Uri) => {
+        this.queue(uri.fsPath);
+        if (!this.recording.paused && !GIT_DIR.test(uri.fsPath)) this.reported.fire();
+      };
       watcher.onDidCreate(on);
       watcher.onDidChange(on);
       watcher.onDidDelete(on);
@@ -108,13 +116,14 @@ export class Capture extends Disposable {
   private queue(...paths: string[]): void {
     // Git's own folder is never tracked and churns on every git command: not worth a round trip.
     paths = paths.filter((p) => !GIT_DIR.test(p));
-    if (paths.length === 0) return;
+    if (paths.length === 0 || this.recording.paused) return;
     for (const p of paths) this.pending.add(p);
     this.batcher.schedule();
   }
 
   /** Files an agent said it will write; re-read at the next seal, however the watcher fares. */
   announce(paths: string[]): void {
+    if (this.recording.paused) return;
     for (const p of paths) this.announced.add(p);
   }
 
@@ -197,6 +206,7 @@ export class Capture extends Disposable {
    */
   beginTurn(paths: string[] = []): Promise<CheckpointInfo | undefined> {
     return this.seals.run(async () => {
+      if (this.recording.paused) return undefined;
       if (this.turn) {
         this.touchTurn(paths);
         if (paths.length) await this.willEdit(paths);
@@ -251,7 +261,7 @@ export class Capture extends Disposable {
 
   /** `createCheckpoint` of the API: ends the turn; walks first unless the turn declared its paths. */
   endTurn(meta: CheckpointMeta): Promise<CheckpointInfo | undefined> {
-    return this.seals.run(() => this.sealNow(meta, { rescan: !this.turn?.declared, endsTurn: true }));
+    return this.seals.run(async () => this.recording.paused ? undefined : this.sealNow(meta, { rescan: !this.turn?.declared, endsTurn: true }));
   }
 
   private async sealNow(meta: CheckpointMeta, options: { rescan: boolean; endsTurn: boolean }): Promise<CheckpointInfo | undefined> {
@@ -274,7 +284,7 @@ export class Capture extends Disposable {
   }
 
   private async sealEditorSaves(): Promise<void> {
-    if (!this.host.current) return;
+    if (!this.host.current || this.recording.paused) return;
     // During an agent's turn what changes is the turn's: the saves are sealed with it.
     if (this.turn) return;
     const meta = this.editorSealMeta();
@@ -285,6 +295,34 @@ export class Capture extends Disposable {
       this.log.error('Sealing editor saves failed', e);
     }
   }
+
+  /**
+   * True while the working changes belong to someone: an agent's open turn, a terminal command
+   * that is running, editor saves waiting for their quiet time (externalSeal.ts leaves them).
+   */
+  get busy(): boolean {
+    return this.turn !== undefined || this.terminalBusy() || this.saved.size > 0;
+  }
+
+  /**
+   * Before recording pauses: what is pending is sealed as whose it is (the agent's open turn, the
+   * editor's saves), so it is not folded into "Changes while paused". Undefined when nothing was.
+   */
+  sealPending(): Promise<CheckpointInfo | undefined> {
+    return this.seals.run(async () => {
+      if (this.turn) return this.sealNow({ source: 'agent', label: 'Agent turn (recording paused)' }, { rescan: !this.turn.declared, endsTurn: true });
+      if (this.saved.size > 0) return this.sealNow(this.editorSealMeta(), { rescan: false, endsTurn: false });
+      return undefined;
+    });
+  }
+
+  /** While recording is paused (recording.ts) nothing is taken by itself. */
+  get paused(): boolean {
+    return this.recording.paused;
+  }
+
+  /** Set by terminal/terminalCapture.ts: true while a terminal command it records is running. */
+  terminalBusy: () => boolean = () => false;
 
   /**
    * Before a terminal command (terminal/terminalCapture.ts): what came before is sealed so the

@@ -64,6 +64,9 @@ export const Commands = {
   clearFilter: 'sessionTree.clearFilter',
   revealInTree: 'sessionTree.revealInTree',
   showSessionSummary: 'sessionTree.showSessionSummary',
+  // Issue 17: pause and resume recording.
+  pauseRecording: 'sessionTree.pauseRecording',
+  resumeRecording: 'sessionTree.resumeRecording',
   // Internal: bound to tree-item clicks, hidden from the palette.
   openDiff: 'sessionTree.openDiff',
   loadMore: 'sessionTree.loadMore',
@@ -93,6 +96,8 @@ export const ContextKeys = {
   previewOpen: 'sessionTree.previewOpen',
   /** true while the Sessions view is filtered (Filter Sessions…) */
   filtered: 'sessionTree.filtered',
+  /** true while recording is paused in this workspace */
+  paused: 'sessionTree.paused',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 export type ExtensionState = 'noFolder' | 'loading' | 'ready' | 'noSession' | 'error';
@@ -108,6 +113,7 @@ export const Settings = {
   storageMaxSize: 'storage.maxSize',
   storageKeepDays: 'storage.keepDays',
   storageLocation: 'storage.location',
+  externalQuietTime: 'capture.externalQuietTime',
 } as const;
 export type SettingKey = Exclude<(typeof Settings)[keyof typeof Settings], 'sessionTree'>;
 

@@ -8,6 +8,7 @@ export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_EDITOR_QUIET_TIME = 3000;
 export const DEFAULT_STORAGE_MAX_SIZE = 2 * 1024 ** 3;
 export const DEFAULT_KEEP_DAYS = 7;
+export const DEFAULT_EXTERNAL_QUIET_TIME = 5000;
 
 function get<T>(key: SettingKey, fallback: T): T {
   return vscode.workspace.getConfiguration(Settings.section).get<T>(key, fallback);
@@ -29,6 +30,15 @@ export function trackingOptions(): Required<TrackingOptions> {
 export function editorQuietTime(): number {
   const ms = get<unknown>(Settings.editorQuietTime, DEFAULT_EDITOR_QUIET_TIME);
   return typeof ms === 'number' && ms >= 0 ? ms : DEFAULT_EDITOR_QUIET_TIME;
+}
+
+/**
+ * Milliseconds the watcher must report nothing before changes made by other programs are sealed
+ * into an "External changes" checkpoint; 0 turns that off (they wait for the next checkpoint).
+ */
+export function externalQuietTime(): number {
+  const ms = get<unknown>(Settings.externalQuietTime, DEFAULT_EXTERNAL_QUIET_TIME);
+  return typeof ms === 'number' && ms >= 0 ? ms : DEFAULT_EXTERNAL_QUIET_TIME;
 }
 
 export function recordTerminalCommands(): boolean {

@@ -4,11 +4,13 @@ import { escapeMarkdown } from './format';
 import { Commands } from './ids';
 import { Debouncer, Disposable } from './lifecycle';
 import type { Log } from './log';
+import type { Recording } from './recording';
 
 /**
  * Current session and branch, and how many files changed since the last checkpoint; a click opens
  * the menu of common actions, the tooltip has them as links. While the store is read-only
- * in this window it says so (a lock, the reason in the tooltip and as the Sessions view's message).
+ * in this window it says so (a lock, the reason in the tooltip and as the Sessions view's message);
+ * while recording is paused too (a pause icon, "paused", and the view's message).
  */
 export class StatusBar extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('sessionTree.status', vscode.StatusBarAlignment.Left, 0));
@@ -18,8 +20,10 @@ export class StatusBar extends Disposable {
     private readonly host: EngineHost,
     private readonly log: Log,
     private readonly view?: vscode.TreeView<unknown>,
+    private readonly recording?: Recording,
   ) {
     super();
+    if (recording) this.register(recording.onDidChange(() => void this.update()));
     this.item.name = 'Session Tree';
     this.register(host.onDidChange(() => this.updater.schedule()));
     this.register(host.onDidChangeState(() => void this.update()));
@@ -61,13 +65,19 @@ export class StatusBar extends Disposable {
     const engine = this.host.current;
     if (!engine) return;
     const readOnly = this.readOnlyWords();
-    if (this.view) this.view.message = readOnly?.message;
+    const paused = !readOnly && this.recording?.paused === true;
+    if (this.view) this.view.message = readOnly?.message ?? (paused ? PAUSED_MESSAGE : undefined);
     try {
       const session = await engine.activeSession();
       if (readOnly) {
         this.item.text = `$(lock) ${session ? `${session.title} $(git-branch) ${session.activeBranch} · ` : ''}read-only`;
         this.item.tooltip = readOnly.tooltip;
         this.item.command = Commands.showLog;
+      } else if (paused) {
+        const working = session ? (await engine.workingChanges()).length : 0;
+        this.item.text = `$(debug-pause) ${session ? `${session.title} $(git-branch) ${session.activeBranch} · ` : ''}paused`;
+        this.item.tooltip = pausedTooltip(working);
+        this.item.command = Commands.showMenu;
       } else if (!session) {
         this.item.text = '$(history) No session';
         this.item.tooltip = 'Session Tree: no session yet. Click to start one.';
@@ -85,6 +95,22 @@ export class StatusBar extends Disposable {
   }
 }
 
+const PAUSED_MESSAGE = 'Recording is paused: changes are not recorded until you resume.';
+
+/** The hover while paused: what that means, and Resume as a link. */
+function pausedTooltip(working: number): vscode.MarkdownString {
+  const tip = new vscode.MarkdownString(
+    [
+      '**Session Tree**: recording is **paused** in this workspace. Changes to files are not recorded; rewinds and other restores still work.',
+      'On resume, what changed while paused becomes one checkpoint, "Changes while paused".' +
+        (working ? ` ${working === 1 ? '1 file' : `${working} files`} changed before the pause and are not in a checkpoint yet.` : ''),
+      [`[Resume Recording](command:${Commands.resumeRecording})`, `[More…](command:${Commands.showMenu})`].join(' · '),
+    ].join('\n\n'),
+  );
+  tip.isTrusted = { enabledCommands: [Commands.resumeRecording, Commands.showMenu] };
+  return tip;
+}
+
 /** The status bar's hover: what is recorded where, and the common actions as links. */
 function statusTooltip(session: string, branch: string, working: number): vscode.MarkdownString {
   const link = (title: string, command: string) => `[${title}](command:${command})`;
@@ -92,9 +118,9 @@ function statusTooltip(session: string, branch: string, working: number): vscode
     [
       `**Session Tree** is recording changes in session **${escapeMarkdown(session)}**, branch **${escapeMarkdown(branch)}**.`,
       working ? `${working === 1 ? '1 file has' : `${working} files have`} changed since the last checkpoint.` : 'No changes since the last checkpoint.',
-      [link('Create Checkpoint', Commands.createCheckpoint), link('Rewind…', Commands.rewind), link('Check Out Branch…', Commands.checkout), link('More…', Commands.showMenu)].join(' · '),
+      [link('Create Checkpoint', Commands.createCheckpoint), link('Rewind…', Commands.rewind), link('Check Out Branch…', Commands.checkout), link('Pause Recording', Commands.pauseRecording), link('More…', Commands.showMenu)].join(' · '),
     ].join('\n\n'),
   );
-  tip.isTrusted = { enabledCommands: [Commands.createCheckpoint, Commands.rewind, Commands.checkout, Commands.showMenu] };
+  tip.isTrusted = { enabledCommands: [Commands.createCheckpoint, Commands.rewind, Commands.checkout, Commands.pauseRecording, Commands.showMenu] };
   return tip;
 }

@@ -50,6 +50,9 @@ async function main(): Promise<number> {
   rmSync(HOME, { recursive: true, force: true });
   mkdirSync(HOME, { recursive: true });
   makeWorkspace();
+  // Other programs' changes wait for the tests' own checkpoints (recording.test.ts turns the external seal on).
+  mkdirSync(path.join(HOME, 'code-server', 'user-data', 'User'), { recursive: true });
+  writeFileSync(path.join(HOME, 'code-server', 'user-data', 'User', 'settings.json'), JSON.stringify({ 'sessionTree.capture.externalQuietTime': 0 }, null, 2));
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;

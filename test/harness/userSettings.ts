@@ -27,4 +27,6 @@ export const USER_SETTINGS = {
   'terminal.integrated.defaultProfile.linux': 'bash',
   'terminal.integrated.shellIntegration.enabled': true,
   'terminal.integrated.enablePersistentSessions': false,
+  // Files the scenarios write from outside stay working changes until they seal them (14-pause-resume turns it on).
+  'sessionTree.capture.externalQuietTime': 0,
 };

@@ -75,6 +75,13 @@ export class Workbench {
   async widenSideBar(width = 560): Promise<void> {
     const box = await this.page.locator('.part.sidebar').boundingBox();
     if (!box || box.width >= width - 10) return;
+    await this.setSideBarWidth(width);
+  }
+
+  /** Drags the side bar's edge so the side bar is `width` pixels wide, narrower or wider (best effort). */
+  async setSideBarWidth(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
     const edge = box.x + box.width;
     const sashes = this.page.locator('.monaco-sash.vertical');
     for (let i = 0; i < (await sashes.count()); i++) {
@@ -283,6 +290,18 @@ export class Workbench {
     await box.getByRole('button', { name: toRegExp(button) }).first().click();
     await box.waitFor({ state: 'hidden', timeout: 10_000 });
     return message;
+  }
+
+  /** Picks a colour theme ("Light Modern", "Dark Modern") with Preferences: Color Theme. */
+  async setColorTheme(name: string): Promise<void> {
+    await this.command('Preferences: Color Theme', '');
+    const input = this.quickInput();
+    await poll(async () => !(await input.inputValue()).startsWith('>'), 10_000, () => 'the theme picker did not open');
+    await input.fill(name);
+    const option = this.page.locator('.quick-input-list [role="option"]', { hasText: name }).first();
+    await option.waitFor({ timeout: 10_000 });
+    await option.click();
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
   async statusBarText(): Promise<string> {

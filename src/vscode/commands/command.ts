@@ -8,6 +8,7 @@ import type { Capture } from '../capture';
 import type { EngineHost } from '../engineHost';
 import type { CommandId } from '../ids';
 import { errorCode, type Log } from '../log';
+import type { Recording } from '../recording';
 import type { Restorer } from '../restore';
 import type { ResultsView } from '../resultsView';
 import type { SessionsTreeProvider } from '../sessionsTree';
@@ -22,6 +23,8 @@ export interface CommandServices {
   tree: SessionsTreeProvider;
   results: ResultsView;
   terminals: TerminalServices;
+  /** Pause / Resume Recording's state. */
+  recording: Recording;
   /** Command titles as contributed in package.json (declared there once). */
   titles: ReadonlyMap<string, string>;
 }

@@ -10,6 +10,7 @@ import { checkpointCommands } from './checkpoints';
 import { type CommandContext, type CommandServices, createCommand, type Run } from './command';
 import { fileCommands } from './files';
 import { menuCommands } from './menu';
+import { recordingCommands } from './recording';
 import { historyCommands } from './history';
 import { Resolve } from './resolve';
 import { resultCommands } from './results';
@@ -45,6 +46,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     ...fileCommands(c),
     ...historyCommands(c),
     ...terminalCommands(c),
+    ...recordingCommands(c),
   };
   return (Object.keys(table) as CommandId[]).map((id) => createCommand(services, id, table[id], { quiet: QUIET.has(id) }));
 }

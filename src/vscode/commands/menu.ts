@@ -1,4 +1,4 @@
-// The status bar's menu — the common actions in one quick pick (a click on Session Tree's status bar
+// The status bar's menu — the common actions (Pause / Resume Recording among them) in one quick pick (a click on Session Tree's status bar
 // item opens it), each running the command a person would find in the palette — and Get Started,
 // which opens the walkthrough.
 import * as vscode from 'vscode';
@@ -31,6 +31,13 @@ export function menuCommands(c: CommandContext) {
           run: async () => openWorkingChanges(await engine.workingChanges()),
         },
         ...(writable ? [command(Commands.checkout, 'git-branch'), command(Commands.switchSession, 'list-tree'), command(Commands.newSession, 'add')] : []),
+        ...(writable
+          ? [
+              c.recording.paused
+                ? command(Commands.resumeRecording, 'record', 'Record changes again; what changed while paused becomes one checkpoint')
+                : command(Commands.pauseRecording, 'debug-pause', 'Stop recording changes in this workspace until you resume'),
+            ]
+          : []),
         command(Commands.getStarted, 'mortar-board', 'A five-minute tour: checkpoint, rewind, undo'),
         command(Commands.showLog, 'output'),
       ];

@@ -42,6 +42,7 @@ export class TerminalCapture extends Disposable {
     private readonly log: Log,
   ) {
     super();
+    capture.terminalBusy = () => this.running.size > 0;
     this.register(vscode.window.onDidStartTerminalShellExecution((e) => void this.started(e)));
     this.register(vscode.window.onDidEndTerminalShellExecution((e) => void this.ended(e)));
   }
@@ -49,7 +50,8 @@ export class TerminalCapture extends Disposable {
   private async started(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
     const sessionId = this.sessions.sessionOf(e.terminal);
     // A bound terminal always records: binding it asked for that.
-    if ((!sessionId && !recordTerminalCommands()) || !this.host.current) return;
+    // While recording is paused (recording.ts) no command is recorded, bound terminal or not.
+    if ((!sessionId && !recordTerminalCommands()) || !this.host.current || this.capture.paused) return;
     // The output stream starts now: it must be opened before anything is awaited.
     const output = sessionId ? readOutput(e.execution) : undefined;
     const others = this.running.size > 0;

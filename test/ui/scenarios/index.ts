@@ -17,6 +17,7 @@ import { storage } from './09-storage';
 import { reopenWithHistory } from './16-reopen';
 import { terminalSession } from './14-terminal-session';
 import { treeFilterRevealSummary } from './14-tree-filter-reveal-summary';
+import { pauseResume } from './14-pause-resume';
 
 export const scenarios: Scenario[] = [
   openWorkspace,
@@ -37,4 +38,5 @@ export const scenarios: Scenario[] = [
   reopenWithHistory,
   terminalSession,
   treeFilterRevealSummary,
+  pauseResume,
 ];
