@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   subs.push(maintenance, maintenance.onDidMaintain(() => tree.invalidateStorage()));
   const sessionsView = vscode.window.createTreeView(Views.sessions, { treeDataProvider: tree, showCollapseAll: true });
   subs.push(sessionsView);
-  host.viewVisible = () => sessionsView.visible;
+  host.paint.viewVisible = () => sessionsView.visible;
   tree.attach(sessionsView);
   const results = new ResultsView(host, log);
   subs.push(results);

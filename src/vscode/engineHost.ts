@@ -1,11 +1,11 @@
-import * as nodeFs from 'node:fs';
 import * as vscode from 'vscode';
 import type { EngineApi, EngineEvent, SavePolicy } from '../core/engineApi';
-import { lockAvailable } from '../core/lock';
 import type { OpenReport, RootFolder, ScanProgress, UnrecognisedFolder } from '../core/types';
 import { setContext } from './contextKeys';
 import { ContextKeys, Commands, Settings, type ExtensionState } from './ids';
+import { FirstPaint } from './firstPaint';
 import { Disposable } from './lifecycle';
+import { ReadOnlyWindow, type ReadOnlyState } from './readOnlyWindow';
 import { describeError, type Log } from './log';
 import { trackingOptions } from './settings';
 import { askAboutFolders } from './folderQuestion';
@@ -27,20 +27,9 @@ export interface EngineStartOptions {
 export type StartedEngine = EngineApi & { terminate?(): Promise<void> };
 export type StartEngine = (options: EngineStartOptions) => StartedEngine;
 
-/** Why this window's store is read-only; `lockedOut`: another window holds it (this one takes over when it closes). */
-export interface ReadOnlyState {
-  reason: string;
-  lockedOut: boolean;
-}
-
-/** How often a window locked out of its store looks whether the other window let go of it (ms). */
-export const LOCK_POLL_MS = 3000;
-
-/**
- * The start-up scan waits for the Sessions tree's first paint (its reads are served first, from
- * what the store holds), at most this long (ms): a tree that never reports does not hold it up.
- */
-export const FIRST_PAINT_WAIT_MS = 1000;
+export type { ReadOnlyState } from './readOnlyWindow';
+export { LOCK_POLL_MS } from './readOnlyWindow';
+export { FIRST_PAINT_WAIT_MS } from './firstPaint';
 
 export class NoFolderError extends Error {
   readonly code = 'no-folder';
@@ -70,18 +59,11 @@ export class EngineHost extends Disposable {
   private readonly stateEmitter = this.register(new vscode.EventEmitter<ExtensionState>());
   readonly onDidChangeState = this.stateEmitter.event;
   private progressListener: ((p: ScanProgress) => void) | undefined;
-  private _readOnly: ReadOnlyState | undefined;
-  private readonly readOnlyEmitter = this.register(new vscode.EventEmitter<ReadOnlyState | undefined>());
+  private readonly readOnlyWindow: ReadOnlyWindow;
   /** The store became read-only (or writable again), with why. */
-  readonly onDidChangeReadOnly = this.readOnlyEmitter.event;
-  private lockPoll: NodeJS.Timeout | undefined;
-  /** The read-only message was shown in this window (once); a takeover is announced after it. */
-  private toldReadOnly = false;
-
-  /** Whether the Sessions view is on screen now (set by the extension; the first paint is waited for only then). */
-  viewVisible: () => boolean = () => false;
-  private painted = true;
-  private paintWaiter: (() => void) | undefined;
+  readonly onDidChangeReadOnly: vscode.Event<ReadOnlyState | undefined>;
+  /** The start-up scan waits for the tree's first paint (firstPaint.ts). */
+  readonly paint = new FirstPaint();
 
   /** Settles once the first engine is open (or there is nothing to open). */
   readonly ready: Promise<void>;
@@ -94,6 +76,10 @@ export class EngineHost extends Disposable {
     private readonly log: Log,
   ) {
     super();
+    this.readOnlyWindow = this.register(
+      new ReadOnlyWindow(log, () => this.storeDir, (reason) => void this.restart(reason), () => this.opening !== undefined),
+    );
+    this.onDidChangeReadOnly = this.readOnlyWindow.onDidChange;
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -115,36 +101,6 @@ export class EngineHost extends Disposable {
     return this._report;
   }
 
-  /**
-   * False between the store opening and the Sessions tree's first paint: that paint reads only what
-   * the store holds (no storage sizes, which are read with the next repaint).
-   */
-  get firstPaintDone(): boolean {
-    return this.painted;
-  }
-
-  /** Called by the Sessions tree once its first paint has what it shows (the start-up scan may go). */
-  notePainted(): void {
-    this.paintWaiter?.();
-  }
-
-  /** Resolves once the tree has painted (see notePainted), at once when its view is not on screen. */
-  private firstPaint(): Promise<void> {
-    this.paintWaiter?.();
-    if (!this.viewVisible()) return Promise.resolve();
-    this.painted = false;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        if (this.paintWaiter === done) this.paintWaiter = undefined;
-        this.painted = true;
-        resolve();
-      };
-      const timer = setTimeout(done, FIRST_PAINT_WAIT_MS);
-      this.paintWaiter = done;
-    });
-  }
-
   /** This workspace's store folder (shared by every window, and following the folders: see storeFolder.ts). */
   private storeDir: string | undefined;
   /** Folders the user confirmed are stored ones (path → key), for the next open. */
@@ -160,46 +116,7 @@ export class EngineHost extends Disposable {
 
   /** Set while the open store is read-only: why, and whether another window holds it. */
   get readOnly(): ReadOnlyState | undefined {
-    return this._readOnly;
-  }
-
-  private setReadOnly(state: ReadOnlyState | undefined): void {
-    const was = this._readOnly;
-    if (was?.reason === state?.reason && was?.lockedOut === state?.lockedOut) return;
-    this._readOnly = state;
-    setContext(ContextKeys.readOnly, !!state);
-    this.readOnlyEmitter.fire(state);
-    if (state?.lockedOut) this.pollLock();
-    else this.stopLockPoll();
-    if (state) {
-      this.log.warn(`The store is read-only in this window: ${state.reason}.`);
-      if (!this.toldReadOnly) {
-        this.toldReadOnly = true;
-        const then = state.lockedOut ? ' This window starts recording by itself once that window closes.' : '';
-        void vscode.window.showInformationMessage(`Session Tree is read-only in this window: ${state.reason}.${then}`);
-      }
-    } else if (was?.lockedOut) {
-      this.log.info('The other window let go of the store: this window records changes now.');
-      void vscode.window.showInformationMessage('Session Tree records changes in this window now (the other window closed this workspace\'s store).');
-    }
-  }
-
-  /** Locked out: looks every few seconds whether the lock is free (or stale), then reopens writable. */
-  private pollLock(): void {
-    this.stopLockPoll();
-    const dir = this.storeDir;
-    if (!dir) return;
-    this.lockPoll = setInterval(() => {
-      if (!this._readOnly?.lockedOut || this.opening) return;
-      if (!lockAvailable(nodeFs, dir)) return;
-      this.stopLockPoll();
-      void this.restart('the other window closed this workspace\'s store');
-    }, LOCK_POLL_MS);
-  }
-
-  private stopLockPoll(): void {
-    if (this.lockPoll) clearInterval(this.lockPoll);
-    this.lockPoll = undefined;
+    return this.readOnlyWindow.state;
   }
 
   /** The open engine, if there is one now (no waiting). */
@@ -311,9 +228,9 @@ export class EngineHost extends Disposable {
       if (opened.folderMigration) this.log.info(`Folder identities: ${opened.folderMigration.mapping.join('; ')}.`);
       if (!opened.readOnlyReason) this.rememberStore(opened);
       if (opened.unrecognisedFolders && !opened.readOnlyReason) void this.askAboutFolders(opened.unrecognisedFolders);
-      this.setReadOnly(opened.readOnlyReason ? { reason: opened.readOnlyReason, lockedOut: opened.lockedOut === true } : undefined);
+      this.readOnlyWindow.set(opened.readOnlyReason ? { reason: opened.readOnlyReason, lockedOut: opened.lockedOut === true } : undefined);
       // The tree's first reads go to the worker before the scan (which holds the worker while it runs).
-      const painted = this.firstPaint();
+      const painted = this.paint.wait();
       this.setState('ready');
       await this.refreshState();
       this.changeEmitter.fire();
@@ -422,7 +339,7 @@ export class EngineHost extends Disposable {
         this.progressListener?.(event.progress);
         break;
       case 'store':
-        if (event.readOnly) this.setReadOnly({ reason: event.reason, lockedOut: event.lockedOut });
+        if (event.readOnly) this.readOnlyWindow.set({ reason: event.reason, lockedOut: event.lockedOut });
         if (event.notice) {
           void vscode.window
             .showWarningMessage(`Session Tree: ${event.notice}`, 'Show Log')
@@ -471,8 +388,8 @@ export class EngineHost extends Disposable {
   }
 
   override dispose(): void {
-    this.stopLockPoll();
-    this.paintWaiter?.();
+    this.readOnlyWindow.stopPoll();
+    this.paint.release();
     void this.close();
     super.dispose();
   }

@@ -342,8 +342,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       return sessions.map((session) => ({ kind: 'session', id: prefix + sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
     }
     // The first paint after the store opens shows only what it holds; sizes come with the next.
-    const report = this.host.firstPaintDone ? await this.storage(engine) : this.usage?.report;
-    if (sessions.length === 0) this.host.notePainted();
+    const report = this.host.paint.done ? await this.storage(engine) : this.usage?.report;
+    if (sessions.length === 0) this.host.paint.notePainted();
     const usage = new Map(report?.sessions.map((u) => [u.id, u]));
     const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, usage: usage.get(session.id) }));
     return report ? [...nodes, { kind: 'storage', id: 'storage', report }] : nodes;
@@ -389,7 +389,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     const rows = await checkpointRows(node.id, session, list.slice(0, shown), branch.name, (id) => engine.tipsUnder(id));
     result.push(...rows);
     if (list.length > shown) result.push({ kind: 'more', id: `${node.id}/more`, listId: node.id, shown });
-    if (session.active && branch.active) this.host.notePainted(); // the start-up scan may go (see EngineHost.firstPaint)
+    if (session.active && branch.active) this.host.paint.notePainted(); // the start-up scan may go (see firstPaint.ts)
     return result;
   }
 
