@@ -330,8 +330,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     const asked = this.filter;
     if (asked) {
       const fresh = await this.match(engine, asked.text, asked.generation);
-      // Cleared or replaced meanwhile: that repaint lists the tree.
-      if (this.filter !== asked) return [];
+      // Cleared or replaced by another filter meanwhile: that repaint lists the tree. (Another
+      // listing of the same filter — VS Code's repaint beside a reveal — refreshed it too: fine.)
+      if (this.filter?.generation !== asked.generation) return [];
       this.filter = fresh;
       this.showFilterState();
       const m = fresh.matches;

@@ -2,12 +2,13 @@
 // File History across branches and a restore of one of its versions (checked on disk), and the
 // history graph's panel opening for a session.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
 import type { FileHistoryEntry, SearchResult } from '../../src/core/queries';
 import { Commands, EXTENSION_ID } from '../../src/vscode/ids';
+import { agentTurn } from './support';
 
 let api: SessionTreeApi;
 let root: string;
@@ -16,16 +17,7 @@ const file = (relative: string) => path.join(root, relative);
 const uri = (relative: string) => vscode.Uri.file(file(relative));
 const read = (relative: string) => (existsSync(file(relative)) ? readFileSync(file(relative), 'utf8') : undefined);
 
-async function turn(label: string, files: Record<string, string>, meta: { tools?: string[]; prompt?: string } = {}) {
-  await api.willEdit(Object.keys(files).map(uri));
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(file(rel)), { recursive: true });
-    writeFileSync(file(rel), content);
-  }
-  const cp = await api.createCheckpoint({ label, ...meta });
-  assert.ok(cp, `“${label}” made a checkpoint`);
-  return cp;
-}
+const turn = (label: string, files: Record<string, string>, meta: { tools?: string[]; prompt?: string } = {}) => agentTurn(api, root, label, files, meta);
 
 describe('History: file history, Find Checkpoint, the graph', function () {
   this.timeout(120_000);

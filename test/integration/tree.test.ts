@@ -2,29 +2,17 @@
 // Show Session Summary (a document opens), Filter Sessions… and Clear Filter, and Reveal in Sessions
 // View for a checkpoint a rewind set aside.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTreeApi } from '../../src/api';
 import type { SessionSummary } from '../../src/core/sessionSummary';
 import { Commands } from '../../src/vscode/ids';
-import { sessionTreeApi, until } from './support';
+import { agentTurn, sessionTreeApi, until } from './support';
 
 let api: SessionTreeApi;
 let root: string;
-const file = (relative: string) => path.join(root, relative);
-const uri = (relative: string) => vscode.Uri.file(file(relative));
 
-async function turn(label: string, files: Record<string, string>, meta: { tools?: string[] } = {}) {
-  await api.willEdit(Object.keys(files).map(uri));
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(file(rel)), { recursive: true });
-    writeFileSync(file(rel), content);
-  }
-  const cp = await api.createCheckpoint({ label, ...meta });
-  assert.ok(cp, `“${label}” made a checkpoint`);
-  return cp;
-}
+const turn = (label: string, files: Record<string, string>, meta: { tools?: string[] } = {}) => agentTurn(api, root, label, files, meta);
 
 describe('Sessions tree: summary, filter, reveal', function () {
   this.timeout(120_000);

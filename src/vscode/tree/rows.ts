@@ -20,16 +20,7 @@ export async function checkpointRows(
       const lineChildId = i > 0 ? list[i - 1].id : undefined;
       const others = checkpoint.childIds.filter((c) => c !== lineChildId);
       const forks = others.length === 0 ? NO_FORKS : await forksOf(others, tips, headIds, session.branches, listedBranch);
-      return {
-        kind: 'checkpoint',
-        id: checkpointNodeId(listId, checkpoint.id),
-        session,
-        checkpoint,
-        ...(lineChildId !== undefined ? { lineChildId } : {}),
-        isHead: session.active && checkpoint.id === session.headId,
-        branchNames: heads.get(checkpoint.id) ?? [],
-        forks,
-      };
+      return checkpointNode(listId, session, checkpoint, lineChildId, heads, forks);
     }),
   );
 }
@@ -48,19 +39,30 @@ export function filteredRows(g: Lineage, session: SessionInfo, list: CheckpointS
     const forks: Forks = { branches: all.branches, setAside: all.setAside.filter((l) => marked.has(l.childId)) };
     const isMatch = matches.has(checkpoint.id);
     if (!isMatch && forks.setAside.length === 0) return;
-    out.push({
-      kind: 'checkpoint',
-      id: checkpointNodeId(`__LIST__`, checkpoint.id),
-      session,
-      checkpoint,
-      ...(lineChildId !== undefined ? { lineChildId } : {}),
-      isHead: session.active && checkpoint.id === session.headId,
-      branchNames: heads.get(checkpoint.id) ?? [],
-      forks,
-      ...(isMatch ? {} : { dimmed: true }),
-    });
+    const node = checkpointNode('__LIST__', session, checkpoint, lineChildId, heads, forks);
+    out.push(isMatch ? node : { ...node, dimmed: true });
   });
   return out;
+}
+
+function checkpointNode(
+  listId: string,
+  session: SessionInfo,
+  checkpoint: CheckpointSummary,
+  lineChildId: string | undefined,
+  heads: ReadonlyMap<string, string[]>,
+  forks: Forks,
+): CheckpointNode {
+  return {
+    kind: 'checkpoint',
+    id: checkpointNodeId(listId, checkpoint.id),
+    session,
+    checkpoint,
+    ...(lineChildId !== undefined ? { lineChildId } : {}),
+    isHead: session.active && checkpoint.id === session.headId,
+    branchNames: heads.get(checkpoint.id) ?? [],
+    forks,
+  };
 }
 
 /** Filtered rows get their list's id (they are built before it is known), then a page of them. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { Scenario } from '../scenario';
 import { poll, type Workbench } from '../workbench';
-import { ACTIVE_BRANCH, checkpointFromPalette, editAndSave } from './common';
+import { ACTIVE_BRANCH, checkpointFromPalette, editAndSave, waitRecording } from './common';
 
 const READ_ONLY_REASON = /another VS Code window \(process \d+\) has this workspace's store open/;
 
@@ -88,14 +88,7 @@ export const secondWindow: Scenario = {
       await wb.step('the other window closes: this one records by itself, without a reload', async () => {
         await other!.close({ runBeforeUnload: true });
         other = undefined;
-        await poll(
-          async () => {
-            const s = await wb.statusBarText();
-            return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
-          },
-          45_000,
-          async () => `still read-only: ${await wb.statusBarText()}`,
-        );
+        await waitRecording(wb, 45_000);
         const sidebar = wb.page.locator('.part.sidebar');
         await poll(async () => !READ_ONLY_REASON.test(await sidebar.innerText()), 15_000, async () => `the read-only message is still there: ${await sidebar.innerText()}`);
         const toasts = wb.page.locator('.notifications-toasts');

@@ -10,10 +10,9 @@
 // the folders there (src/vscode/storeFolder.ts).
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Scenario } from '../scenario';
 import { poll, type Workbench } from '../workbench';
-import { ACTIVE_BRANCH, checkpointFromPalette, checkpointName, retry } from './common';
+import { checkpointFromPalette, checkpointName, retry, waitRecording } from './common';
 
 const ONE = 'one/app';
 const TWO = 'two/app';
@@ -58,14 +57,7 @@ async function reopen(wb: Workbench, query: string): Promise<void> {
     await wb.waitReady();
   }
   // The window just left holds the store until its extension host ends: this one takes over then.
-  await poll(
-    async () => {
-      const s = await wb.statusBarText();
-      return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
-    },
-    60_000,
-    async () => `status bar: ${await wb.statusBarText()}`,
-  );
+  await waitRecording(wb);
 }
 
 const openWorkspace = (wb: Workbench, name: string, folders: { path: string; name?: string }[]) =>

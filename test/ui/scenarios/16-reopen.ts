@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Scenario } from '../scenario';
 import type { Workbench } from '../workbench';
-import { poll } from '../workbench';
-import { ACTIVE_BRANCH, MANUAL_CHECKPOINTS, checkpointFromPalette, checkpointName, retry } from './common';
+import { MANUAL_CHECKPOINTS, checkpointFromPalette, checkpointName, retry, waitRecording } from './common';
 
 /** Leaves this window's folder (its extension host ends) and opens it again in a new one. */
 async function reopen(wb: Workbench, whileClosed: () => void): Promise<void> {
@@ -38,14 +37,7 @@ export const reopenWithHistory: Scenario = {
 
     await wb.step('once the start-up scan is done, the change made meanwhile is in the history', async () => {
       // The window left may hold the store a few seconds more (its extension host ending): this one records once it has it.
-      await poll(
-        async () => {
-          const s = await wb.statusBarText();
-          return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
-        },
-        60_000,
-        async () => `status bar: ${await wb.statusBarText()}`,
-      );
+      await waitRecording(wb);
       // Recorded as a checkpoint of its own ("Changed outside VS Code", or "Working changes from the
       // last run" when the window left saw it first), with the file under it.
       const row = await wb.findRow(/^(Changed outside VS Code|Working changes from the last run)$/, 60_000);

@@ -56,6 +56,18 @@ export async function retry(times: number, fn: () => Promise<void>): Promise<voi
 
 export { poll };
 
+/** Waits until the window records (status bar on the active branch, not read-only): a window left may hold the store a while. */
+export async function waitRecording(wb: Workbench, timeoutMs = 60_000): Promise<void> {
+  await poll(
+    async () => {
+      const s = await wb.statusBarText();
+      return s.includes(ACTIVE_BRANCH) && !/read-only/.test(s);
+    },
+    timeoutMs,
+    async () => `still read-only: ${await wb.statusBarText()}`,
+  );
+}
+
 /** Workspace settings: editor saves wait for "Create Checkpoint" instead of sealing on their own. */
 export const MANUAL_CHECKPOINTS = { 'sessionTree.editorQuietTime': 600_000 };
 
