@@ -115,14 +115,14 @@ unit_tests() {
   if [ -n "$pass" ]; then echo "unit: $pass passed, ${fail:-0} failed"; fi
   return $rc
 }
-stage unit 600 bash -c "$(declare -f unit_tests); unit_tests"
+stage unit 900 bash -c "$(declare -f unit_tests); unit_tests"
 
 if [ -n "$skip_integration" ]; then
   echo "== integration: skipped (--skip-integration)"
 elif [ -z "$setup_ok" ]; then
   fail_stage integration "scripts/setup.sh failed, so there is no code-server to run in"
 else
-  stage integration 420 bash -c 'npm run --silent build && node out/test/harness/runIntegration.js --timeout 300'
+  stage integration 600 bash -c 'npm run --silent build && node out/test/harness/runIntegration.js --timeout 300'
 fi
 
 if [ -n "$skip_ui" ]; then
@@ -130,7 +130,7 @@ if [ -n "$skip_ui" ]; then
 elif [ -z "$setup_ok" ]; then
   fail_stage ui "scripts/setup.sh failed, so there is no code-server or Chromium to run in"
 else
-  stage ui 1500 bash -c 'npm run --silent package && node out/test/harness/runUi.js --scenario-timeout 180'
+  stage ui 2100 bash -c 'npm run --silent package && node out/test/harness/runUi.js --scenario-timeout 180'
 fi
 
 echo

@@ -337,10 +337,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       this.showFilterState();
       const m = fresh.matches;
       sessions = sessions.filter((s) => (m.get(s.id)?.size ?? 0) > 0);
-      // Ids of their own: VS Code may still hold rows of the unfiltered tree (or of another filter's)
-      // under the same ids until its repaint, and a row's children differ with the filter.
-      const prefix = `f${fresh.generation}/`;
-      return sessions.map((session) => ({ kind: 'session', id: prefix + sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
+      return sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
     }
     // The first paint after the store opens shows only what it holds; sizes come with the next.
     const report = this.host.paint.done ? await this.storage(engine) : this.usage?.report;

@@ -45,7 +45,7 @@ export function renderDetails(pane: HTMLElement, c: GraphCheckpoint, d: GraphDet
   const [glyph, sourceName] = SOURCE_GLYPHS[c.source];
   const h = el('h2', undefined, `${glyph} ${c.label}`);
   pane.appendChild(h);
-  const facts = [sourceName, new Date(c.createdAt).toLocaleString(), `id ${c.id}`];
+  const facts = [sourceName, new Date(c.createdAt).toLocaleString()];
   if (d?.exitCode !== undefined) facts.push(`exit code ${d.exitCode}`);
   pane.appendChild(el('div', 'facts', facts.join(' · ')));
   if (d?.tools?.length) pane.appendChild(el('div', 'facts', `Tools: ${d.tools.join(', ')}`));
