@@ -65,9 +65,26 @@ export class Workbench {
 
   /** Opens the Session Tree container (clicking its activity-bar entry would close it when open). */
   async openSessionTree(): Promise<void> {
-    await this.activityBarEntry().waitFor({ timeout: 30_000 });
-    if (!(await this.sessionsTree().isVisible())) await this.activityBarEntry().click();
-    await this.sessionsTree().waitFor({ timeout: 30_000 });
+    const entry = this.activityBarEntry();
+    await entry.waitFor({ timeout: 30_000 });
+    // After a reload the workbench may restore the container a moment later: a click then would
+    // close it. Click only while the entry is not the active one, and wait while it is.
+    let waited = 0;
+    await poll(
+      async () => {
+        if (await this.sessionsTree().isVisible()) return true;
+        const active = await entry.evaluate((e) => e.closest('.action-item')?.classList.contains('checked') ?? false);
+        // Active for 5 s and still nothing shown: the side bar itself is hidden; the click opens it.
+        if (!active || ++waited >= 5) {
+          waited = 0;
+          await entry.click();
+        }
+        return false;
+      },
+      30_000,
+      () => 'the Sessions view did not open',
+      1_000,
+    );
     await this.widenSideBar();
   }
 
