@@ -22,6 +22,7 @@ import { EngineError, type RootFolder } from './types';
 
 export type { Fs } from '../storage/files';
 import type { Fs } from '../storage/files';
+import { drain, type Slice } from './scan/slice';
 
 export interface EngineOptions extends TrackingOptions {
   storageDir: string;
@@ -73,6 +74,8 @@ export class ScanState {
   readonly captureFailures = new Map<number, string>();
   /** Stats of large scans (see `walk`). */
   statHelper: HelperThread | undefined;
+  /** Set while a scan runs in slices (scan/slice.ts): the scan yields when it says a slice is over. */
+  slice: Slice | undefined;
   /** Reused for reading files (see `readFile`). */
   readBuffer = Buffer.alloc(0);
 }
@@ -120,6 +123,8 @@ export class EngineContext {
   beforeSave: () => void = () => undefined;
 
   private saveTimer: NodeJS.Timeout | undefined;
+  /** Transactions open (nested ones count): a debounced save never runs inside one. */
+  private transactions = 0;
   private readonly listeners = new Set<(e: EngineEvent) => void>();
 
   constructor(readonly options: EngineOptions) {
@@ -224,13 +229,25 @@ export class EngineContext {
 
   /** `fn` as one transaction whose snapshots are written out; on failure nothing of it remains. */
   transact<T>(fn: () => T): T {
+    return drain(this.transactSteps(function* () {
+      return fn();
+    }));
+  }
+
+  /**
+   * `transact` of a step generator: the transaction stays open across its yields (see
+   * scan/slice.ts). Only reads may run while it is suspended — they see the change as far as it got,
+   * each file's entry whole — and no save runs in between (`saveNow` waits for the commit).
+   */
+  *transactSteps<T>(fn: () => Generator<void, T, void>): Generator<void, T, void> {
     this.ensureWritable();
     this.meta.begin();
+    this.transactions++;
     const failures = this.objects.writeFailures;
     const writes = this.meta.writes;
     let r: T;
     try {
-      r = fn();
+      r = yield* fn();
       // The snapshots the change refers to reach their pack before the change counts: if they
       // cannot (disk full), the change is undone rather than left pointing at nothing — also when
       // the failed write surfaced inside `fn` and was handled there (a capture that never throws).
@@ -246,6 +263,7 @@ export class EngineContext {
       }
       throw ioError(e, 'Nothing was changed');
     } finally {
+      this.transactions--;
       this.releaseScanBuffer();
     }
     return r;
@@ -264,6 +282,8 @@ export class EngineContext {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
+      // A sliced transaction is suspended (transactSteps): saved after another delay, not half of it.
+      if (this.transactions > 0) return this.scheduleSave();
       try {
         this.saveNow();
       } catch (e) {

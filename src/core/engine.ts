@@ -104,6 +104,11 @@ export class Engine {
     return this.run('startupScan', () => lifecycle.startupScan(this.ctx, this.lock));
   }
 
+  /** `startupScan` in slices, letting the event loop turn every few milliseconds (the worker serves reads meanwhile). */
+  startupScanSliced(): Promise<OpenReport> {
+    return this.run('startupScan', () => lifecycle.startupScanSliced(this.ctx, this.lock, nextTurn));
+  }
+
   async close(): Promise<void> {
     stopWatching(this.ctx);
     this.run('close', () => lifecycle.close(this.ctx, this.lock));

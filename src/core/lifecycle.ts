@@ -10,7 +10,8 @@ import { realFolder } from '../storage/storeFiles';
 import { StoreWatch } from './storeWatch';
 import { DEFAULT_LABELS } from './model';
 import { recoverJournal, removeJournal } from './restore/journal';
-import { fullScan } from './scan/refresh';
+import { fullScanSteps } from './scan/refresh';
+import { Slice, drain, runSliced } from './scan/slice';
 import { seal } from './seal';
 import { startSessionAtCurrentState } from './sessions';
 import { States } from './states';
@@ -52,7 +53,7 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
   ctx.states = new States(ctx.history, ctx.meta, () => ctx.objects);
   ctx.removeJournal = () => removeJournal(ctx);
   ctx.runDeferredStartup = () => {
-    for (const d of runStartup(ctx, lock, emptyReport()).diagnostics) ctx.log('warn', d);
+    for (const d of drain(runStartup(ctx, lock, emptyReport())).diagnostics) ctx.log('warn', d);
   };
   if (opened.unreadable) {
     // Never save over a database that exists but could not be read: it may be the newest one.
@@ -99,20 +100,40 @@ export async function open(ctx: EngineContext, lock: StoreLock, options: { defer
     ctx.startupDue = true;
     return report;
   }
-  return startup(ctx, lock, report);
+  return drain(startup(ctx, lock, report));
 }
 
 /** The rest of a deferred open (see `open`); reports what it found. Nothing to do otherwise. */
 export function startupScan(ctx: EngineContext, lock: StoreLock): OpenReport {
+  return drain(startupScanSteps(ctx, lock));
+}
+
+/**
+ * `startupScan` in slices (scan/slice.ts): the event loop turns (`turn`) every few milliseconds,
+ * so the worker answers reads while a large workspace is scanned. A read meanwhile sees the history
+ * as it was at open and the working changes found so far, each file's whole; writers wait (the
+ * worker's scheduler).
+ */
+export async function startupScanSliced(ctx: EngineContext, lock: StoreLock, turn: () => Promise<void>): Promise<OpenReport> {
+  const slice = new Slice();
+  ctx.scan.slice = slice;
+  try {
+    return await runSliced(startupScanSteps(ctx, lock), slice, turn);
+  } finally {
+    ctx.scan.slice = undefined;
+  }
+}
+
+function* startupScanSteps(ctx: EngineContext, lock: StoreLock): Generator<void, OpenReport, void> {
   const report = emptyReport();
   if (!ctx.startupDue) {
     report.tracked = ctx.mirror.trackedCount();
     return report;
   }
-  return runStartup(ctx, lock, report);
+  return yield* runStartup(ctx, lock, report);
 }
 
-function runStartup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenReport {
+function* runStartup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Generator<void, OpenReport, void> {
   if (!ctx.openedObjects) {
     try {
       ctx.openObjects();
@@ -126,17 +147,17 @@ function runStartup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Op
     }
     report.diagnostics.push(...ctx.objects.diagnostics);
   }
-  return startup(ctx, lock, report);
+  return yield* startup(ctx, lock, report);
 }
 
 /** Interrupted-restore recovery, then the scan for changes made while the store was closed. */
-function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenReport {
+function* startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Generator<void, OpenReport, void> {
   ctx.startupDue = false;
   const { diagnostics } = report;
   const { mirror, meta } = ctx;
   try {
     report.recoveredRestore = recoverJournal(ctx);
-    ctx.transact(() => {
+    yield* ctx.transactSteps(function* () {
       recordFolders(ctx, diagnostics);
       // Current files whose saved copy is gone (a damaged pack): read them again below.
       let missing = 0;
@@ -150,14 +171,14 @@ function startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): OpenR
       if (ctx.history.sessions.size === 0) {
         mirror.firstScan = true;
         try {
-          report.scanned = fullScan(ctx);
+          report.scanned = yield* fullScanSteps(ctx);
         } finally {
           mirror.firstScan = false;
         }
         startSessionAtCurrentState(ctx, 'Session 1');
       } else {
         if (mirror.pending.size > 0) seal(ctx, { source: 'editor', label: 'Working changes from the last run' });
-        report.scanned = fullScan(ctx);
+        report.scanned = yield* fullScanSteps(ctx);
         if (mirror.pending.size > 0) {
           const cp = seal(ctx, { source: 'external', label: DEFAULT_LABELS.external });
           if (cp) report.externalCheckpointId = String(cp);

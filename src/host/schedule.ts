@@ -19,9 +19,11 @@ export type CallKind = 'read' | 'write' | 'yielding-write';
  * Writers that may serve reads while suspended. A method goes here only when every `await` in it is
  * between complete transactions, so a read in between sees a whole state (before or after each
  * step, never half of one): gc (between packs) and import (between snapshots, before its one
- * transaction). The start-up scan runs without suspending.
+ * transaction) — or, for the start-up scan, when what a read may see half-way is what a watcher
+ * reporting the same files one by one would show: the history as it was opened, and the working
+ * changes found so far, each file's entry whole (lifecycle.ts, `startupScanSliced`).
  */
-export const YIELDING_WRITERS: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['gc', 'importSession']);
+export const YIELDING_WRITERS: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['gc', 'importSession', 'startupScan']);
 
 /** How a call of `method` is scheduled; a name that is not an engine method is kept alone (it fails). */
 export function kindOf(method: unknown, yielding: ReadonlySet<EngineMethod> = YIELDING_WRITERS): CallKind {

@@ -41,6 +41,7 @@ port.on('message', (msg: ToWorker) => {
       yielding = {
         exportSession: (id, file) => e.exportSessionYielding(id as string, file as string),
         gc: () => e.gcYielding(),
+        startupScan: () => e.startupScanSliced(),
         importSession: (file, options) => e.importSessionYielding(file as string, options as ImportOptions | undefined),
       };
       return;

@@ -1,4 +1,4 @@
-// gc and import are long writers that let the engine's thread answer reads while they work (issue 11):
+// gc, import and the start-up scan are long writers that let the engine's thread answer reads while they work (issue 11):
 // a read sent during one returns before it ends, and both results are right. A real worker thread.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -86,6 +86,58 @@ describe('long writers that let reads through', () => {
     } finally {
       await engine.terminate();
       await source.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('reads sent during the start-up scan return before it ends: the history as opened, then the scan\'s result whole', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    const files = Array.from({ length: 2500 }, (_, i) => path.join(ws, `d${i % 25}`, `f${i}.txt`));
+    for (const f of files) fs.mkdirSync(path.dirname(f), { recursive: true });
+    files.forEach((f, i) => fs.writeFileSync(f, `first ${i}\n`.repeat(30 + (i % 50))));
+    const options = { workerPath, storageDir: path.join(dir, 'store'), roots: [{ name: 'ws', path: ws }] };
+    // A first run records the workspace; then, while no window has the store, 600 files change.
+    let engine = startEngine(options);
+    try {
+      const first = await engine.open({ deferScan: true });
+      assert.equal(first.scanned, 0, 'a deferred open scans nothing');
+      const order: string[] = [];
+      const scan = noting(order, 'scan', engine.startupScan());
+      const read = noting(order, 'sessions', engine.sessions());
+      const [report, during] = await Promise.all([scan, read]);
+      assert.deepEqual(order, ['sessions', 'scan'], 'the read returned before the first scan ended');
+      assert.equal(during.length, 0, 'the read saw the store as opened: no session yet');
+      assert.equal(report.scanned, files.length);
+      assert.equal((await engine.sessions()).length, 1);
+      await engine.close();
+    } finally {
+      await engine.terminate();
+    }
+    files.slice(0, 600).forEach((f, i) => fs.writeFileSync(f, `second ${i}\n`.repeat(40)));
+    engine = startEngine(options);
+    try {
+      await engine.open({ deferScan: true });
+      const [session] = await engine.sessions();
+      const order: string[] = [];
+      const scan = noting(order, 'scan', engine.startupScan());
+      const reads = noting(order, 'reads', Promise.all([engine.sessions(), engine.checkpoints({ sessionId: session.id }), engine.workingChanges()]));
+      const [report, [sessions, checkpoints, working]] = await Promise.all([scan, reads]);
+      assert.deepEqual(order, ['reads', 'scan'], 'the reads returned before the scan ended');
+      assert.equal(sessions[0].checkpointCount, session.checkpointCount, 'no checkpoint half-made: the history as opened');
+      assert.equal(checkpoints.length, session.checkpointCount);
+      assert.ok(working.length <= 600, `working changes found so far, never more than changed (${working.length})`);
+      // The scan's result is whole: one checkpoint of the 600 changed files, each with its new bytes.
+      assert.ok(report.externalCheckpointId, 'the changes made while closed were sealed');
+      const cp = await engine.checkpoint(report.externalCheckpointId!);
+      assert.equal(cp.files.length, 600);
+      const f0 = cp.files.find((f) => f.path.endsWith('/f0.txt'))!;
+      assert.equal(Buffer.from(await engine.readContent(f0.after!.hash)).toString(), 'second 0\n'.repeat(40));
+      assert.equal((await engine.workingChanges()).length, 0);
+      const check = await engine.verify();
+      assert.equal(check.ok, true, JSON.stringify(check));
+      await engine.close();
+    } finally {
+      await engine.terminate();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -117,28 +117,45 @@ export function exportSession(ctx: EngineContext, sessionId: string, file: strin
 
 /** Bytes written between two turns of the event loop in `exportSessionYielding`. */
 export const EXPORT_CHUNK_BYTES = 1 << 20;
+/** Time spent between two turns at most (a read waiting for the turn waits about this long). */
+const EXPORT_SLICE_MS = 8;
+/** Written bytes flushed to disk in steps of this many, so the final fsync does not hold the thread for the whole file. */
+const EXPORT_SYNC_BYTES = 8 << 20;
 
 /**
- * `exportSession` that lets the event loop turn after every `EXPORT_CHUNK_BYTES` written (and
- * every 64 snapshots), so the engine's thread answers other calls meanwhile. The caller keeps
- * writers out until it ends (the worker's scheduler does): what it reads does not change under it.
+ * `exportSession` that lets the event loop turn after every `EXPORT_CHUNK_BYTES` written, every 64
+ * snapshots or `EXPORT_SLICE_MS`, whichever comes first, so the engine's thread answers other calls
+ * meanwhile; what it wrote is flushed in steps (`EXPORT_SYNC_BYTES`), each followed by a turn. The
+ * caller keeps writers out until it ends (the worker's scheduler does): what it reads does not
+ * change under it.
  */
 export async function exportSessionYielding(ctx: EngineContext, sessionId: string, file: string): Promise<ExportResult> {
   const { title, header, hashes } = prepare(ctx, sessionId, file);
   const tmp = `${file}.st-export-tmp`;
   let bytes = 0;
   let fd: number | undefined;
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   try {
     fd = ctx.fs.openSync(tmp, 'w');
     let sinceTurn = 0;
+    let unsynced = 0;
     let records = 0;
+    let sliceStart = performance.now();
     for (const b of pieces(ctx, header, hashes)) {
       writeAll(ctx.fs, fd, b, bytes);
       bytes += b.length;
       sinceTurn += b.length;
-      if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0) {
+      unsynced += b.length;
+      if (unsynced >= EXPORT_SYNC_BYTES) {
+        await turn();
+        ctx.fs.fdatasyncSync(fd);
+        unsynced = 0;
+        sinceTurn = EXPORT_CHUNK_BYTES; // a turn after the flush too
+      }
+      if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0 || performance.now() - sliceStart >= EXPORT_SLICE_MS) {
         sinceTurn = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await turn();
+        sliceStart = performance.now();
       }
     }
     ctx.fs.fsyncSync(fd);

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import type { EngineContext } from '../context';
 import type { RootFolder } from '../types';
 import { refreshPath } from './file';
-import { walk } from './walk';
+import { drain } from './slice';
+import { walk, walkSteps } from './walk';
 import { watcherOf } from './watch';
 
 /** A path reported changed (by a watcher, an announcement, a seal): a file, a folder, or gone. */
@@ -61,6 +62,11 @@ function refreshKnownUnder(ctx: EngineContext, prefix: string, force: boolean, s
 
 /** Walks every root; re-reads only files whose stat changed. Returns files seen. */
 export function fullScan(ctx: EngineContext): number {
+  return drain(fullScanSteps(ctx));
+}
+
+/** `fullScan` as steps (see `walkSteps`): yields only while `ctx.scan.slice` is set. */
+export function* fullScanSteps(ctx: EngineContext): Generator<void, number, void> {
   ctx.scan.startedAt = ctx.clock();
   watcherOf(ctx)?.beginWalk();
   const { mirror, meta, tracking } = ctx;
@@ -68,12 +74,13 @@ export function fullScan(ctx: EngineContext): number {
   let count = 0;
   for (const root of ctx.roots.list) {
     tracking.revalidate(root.path);
-    count += walk(ctx, root, '', seen);
+    count += yield* walkSteps(ctx, root, '', seen);
   }
   // Whatever the walk did not meet is gone, or excluded now.
   const unseen: number[] = [];
   for (const p of mirror.entries.keys()) if (!seen.has(p)) unseen.push(p);
   for (const p of unseen) {
+    if (ctx.scan.slice?.due()) yield;
     const e = mirror.get(p);
     if (!e) continue;
     const key = meta.keyOf(p);

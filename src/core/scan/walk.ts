@@ -9,6 +9,7 @@ import type { EngineContext, Fs } from '../context';
 import { describeIoError } from '../ioErrors';
 import type { RootFolder } from '../types';
 import { refreshPath } from './file';
+import { drain } from './slice';
 import { watcherOf } from './watch';
 
 /** In a scan with a helper thread, files are statted in batches of this many. */
@@ -17,7 +18,16 @@ const PROGRESS_EVERY = 2000;
 
 /** Walks `root` from `startRel`, refreshing what changed; adds the path ids met to `seen`. Returns the files looked at. */
 export function walk(ctx: EngineContext, root: RootFolder, startRel: string, seen: Set<number>): number {
+  return drain(walkSteps(ctx, root, startRel, seen));
+}
+
+/**
+ * `walk` as steps: yields between folders and between files when `ctx.scan.slice` says a slice is
+ * over (never when it is unset). Each yield is between whole files: every mirror entry is whole.
+ */
+export function* walkSteps(ctx: EngineContext, root: RootFolder, startRel: string, seen: Set<number>): Generator<void, number, void> {
   const { tracking, mirror, meta } = ctx;
+  const slice = ctx.scan.slice;
   // Below the start, a folder is only entered when it is not excluded, so files need no ancestor checks.
   if (startRel !== '' && tracking.excludedWithAncestors(root.path, startRel, true)) return 0;
   // 1. The files to look at, from the folder listings. In a large scan their stats are taken
@@ -49,6 +59,7 @@ export function walk(ctx: EngineContext, root: RootFolder, startRel: string, see
   // The engine's watcher (watch.ts): each folder is watched before it is listed.
   const watcher = watcherOf(ctx);
   while (stack.length) {
+    if (slice?.due()) yield;
     const dirRel = stack.pop()!;
     const dirAbs = dirRel ? path.join(root.path, ...dirRel.split('/')) : root.path;
     watcher?.watchDir(dirAbs);
@@ -87,6 +98,7 @@ export function walk(ctx: EngineContext, root: RootFolder, startRel: string, see
   // 2. The common case costs one lstat: a file whose stat is trusted and unchanged.
   let batch: Float64Array | undefined;
   for (let i = 0; i < rels.length; i++) {
+    if (slice?.due()) yield;
     if ((i + 1) % PROGRESS_EVERY === 0) ctx.emit({ type: 'progress', progress: { phase: 'scan', done: i + 1 } });
     let st: nodeFs.Stats | undefined;
     // kind (1 file), size, mtime, ino, mode: from the helper's batch or from an lstat here
