@@ -26,7 +26,7 @@ export function findStoreDir(home: string, extensionId: string): string {
  * workspace (so the store, the workspace and the next start-up scan stay consistent).
  */
 export async function growHistory(storeDir: string, workspace: string, files: string[], count: number, log: (l: string) => void): Promise<{ total: number; newest: string }> {
-  const client = startEngine({
+  const start = () => startEngine({
     workerPath: path.join(ROOT, 'dist', 'worker.js'),
     wasmPath: path.join(ROOT, 'dist', 'sql-wasm.wasm'),
     storageDir: storeDir,
@@ -34,9 +34,19 @@ export async function growHistory(storeDir: string, workspace: string, files: st
     savePolicy: 'debounced',
   });
   const t0 = performance.now();
-  try {
+  // The bench window's extension host may still be closing the store (a large one takes seconds
+  // after its code-server was stopped): wait for its lock, up to a minute.
+  let client = start();
+  for (let attempt = 0; ; attempt++) {
     const opened = await client.open();
-    if (opened.readOnlyReason) throw new Error(`the store opened read-only: ${opened.readOnlyReason}`);
+    if (!opened.readOnlyReason) break;
+    await client.close().catch(() => undefined);
+    await client.terminate();
+    if (attempt >= 30) throw new Error(`the store opened read-only: ${opened.readOnlyReason}`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    client = start();
+  }
+  try {
     const rng = new Rng(count);
     let have = (await client.activeSession())?.checkpointCount ?? 0;
     let newest = '';

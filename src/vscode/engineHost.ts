@@ -4,6 +4,7 @@ import type { OpenReport, RootFolder, ScanProgress, UnrecognisedFolder } from '.
 import { setContext } from './contextKeys';
 import { ContextKeys, Commands, Settings, type ExtensionState } from './ids';
 import { FirstPaint } from './firstPaint';
+import { PaintCache } from './paintCache';
 import { Disposable } from './lifecycle';
 import { ReadOnlyWindow, type ReadOnlyState } from './readOnlyWindow';
 import { describeError, type Log } from './log';
@@ -64,6 +65,8 @@ export class EngineHost extends Disposable {
   readonly onDidChangeReadOnly: vscode.Event<ReadOnlyState | undefined>;
   /** The start-up scan waits for the tree's first paint (firstPaint.ts). */
   readonly paint = new FirstPaint();
+  /** The tree's rows from the last run, until the store is open (paintCache.ts). */
+  readonly paintCache: PaintCache;
 
   /** Settles once the first engine is open (or there is nothing to open). */
   readonly ready: Promise<void>;
@@ -80,6 +83,7 @@ export class EngineHost extends Disposable {
       new ReadOnlyWindow(log, () => this.storeDir, (reason) => void this.restart(reason), () => this.opening !== undefined),
     );
     this.onDidChangeReadOnly = this.readOnlyWindow.onDidChange;
+    this.paintCache = this.register(new PaintCache(context.storageUri?.fsPath, () => this.get(), (m) => log.warn(m)));
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -103,6 +107,9 @@ export class EngineHost extends Disposable {
 
   /** This workspace's store folder (shared by every window, and following the folders: see storeFolder.ts). */
   private storeDir: string | undefined;
+  get storeFolder(): string | undefined {
+    return this.storeDir;
+  }
   /** Folders the user confirmed are stored ones (path → key), for the next open. */
   private readonly confirmed = new Map<string, string>();
   private get registry(): StoreRegistry {
@@ -134,10 +141,14 @@ export class EngineHost extends Disposable {
   }
 
   start(): void {
+    // The tree paints from the last run's record until the store is open (paintCache.ts).
+    const early = this.paintCache.load();
+    if (early) setFolderLabels(early.folders);
     void this.restart();
   }
 
   private setState(state: ExtensionState): void {
+    if (state !== 'loading') this.paintCache.dropEarly();
     if (this._state === state) return;
     this._state = state;
     setContext(ContextKeys.state, state);
@@ -225,6 +236,7 @@ export class EngineHost extends Disposable {
       if (engine !== this.engine) return engine;
       this.confirmed.clear();
       setFolderLabels(opened.folders);
+      this.paintCache.noteFolders(opened.folders);
       if (opened.folderMigration) this.log.info(`Folder identities: ${opened.folderMigration.mapping.join('; ')}.`);
       if (!opened.readOnlyReason) this.rememberStore(opened);
       if (opened.unrecognisedFolders && !opened.readOnlyReason) void this.askAboutFolders(opened.unrecognisedFolders);
@@ -385,6 +397,7 @@ export class EngineHost extends Disposable {
   async close(): Promise<void> {
     this.generation++;
     await this.stop();
+    this.paintCache.write(this.storeDir); // stamped with the files as the close left them
   }
 
   override dispose(): void {

@@ -253,10 +253,16 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   async getChildren(node?: SessionsNode): Promise<SessionsNode[]> {
-    const engine = this.host.current;
+    // Until the store is open, the rows come from the last run's record (paintCache.ts).
+    const real = this.host.current;
+    const cache = this.host.paintCache;
+    const engine = real ? cache.recording(real) : cache.early;
     if (!engine) return [];
+    if (real && !node) cache.reset();
     try {
-      return await this.children(engine, node);
+      const kids = await this.children(engine, node);
+      if (real) cache.schedule(this.host.storeFolder);
+      return kids;
     } catch (e) {
       // A refresh racing a deleted session or branch; the next refresh repaints.
       this.log.warn(`Listing the tree under ${node?.id ?? 'root'} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -340,7 +346,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       return sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, matches: m.get(session.id)?.size ?? 0 }));
     }
     // The first paint after the store opens shows only what it holds; sizes come with the next.
-    const report = this.host.paint.done ? await this.storage(engine) : this.usage?.report;
+    const report = this.host.paint.done && this.host.current ? await this.storage(engine) : this.usage?.report;
     if (sessions.length === 0) this.host.paint.notePainted();
     const usage = new Map(report?.sessions.map((u) => [u.id, u]));
     const nodes: SessionsNode[] = sessions.map((session) => ({ kind: 'session', id: sessionNodeId(session), session, usage: usage.get(session.id) }));

@@ -14,11 +14,13 @@ export function liveHashes(ctx: EngineContext): Set<string> {
   };
   for (const e of mirror.entries.values()) add(e.blob);
   for (const v of mirror.pending.values()) add(v.blob);
-  for (const c of history.cps.values()) {
-    for (const ch of history.changesOf(c.id)) {
+  history.forEachChanges((_id, changes) => {
+    for (const ch of changes) {
       add(ch.beforeBlob);
       add(ch.afterBlob);
     }
+  });
+  for (const c of history.cps.values()) {
     if (c.manifest) {
       live.add(c.manifest);
       for (const v of ctx.states.manifestOf(c.manifest).values()) live.add(v.hash);
