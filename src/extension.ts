@@ -26,6 +26,7 @@ import { CommandRecordView } from './vscode/terminal/recordView';
 let host: EngineHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): SessionTreeApi {
+  const activated = Date.now();
   const subs = context.subscriptions;
   const log = new Log();
   subs.push(log);
@@ -71,7 +72,9 @@ export function activate(context: vscode.ExtensionContext): SessionTreeApi {
   subs.push(host.onDidChangeState((state) => state === 'ready' && void results.reload()));
 
   host.start();
-  return createApi(host, capture, restorer, subs, terminals.sessions);
+  const api = createApi(host, capture, restorer, subs, terminals.sessions);
+  log.info(`Activated in ${Date.now() - activated} ms.`);
+  return api;
 }
 
 /** Closes the store so the database is saved before the extension host exits. */

@@ -84,6 +84,12 @@ export class EngineHost extends Disposable {
     );
     this.onDidChangeReadOnly = this.readOnlyWindow.onDidChange;
     this.paintCache = this.register(new PaintCache(context.storageUri?.fsPath, () => this.get(), (m) => log.warn(m)));
+    // Loaded before the tree asks for its first rows: until the store is open they come from it.
+    const early = this.paintCache.load();
+    if (early) {
+      setFolderLabels(early.folders);
+      log.info('The Sessions tree paints from what it last showed until the store is open.');
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -131,9 +137,22 @@ export class EngineHost extends Disposable {
     return this._state === 'ready' || this._state === 'noSession' ? this.engine : undefined;
   }
 
-  /** The open engine; waits for an open in progress. Rejects when no folder is open or open failed. */
+  /**
+   * The open engine; waits for an open in progress — the store open, not the start-up scan after it:
+   * the worker answers reads while that runs and starts writers after it. Rejects when no folder is
+   * open or open failed.
+   */
   async get(): Promise<EngineApi> {
-    await this.starting;
+    if (!this.current) {
+      await new Promise<void>((resolve) => {
+        const sub = this.onDidChangeState((state) => state !== 'loading' && done());
+        const done = () => {
+          sub.dispose();
+          resolve();
+        };
+        void (this.starting ?? Promise.resolve()).finally(done);
+      });
+    }
     const engine = this.current;
     if (engine) return engine;
     if (this._state === 'noFolder') throw new NoFolderError();
@@ -141,9 +160,6 @@ export class EngineHost extends Disposable {
   }
 
   start(): void {
-    // The tree paints from the last run's record until the store is open (paintCache.ts).
-    const early = this.paintCache.load();
-    if (early) setFolderLabels(early.folders);
     void this.restart();
   }
 

@@ -123,6 +123,8 @@ export function createApi(
     ...(terminals ? terminalApi(engine, terminals) : {}),
     async checkpoints(options = {}) {
       const e = await engine();
+      // A new store has its first session once its first scan is done: until then it has no checkpoint.
+      if (options.sessionId === undefined && !(await e.activeSession())) return [];
       const list = await e.checkpoints({
         ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
         ...(options.branch !== undefined ? { branch: options.branch } : {}),

@@ -78,7 +78,7 @@ async function runScenario(server: CodeServer, browser: Browser, index: number, 
       await page.screenshot({ path: path.join(shots, `${pad(stepNo)}-${slug(name)}.png`) });
       return value;
     };
-    const wb = new Workbench(page, workspace, step);
+    const wb = new Workbench(page, workspace, step, server.userDataDir);
     await withTimeout(
       (async () => {
         await step('open the workspace', async () => {

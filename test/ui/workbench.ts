@@ -1,7 +1,7 @@
 // A person's hands on the VS Code workbench (code-server in Chromium): open views, click tree rows,
 // run palette commands, answer inputs and dialogs, type in editors and the terminal. Selectors are
 // the workbench's own (roles, aria labels, stable class names), kept here in one place.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
@@ -21,7 +21,23 @@ export class Workbench {
     readonly workspace: string,
     /** Runs `fn` as a named step and screenshots the window after it. */
     readonly step: StepFn,
+    /** code-server's user data folder (its logs: what the extension wrote to its output channel). */
+    readonly userDataDir?: string,
   ) {}
+
+  /** Every line Session Tree wrote to its log, in every window this code-server opened so far. */
+  extensionLog(): string[] {
+    const logs = this.userDataDir ? path.join(this.userDataDir, 'logs') : '';
+    if (!logs || !existsSync(logs)) return [];
+    const out: string[] = [];
+    for (const run of readdirSync(logs)) {
+      for (const host of readdirSync(path.join(logs, run)).filter((d) => d.startsWith('exthost'))) {
+        const file = path.join(logs, run, host, 'sessiontree.session-tree', 'Session Tree.log');
+        if (existsSync(file)) out.push(...readFileSync(file, 'utf8').split('\n'));
+      }
+    }
+    return out;
+  }
 
   // ---- files on disk (the test reads and writes them the way another tool would) ----
 

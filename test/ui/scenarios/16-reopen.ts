@@ -1,10 +1,14 @@
 // 16. Reopen a workspace with history: the Sessions tree shows the stored session and its
 // checkpoints as soon as the store is open (the start-up scan runs after the tree's first paint),
-// and what changed while the window was closed appears once that scan is done.
+// and what changed while the window was closed appears once that scan is done. Opened once more
+// with nothing changed, the tree paints from what it last showed before the store is open.
 import assert from 'node:assert/strict';
 import type { Scenario } from '../scenario';
 import type { Workbench } from '../workbench';
+import { sleep } from '../../harness/processes';
 import { MANUAL_CHECKPOINTS, checkpointFromPalette, checkpointName, retry, waitRecording } from './common';
+
+const FROM_RECORD = 'The Sessions tree paints from what it last showed until the store is open.';
 
 /** Leaves this window's folder (its extension host ends) and opens it again in a new one. */
 async function reopen(wb: Workbench, whileClosed: () => void): Promise<void> {
@@ -45,6 +49,26 @@ export const reopenWithHistory: Scenario = {
       const file = await wb.waitRow('while-closed.txt', 20_000);
       assert.match(await wb.rowText(file), /while-closed\.txt/);
       // The checkpoint made before is still there, below it.
+      await wb.waitRow(checkpointName('Before the reopen'), 10_000);
+    });
+
+    await wb.step('open it once more, nothing changed meanwhile: the tree paints from what it last showed, then from the store', async () => {
+      // The tree's rows are kept for the next start 2.5 s after it last painted (src/vscode/paintCache.ts).
+      await sleep(4000);
+      const before = wb.extensionLog().filter((l) => l.includes(FROM_RECORD)).length;
+      // Away long enough for the window left to close its store (it keeps the record again then).
+      const url = wb.page.url();
+      await wb.page.goto('about:blank');
+      await sleep(8000);
+      await wb.page.goto(url);
+      await wb.waitReady();
+      await wb.openSessionTree();
+      await wb.waitRow(checkpointName('Before the reopen'), 60_000);
+      await wb.waitRow('Session start', 30_000);
+      const after = wb.extensionLog().filter((l) => l.includes(FROM_RECORD)).length;
+      assert.equal(after, before + 1, 'the reopened window painted from the record');
+      // And the store, once open, agrees: the rows stay, and recording goes on.
+      await waitRecording(wb);
       await wb.waitRow(checkpointName('Before the reopen'), 10_000);
     });
   },
