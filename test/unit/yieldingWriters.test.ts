@@ -9,6 +9,13 @@ import { makeFixture, tempDir } from './helpers';
 
 const workerPath = path.join(__dirname, '../../src/host/worker.js');
 
+/** The store checks out whole, then closes. */
+async function verifyAndClose(engine: ReturnType<typeof startEngine>): Promise<void> {
+  const check = await engine.verify();
+  assert.equal(check.ok, true, JSON.stringify(check));
+  await engine.close();
+}
+
 /** `p`, and the order in which it and the others settled, by name. */
 const noting = <T>(order: string[], name: string, p: Promise<T>): Promise<T> => p.then((v) => {
   order.push(name);
@@ -44,9 +51,7 @@ describe('long writers that let reads through', () => {
       const after = await engine.storageReport();
       assert.equal(after.garbageBytes, 0);
       assert.equal(after.snapshots, before.snapshots - g.removed);
-      const check = await engine.verify();
-      assert.equal(check.ok, true, JSON.stringify(check));
-      await engine.close();
+      await verifyAndClose(engine);
     } finally {
       await engine.terminate();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -80,9 +85,7 @@ describe('long writers that let reads through', () => {
       const bytes = await engine.readContent((await engine.checkpoint(cps.find((c) => c.label === 'second')!.id)).files[0].after!.hash);
       assert.equal(Buffer.from(bytes).toString(), 'changed\n');
       assert.ok(root, 'the root came along');
-      const check = await engine.verify();
-      assert.equal(check.ok, true, JSON.stringify(check));
-      await engine.close();
+      await verifyAndClose(engine);
     } finally {
       await engine.terminate();
       await source.cleanup();
@@ -133,9 +136,7 @@ describe('long writers that let reads through', () => {
       const f0 = cp.files.find((f) => f.path.endsWith('/f0.txt'))!;
       assert.equal(Buffer.from(await engine.readContent(f0.after!.hash)).toString(), 'second 0\n'.repeat(40));
       assert.equal((await engine.workingChanges()).length, 0);
-      const check = await engine.verify();
-      assert.equal(check.ok, true, JSON.stringify(check));
-      await engine.close();
+      await verifyAndClose(engine);
     } finally {
       await engine.terminate();
       fs.rmSync(dir, { recursive: true, force: true });

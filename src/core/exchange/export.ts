@@ -5,6 +5,7 @@ import { removeQuietly, replaceFile, withPath, writeAll } from '../../storage/fi
 import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
+import { nextTurn } from '../maintenance/gc';
 import { EngineError } from '../types';
 import { unmappedName } from './folders';
 import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
@@ -134,7 +135,6 @@ export async function exportSessionYielding(ctx: EngineContext, sessionId: strin
   const tmp = `${file}.st-export-tmp`;
   let bytes = 0;
   let fd: number | undefined;
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   try {
     fd = ctx.fs.openSync(tmp, 'w');
     let sinceTurn = 0;
@@ -147,14 +147,14 @@ export async function exportSessionYielding(ctx: EngineContext, sessionId: strin
       sinceTurn += b.length;
       unsynced += b.length;
       if (unsynced >= EXPORT_SYNC_BYTES) {
-        await turn();
+        await nextTurn();
         ctx.fs.fdatasyncSync(fd);
         unsynced = 0;
         sinceTurn = EXPORT_CHUNK_BYTES; // a turn after the flush too
       }
       if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0 || performance.now() - sliceStart >= EXPORT_SLICE_MS) {
         sinceTurn = 0;
-        await turn();
+        await nextTurn();
         sliceStart = performance.now();
       }
     }
