@@ -307,6 +307,7 @@ export class EngineContext {
       if (this.readOnly) throw new EngineError('read-only-store', `The change was not saved: the store is read-only now: ${this.readOnlyReason}.`);
       this.openedObjects?.flush(); // not opened yet (a deferred open): nothing stored since
       this.storeDb.save(this.meta.db, this.meta.changes, options);
+      if (this.storeDb.lastSaveKind !== 'none') this.emit({ type: 'saved' });
     } catch (e) {
       const err = ioError(e, 'Could not save the Session Tree store', 'The last saved copy is intact; Session Tree tries again at the next change.');
       saveFailures.add(err as object);

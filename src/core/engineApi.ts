@@ -27,6 +27,8 @@ export type EngineEvent =
   | { type: 'checkpoint'; id: string }
   | { type: 'progress'; progress: ScanProgress }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** The store's files were written (a save or a fold): what `changed` announced is on disk now. */
+  | { type: 'saved' }
   /**
    * The store's state changed while open: it became read-only (`reason`: why; `lockedOut`: because
    * another engine holds the lock, so it may be taken over when that one closes), or its folder was

@@ -9,6 +9,7 @@ import type { StoreLock } from './lock';
 import { realFolder } from '../storage/storeFiles';
 import { StoreWatch } from './storeWatch';
 import { DEFAULT_LABELS } from './model';
+import { asideOf } from './restore/aside';
 import { recoverJournal, removeJournal } from './restore/journal';
 import { fullScanSteps } from './scan/refresh';
 import { Slice, drain, runSliced } from './scan/slice';
@@ -157,6 +158,7 @@ function* startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Gene
   const { mirror, meta } = ctx;
   try {
     report.recoveredRestore = recoverJournal(ctx);
+    asideOf(ctx).clearLeftovers();
     yield* ctx.transactSteps(function* () {
       recordFolders(ctx, diagnostics);
       // Current files whose saved copy is gone (a damaged pack): read them again below.
@@ -218,6 +220,7 @@ function unwatch(ctx: EngineContext, lock: StoreLock): void {
 export function close(ctx: EngineContext, lock: StoreLock): void {
   if (!ctx.opened) return;
   ctx.cancelSave();
+  asideOf(ctx).drain();
   try {
     if (!ctx.readOnly) ctx.saveNow({ fold: true });
   } finally {

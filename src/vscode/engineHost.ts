@@ -357,11 +357,15 @@ export class EngineHost extends Disposable {
     if (engine !== this.engine) return;
     switch (event.type) {
       case 'changed':
+        this.paintCache.noteChanged();
         this.changeEmitter.fire();
         void this.refreshState();
         break;
       case 'checkpoint':
         this.checkpointEmitter.fire(event.id);
+        break;
+      case 'saved':
+        this.paintCache.restamp(this.storeDir); // the tree's record stays valid across a save that changed nothing it shows
         break;
       case 'progress':
         this.progressListener?.(event.progress);

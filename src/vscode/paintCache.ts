@@ -4,8 +4,10 @@
 //
 // While the store is open, the reads the tree's rows make (sessions, checkpoint pages, working
 // changes, tips) are recorded as they are answered, and written to a small file beside the store a
-// moment after the tree last painted and again after the store closed, with a stamp: the size,
-// modification time and inode of the database files at that moment. At the next activation, when
+// moment after the tree last painted and again after the store closed, with a stamp in a second,
+// tiny file: the size, modification time and inode of the database files at that moment. A save
+// that changed nothing the tree shows (the start-up scan's, maintenance, a fold) writes the stamp
+// again, so the record stays valid across it. At the next activation, when
 // the database files are exactly as stamped — no other window, no crash and no tool changed the
 // store since — the tree paints from the record at once; the first read it does not hold waits for
 // the store. As soon as the store is open the tree repaints from it, and the record is not used
@@ -17,23 +19,36 @@ import type { EngineApi } from '../core/engineApi';
 import type { FolderInfo } from '../core/types';
 
 const FILE = 'session-tree-paint.json';
-const VERSION = 1;
+/** The stamp: which record, and the database files it is valid for. */
+const STAMP_FILE = 'session-tree-paint.stamp.json';
+const VERSION = 2;
 /** The reads recorded and answered from the record (what the tree's rows are made of). */
 const RECORDED: ReadonlySet<string> = new Set(['sessions', 'checkpoints', 'checkpoint', 'workingChanges', 'tipsUnder']);
 /** A record past this size is not written (a tree showing thousands of rows). */
 const MAX_BYTES = 2 * 1024 * 1024;
-/** After the tree's last paint, the record is written this much later (the engine saves about a second after a change). */
-const WRITE_DELAY_MS = 2500;
+/**
+ * After the tree's last paint, the record is written this much later (a burst of repaints writes it
+ * once). The engine's save of the change that repainted it comes about a second after the change:
+ * its `saved` event stamps the record again (`restamp`).
+ */
+const WRITE_DELAY_MS = 500;
 
 /** The database files a record is valid for: name, and size / mtime / inode, or absent. */
 type Stamp = [string, number, number, number][];
 
 interface PaintRecord {
   version: number;
+  /** Names the record; its stamp carries the same id. */
+  id: string;
   storeDir: string;
-  stamp: Stamp;
   folders?: FolderInfo[];
   reads: [string, unknown][];
+}
+
+interface StampRecord {
+  id: string;
+  storeDir: string;
+  stamp: Stamp;
 }
 
 const keyOf = (method: string, args: unknown[]): string => `${method}\u0000${JSON.stringify(args)}`;
@@ -54,6 +69,9 @@ export class PaintCache {
   private replay: EngineApi | undefined;
   private timer: NodeJS.Timeout | undefined;
   private folders: FolderInfo[] | undefined;
+  /** The record this window wrote last, and whether the store changed what it shows since. */
+  private writtenId: string | undefined;
+  private changedSinceWrite = false;
 
   /**
    * `file`: where the record is kept (the window's storage folder). `later`: the open store, for a
@@ -69,19 +87,26 @@ export class PaintCache {
     return this.folder && path.join(this.folder, FILE);
   }
 
+  private get stampFile(): string | undefined {
+    return this.folder && path.join(this.folder, STAMP_FILE);
+  }
+
   /** Reads the last run's record; the tree paints from it (`early`) when the store is as it left it. */
   load(): { folders?: FolderInfo[] } | undefined {
     const file = this.file;
     if (!file) return undefined;
     let record: PaintRecord;
+    let stamp: StampRecord;
     try {
       if (fs.statSync(file).size > MAX_BYTES) return undefined;
       record = JSON.parse(fs.readFileSync(file, 'utf8')) as PaintRecord;
+      stamp = JSON.parse(fs.readFileSync(this.stampFile!, 'utf8')) as StampRecord;
     } catch {
       return undefined; // none yet, or unreadable: the tree waits for the store
     }
-    if (record?.version !== VERSION || typeof record.storeDir !== 'string' || !Array.isArray(record.reads) || !Array.isArray(record.stamp)) return undefined;
-    if (JSON.stringify(stampOf(record.storeDir)) !== JSON.stringify(record.stamp)) return undefined;
+    if (record?.version !== VERSION || typeof record.storeDir !== 'string' || !Array.isArray(record.reads)) return undefined;
+    if (stamp?.id !== record.id || stamp.storeDir !== record.storeDir || !Array.isArray(stamp.stamp)) return undefined;
+    if (JSON.stringify(stampOf(record.storeDir)) !== JSON.stringify(stamp.stamp)) return undefined;
     const reads = new Map(record.reads);
     const later = this.later;
     this.replay = new Proxy({} as EngineApi, {
@@ -144,20 +169,47 @@ export class PaintCache {
     this.timer.unref?.();
   }
 
+  /** The store changed what the tree shows: the record is not stamped again until it is written again. */
+  noteChanged(): void {
+    this.changedSinceWrite = true;
+  }
+
   /** Writes the record now, stamped with the database files as they are now (after a close: as it left them). */
   write(storeDir: string | undefined): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const file = this.file;
     if (!storeDir || !file || this.reads.size === 0) return;
-    const record: PaintRecord = { version: VERSION, storeDir, stamp: stampOf(storeDir), folders: this.folders, reads: [...this.reads] };
+    const id = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const record: PaintRecord = { version: VERSION, id, storeDir, folders: this.folders, reads: [...this.reads] };
     const text = JSON.stringify(record);
     if (text.length > MAX_BYTES) return;
+    // The record first, then its stamp: cut between the two, the old stamp names another record.
+    this.changedSinceWrite = false;
+    if (!this.put(file, text)) return;
+    this.writtenId = id;
+    this.restamp(storeDir);
+  }
+
+  /**
+   * The store's files were written: the record this window wrote is stamped again with them, unless
+   * the store changed what the tree shows since (then the next write stamps it).
+   */
+  restamp(storeDir: string | undefined): void {
+    const file = this.stampFile;
+    if (!storeDir || !file || !this.writtenId || this.changedSinceWrite) return;
+    const stamp: StampRecord = { id: this.writtenId, storeDir, stamp: stampOf(storeDir) };
+    this.put(file, JSON.stringify(stamp));
+  }
+
+  /** Writes `file` whole (a temp file renamed over it); false, with a warning, when it could not. */
+  private put(file: string, text: string): boolean {
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(tmp, text);
       fs.renameSync(tmp, file);
+      return true;
     } catch (e) {
       try {
         fs.rmSync(tmp, { force: true });
@@ -165,6 +217,7 @@ export class PaintCache {
         /* the warning below says enough */
       }
       this.warn(`Keeping the tree's first paint for the next start failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     }
   }
 

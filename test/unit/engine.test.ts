@@ -59,7 +59,7 @@ describe('engine: sessions and checkpoints', () => {
       assert.deepEqual(fx.engine.lastSave, saves);
       fx.write('a.txt', 'one\ntwo\n');
       fx.engine.notifyChanged([fx.abs('a.txt')]);
-      assert.deepEqual(events, ['changed']);
+      assert.deepEqual(events, ['saved', 'changed'], 'saved (policy "always"), then signalled');
       const [w] = fx.engine.workingChanges();
       assert.deepEqual([w.change, w.added, w.removed], ['modified', 1, 0], 'working changes carry line counts');
     } finally {

@@ -67,4 +67,49 @@ describe('the tree\'s first paint from the last run', () => {
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('the save that follows the record stamps it again, unless the store changed what the tree shows since', async () => {
+    const fx = await makeFixture({ 'a.txt': 'one\n' }, { savePolicy: 'debounced', saveDelayMs: 150 });
+    const folder = tempDir();
+    try {
+      const engine = fx.engine as unknown as EngineApi;
+      const cache = new PaintCache(folder, async () => engine, () => undefined);
+      // As the extension wires it (engineHost.ts).
+      fx.engine.onEvent((e) => {
+        if (e.type === 'changed') cache.noteChanged();
+        if (e.type === 'saved') cache.restamp(fx.store);
+      });
+      // The database files as the stamp sees them.
+      const log = () => ['state.db', 'state.db.log'].map((n) => {
+        const st = fs.statSync(path.join(fx.store, n), { throwIfNoEntry: false });
+        return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-';
+      }).join(' ');
+      const valid = () => new PaintCache(folder, async () => engine, () => undefined).load() !== undefined;
+      const saved = async (size: string) => {
+        for (let i = 0; i < 100 && log() === size; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.notEqual(log(), size, 'the debounced save happened');
+      };
+      // A change; the tree repaints and its record is written before the engine's save of the change.
+      fx.commit({ 'a.txt': 'two\n' }, { label: 'second' });
+      const recorded = cache.recording(engine);
+      const sessions = await recorded.sessions();
+      await recorded.checkpoints({ sessionId: sessions[0].id, limit: 51 });
+      let size = log();
+      cache.write(fx.store);
+      await saved(size);
+      assert.equal(valid(), true, 'the save that came after the record stamped it again');
+      // A change the tree shows, and no repaint since: its save does not stamp the record.
+      fx.commit({ 'a.txt': 'three\n' }, { label: 'third' });
+      size = log();
+      await saved(size);
+      assert.equal(valid(), false, 'the record would paint the rows before "third"');
+      // The tree painted again and the record was written: valid again.
+      await recorded.checkpoints({ sessionId: sessions[0].id, limit: 51 });
+      cache.write(fx.store);
+      assert.equal(valid(), true);
+    } finally {
+      await fx.cleanup();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,6 +7,7 @@ import type { EngineContext } from '../context';
 import { describeIoError } from '../ioErrors';
 import { ABSENT, type Ver, sameVer } from '../model';
 import type { RestoreFileResult } from '../types';
+import { asideOf } from './aside';
 import type { Planned } from './plan';
 import { CHANGED_DURING, type DirChain, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
 
@@ -74,14 +75,14 @@ export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned
       }
       const why = recheck();
       if (why) throw new UnsafePathError(why, true);
-      removeIn(fs, chain, name, token, st);
+      removeIn(fs, chain, name, token, st, asideOf(ctx));
       pruneEmpty(fs, chain, o.folders);
       mirror.write(p, undefined);
       res.status = 'removed';
       res.after = undefined;
       return res;
     }
-    const after = writeIn(fs, chain!, name, data!, tgt.mode, token, recheck);
+    const after = writeIn(fs, chain!, name, data!, tgt.mode, token, recheck, asideOf(ctx));
     mirror.write(p, { blob: tgt.blob, mode: tgt.mode, size: after.size, mtime: after.mtimeMs, ino: after.ino, racy: true, untracked: false });
     res.status = 'restored';
     res.after = plan.target;

@@ -11,6 +11,7 @@ import { O_NOFOLLOW, O_NONBLOCK, removeQuietly, writeTempFile } from '../../stor
 import type { Fs } from '../context';
 import { TEMP_SUFFIX, isTempName, tempNameFor } from '../tracking';
 import type { RootFolder } from '../types';
+import type { Aside } from './aside';
 import { DirChain, UnsafePathError } from './dirs';
 
 export { DirChain, UnsafePathError } from './dirs';
@@ -91,7 +92,7 @@ export function readIn(fs: Fs, chain: DirChain, name: string): { data: Buffer; s
  * a reason skips the write) and the folders re-checked — renamed over it. Returns its stat. On any
  * failure the temp file is removed (through the pinned folder) and the target is as it was.
  */
-export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array, mode: number, token: string, recheck?: () => string | undefined): nodeFs.Stats {
+export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array, mode: number, token: string, recheck?: () => string | undefined, aside?: Aside): nodeFs.Stats {
   let tmp = '';
   let st: nodeFs.Stats | undefined;
   // A name taken (planted, or by chance): another name, never the file that is there.
@@ -106,7 +107,7 @@ export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array,
     }
   }
   const target = chain.at(name);
-  let kept: { path: string; st: nodeFs.Stats } | undefined;
+  let kept: Kept | undefined;
   try {
     const why = recheck?.();
     if (why) throw new UnsafePathError(why, true);
@@ -115,7 +116,7 @@ export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array,
     // write by another program landing between the re-check and the rename is seen there, and
     // that file is put back. Where hard links are not possible, the plain rename.
     const before = lstatIn(fs, chain, name);
-    if (before?.isFile()) kept = keepAside(fs, chain, name, token, before);
+    if (before?.isFile()) kept = keepAside(fs, chain, name, token, before, aside);
     fs.renameSync(tmp, target);
   } catch (e) {
     removeQuietly(fs, tmp);
@@ -134,9 +135,23 @@ export function writeIn(fs: Fs, chain: DirChain, name: string, data: Uint8Array,
       fs.renameSync(kept.path, target);
       throw new UnsafePathError(CHANGED_DURING, true);
     }
-    removeQuietly(fs, kept.path);
+    letGo(fs, kept);
   }
   return st;
+}
+
+/** The second name a file keeps across its replacement or removal (see `keepAside`). */
+interface Kept {
+  path: string;
+  st: nodeFs.Stats;
+  /** In the store's aside folder: unlinked after the restore returned. */
+  aside?: Aside;
+}
+
+/** The second name is no longer needed: removed now beside the file, later in the store's folder. */
+function letGo(fs: Fs, kept: Kept): void {
+  if (kept.aside) kept.aside.release(kept.path);
+  else removeQuietly(fs, kept.path);
 }
 
 /** Why a restore leaves a file that another program wrote while it ran. */
@@ -147,20 +162,27 @@ function sameContentStat(a: nodeFs.Stats | undefined, b: nodeFs.Stats): boolean 
   return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
-/** A hard link to `name` under a temp name; undefined when the file system has none, or the file changed first. */
-function keepAside(fs: Fs, chain: DirChain, name: string, token: string, expect: nodeFs.Stats): { path: string; st: nodeFs.Stats } | undefined {
-  const p = chain.at(tempNameFor(name, token));
-  try {
-    fs.linkSync(chain.at(name), p);
-  } catch {
-    return undefined;
+/**
+ * A hard link to `name`: in the store's aside folder when it is on the same file system (see
+ * aside.ts), else beside it under a temp name; undefined when the file system has none, or the
+ * file changed first.
+ */
+function keepAside(fs: Fs, chain: DirChain, name: string, token: string, expect: nodeFs.Stats, aside?: Aside): Kept | undefined {
+  const inStore = aside?.link(chain.at(name), expect, token);
+  const p = inStore ?? chain.at(tempNameFor(name, token));
+  if (!inStore) {
+    try {
+      fs.linkSync(chain.at(name), p);
+    } catch {
+      return undefined;
+    }
   }
   const st = fs.lstatSync(p);
   if (!sameContentStat(st, expect)) {
     removeQuietly(fs, p);
     throw new UnsafePathError(CHANGED_DURING, true);
   }
-  return { path: p, st };
+  return { path: p, st, aside: inStore ? aside : undefined };
 }
 
 /**
@@ -168,9 +190,9 @@ function keepAside(fs: Fs, chain: DirChain, name: string, token: string, expect:
  * at the re-check) it keeps a second name (a hard link) across the removal: written meanwhile by
  * another program, it is put back and the removal skipped.
  */
-export function removeIn(fs: Fs, chain: DirChain, name: string, token: string, expect?: nodeFs.Stats): void {
+export function removeIn(fs: Fs, chain: DirChain, name: string, token: string, expect?: nodeFs.Stats, aside?: Aside): void {
   chain.verify();
-  const kept = expect ? keepAside(fs, chain, name, token, expect) : undefined;
+  const kept = expect ? keepAside(fs, chain, name, token, expect, aside) : undefined;
   try {
     fs.unlinkSync(chain.at(name));
   } catch (e) {
@@ -189,12 +211,24 @@ export function removeIn(fs: Fs, chain: DirChain, name: string, token: string, e
     try {
       fs.linkSync(kept.path, chain.at(name));
     } catch {
-      throw new UnsafePathError(`${CHANGED_DURING}; its content is kept beside it as ${path.basename(kept.path)}`, true);
+      throw new UnsafePathError(`${CHANGED_DURING}; its content is kept as ${besideName(fs, chain, name, token, kept)}`, true);
     }
     removeQuietly(fs, kept.path);
     throw new UnsafePathError(CHANGED_DURING, true);
   }
-  removeQuietly(fs, kept.path);
+  letGo(fs, kept);
+}
+
+/** Where a second name that cannot be put back is left for the user: beside the file (moved there from the store's folder). */
+function besideName(fs: Fs, chain: DirChain, name: string, token: string, kept: Kept): string {
+  if (!kept.aside) return kept.path;
+  const p = chain.at(tempNameFor(name, token));
+  try {
+    fs.renameSync(kept.path, p);
+    return p;
+  } catch {
+    return kept.path;
+  }
 }
 
 /** Removes the folders of the chain that a removal left empty, innermost first, never the workspace folder itself. */
