@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { EngineContext } from './context';
 import { behindLink } from './links';
 import { catchUp, refreshAbs } from './scan/refresh';
+import { warmVersions } from './scan/warm';
 
 /** Watcher report: these absolute paths were created, changed or deleted. Cost O(paths). */
 export function notifyChanged(ctx: EngineContext, paths: string[]): void {
@@ -33,6 +34,7 @@ export function willEdit(ctx: EngineContext, paths: string[]): void {
       scan.captureFailures.set(p ?? meta.pathId(loc.key), err);
     } else if (p !== undefined) scan.captureFailures.delete(p);
   }
+  warmVersions(ctx, paths);
 }
 
 /** Brings the mirror up to what is on disk: the engine watcher's dirty paths when trusted, else (or with `walk`) a walk of every folder. */

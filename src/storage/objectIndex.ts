@@ -239,6 +239,17 @@ export class ObjectIndex {
   }
 
   /**
+   * Keeps `data` in memory as object `hash` when it is exactly that object (hashed here) and stored:
+   * the next delta on it, and the line counts against it, then need no read from its pack (a
+   * group's inflate). Returns whether it was kept.
+   */
+  warm(hash: string, data: Buffer): boolean {
+    if (!this.index.has(hash) || this.batch.pending.has(hash) || this.cache.get(hash, true) || sha256(data) !== hash) return false;
+    this.cache.remember(hash, Buffer.from(data));
+    return true;
+  }
+
+  /**
    * The bytes of an object, read from its pack and checked against its hash. Throws
    * ObjectCorruptError when missing or damaged. `cached`: a copy kept in memory (checked when it
    * was stored or read) will do — for line counts and delta bases, never for restores.
