@@ -40,7 +40,8 @@ const ROWS: { row: RowKind; what: string; git: string; target: number; targetTex
 /** The activation row's runs (the runner measures it: the tree is painted in the browser). */
 export interface Activation {
   checkpoints: number;
-  runs: { treeMs?: number; readyMs?: number; firstRow?: string; problem?: string }[];
+  /** `askedAt`: when the view was asked for (epoch ms), to read beside the extension host's log. */
+  runs: { treeMs?: number; readyMs?: number; askedAt?: number; firstRow?: string; problem?: string }[];
 }
 
 function activationTable(a: Activation | undefined): string[] {

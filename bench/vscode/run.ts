@@ -176,7 +176,7 @@ async function activations(browser: Browser, base: BaseConfig): Promise<Activati
     const problem = failure ?? result.error ?? (a?.wasActive ? 'Session Tree was already active' : early);
     out.runs.push({
       ...(a && seen ? { treeMs: seen.seenAt - a.startedAt, firstRow: seen.text } : {}),
-      ...(a ? { readyMs: a.readyMs } : {}),
+      ...(a ? { readyMs: a.readyMs, askedAt: a.startedAt } : {}),
       ...(problem ? { problem } : {}),
     });
     log(`activation ${i + 1}/${runs}: ${a && seen ? `tree after ${seen.seenAt - a.startedAt} ms ("${seen.text}")` : ''}${problem ? ` ${problem}` : ''}`);
