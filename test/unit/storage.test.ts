@@ -336,10 +336,14 @@ describe('database log', () => {
   it('past its size the log is folded into a new base; the old log goes with the backup, which opens to the fold', async () => {
     const fx = await makeFixture({ 'a.txt': 'a0' }, { logFoldBytes: 3000 });
     try {
+      // A commit may save more than once (the files it found, then the checkpoint): a fold shows as
+      // a new base file, whichever of its saves wrote it.
+      const base = path.join(fx.store, 'state.db');
       const kinds: string[] = [];
       for (let i = 1; i <= 12; i++) {
+        const before = fs.statSync(base).ino;
         fx.commit({ 'a.txt': `a${i}` }, { label: `c${i}` });
-        kinds.push(fx.engine.lastSave.kind);
+        kinds.push(fs.statSync(base).ino !== before ? 'fold' : fx.engine.lastSave.kind);
       }
       assert.ok(kinds.includes('fold') && kinds.includes('append'), kinds.join(' '));
       const lastFold = kinds.lastIndexOf('fold') + 1;
