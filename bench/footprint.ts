@@ -16,6 +16,7 @@
 // Generated workspaces and the grown store are kept under the OS temp folder for the next run.
 // Diagnostics: FP_SMAPS=1 prints where the RSS sits (/proc/self/smaps); FP_YOUNG_MB=N starts the
 // worker with that young generation instead of the extension's (ENGINE_WORKER_OPTIONS).
+// FP_NO_HELPERS=1 runs the engine without its helper threads (helperThreads: false).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,7 +71,7 @@ class ProbeEngine {
   init(storageDir: string, root: string): Promise<void> {
     return this.send({
       op: 'init',
-      options: { storageDir, roots: [{ name: path.basename(root), path: root }], savePolicy: 'debounced', wasmPath: path.join(ROOT, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm') },
+      options: { storageDir, roots: [{ name: path.basename(root), path: root }], savePolicy: 'debounced', ...(process.env.FP_NO_HELPERS ? { helperThreads: false } : {}), wasmPath: path.join(ROOT, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm') },
     });
   }
 

@@ -1,4 +1,5 @@
 // Export: one session — its checkpoints, branches and every snapshot they need — to a single file.
+import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { removeQuietly, replaceFile, withPath, writeAll } from '../../storage/files';
@@ -6,14 +7,22 @@ import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
 import { nextTurn } from '../maintenance/gc';
+import { Slice, drain, runSliced } from '../scan/slice';
 import { EngineError } from '../types';
+import { headerJson } from './headerJson';
 import { unmappedName } from './folders';
 import { CODEC_DEFLATE, CODEC_RAW, EXPORT_MAGIC, EXPORT_TRAILER, EXPORT_VERSION, type ExportCheckpoint, type ExportHeader, type ExportVersion, recordHeader } from './format';
 
 export interface ExportResult { file: string; bytes: number; checkpoints: number; snapshots: number }
 
-/** What an export writes: the header and the snapshots it names, checked to be there. */
-function prepare(ctx: EngineContext, sessionId: string, file: string): { title: string; header: ExportHeader; hashes: Set<string> } {
+interface Prepared { title: string; header: ExportHeader; hashes: Set<string> }
+
+/**
+ * What an export writes: the header and the snapshots it names, checked to be there. A step
+ * generator (scan/slice.ts): it yields between entries whenever `due()` says a slice is over —
+ * a large workspace's starting state is tens of thousands of them.
+ */
+function* prepare(ctx: EngineContext, sessionId: string, file: string, due: () => boolean): Generator<void, Prepared, void> {
   const { meta, history } = ctx;
   const s = history.session(sessionId);
   if (typeof file !== 'string' || !path.isAbsolute(file)) throw new EngineError('invalid-argument', 'Export needs an absolute file path.');
@@ -27,7 +36,9 @@ function prepare(ctx: EngineContext, sessionId: string, file: string): { title: 
     hashes.add(hash);
     return { hash, mode };
   };
-  const checkpoints: ExportCheckpoint[] = nodes.map((c, i) => {
+  const checkpoints: ExportCheckpoint[] = [];
+  for (const [i, c] of nodes.entries()) {
+    if (due()) yield;
     const parent = i === 0 ? -1 : index.get(c.parent);
     if (parent === undefined) throw new EngineError('corrupt', `Checkpoint ${c.id} has lost its parent; run Repair Store first.`);
     const out: ExportCheckpoint = {
@@ -42,15 +53,19 @@ function prepare(ctx: EngineContext, sessionId: string, file: string): { title: 
       for (const [k, v] of ctx.states.manifestOf(c.manifest!)) {
         out.manifest[k] = { hash: v.hash, mode: v.mode };
         hashes.add(v.hash);
+        if (due()) yield;
       }
     }
-    return out;
-  });
+    checkpoints.push(out);
+  }
   // The folders the files are in, with the names people see: an import maps them by name.
   const keys = new Set<string>();
   for (const c of checkpoints) {
     for (const ch of c.changes) keys.add(ch.key.slice(0, ch.key.indexOf('/')));
-    for (const k of Object.keys(c.manifest ?? {})) keys.add(k.slice(0, k.indexOf('/')));
+    for (const k of Object.keys(c.manifest ?? {})) {
+      keys.add(k.slice(0, k.indexOf('/')));
+      if (due()) yield;
+    }
   }
   const folders = [...keys].sort().map((key) => {
     const open = ctx.roots.list.find((r) => r.name === key);
@@ -63,7 +78,11 @@ function prepare(ctx: EngineContext, sessionId: string, file: string): { title: 
     branches: [...history.branchesOf(s.id)].map(([name, b]) => ({ name, head: index.get(b.head) ?? 0 })),
     activeBranch: s.activeBranch,
   };
-  const missing = [...hashes].filter((h) => !ctx.objects.has(h));
+  const missing: string[] = [];
+  for (const h of hashes) {
+    if (!ctx.objects.has(h)) missing.push(h);
+    if (due()) yield;
+  }
   if (missing.length) {
     throw new EngineError('corrupt', `Cannot export session "${s.title}": ${missing.length} of its snapshots are missing (${missing.slice(0, 3).map((h) => h.slice(0, 12)).join(', ')}). Run Repair Store first.`);
   }
@@ -86,10 +105,14 @@ function* pieces(ctx: EngineContext, header: ExportHeader, hashes: Set<string>):
     }
     yield Buffer.concat([recordHeader(h, data.length, stored.length, codec), stored]);
   }
-  const json = Buffer.from(JSON.stringify(header));
+  let length = 0;
+  for (const b of headerJson(header)) {
+    length += b.length;
+    yield b;
+  }
   const len = Buffer.alloc(4);
-  len.writeUInt32LE(json.length);
-  yield Buffer.concat([json, len, EXPORT_TRAILER]);
+  len.writeUInt32LE(length);
+  yield Buffer.concat([len, EXPORT_TRAILER]);
 }
 
 const failed = (e: unknown, title: string, tmp: string): unknown => {
@@ -99,7 +122,7 @@ const failed = (e: unknown, title: string, tmp: string): unknown => {
 
 /** Writes one session — its checkpoints, branches and every snapshot they need — to a single file. */
 export function exportSession(ctx: EngineContext, sessionId: string, file: string): ExportResult {
-  const { title, header, hashes } = prepare(ctx, sessionId, file);
+  const { title, header, hashes } = drain(prepare(ctx, sessionId, file, () => false));
   // Written beside the target and renamed over it: a failed export leaves no half file.
   const tmp = `${file}.st-export-tmp`;
   let bytes = 0;
@@ -124,14 +147,30 @@ const EXPORT_SLICE_MS = 8;
 const EXPORT_SYNC_BYTES = 8 << 20;
 
 /**
+ * What was written to `fd` flushed to disk without holding the thread: on the real file system on
+ * libuv's pool (reads are answered meanwhile; writers are kept out by the caller), else (an
+ * injected file system) at once, after a turn.
+ */
+async function flushed(ctx: EngineContext, fd: number, how: 'fsync' | 'fdatasync'): Promise<void> {
+  if (ctx.fs === nodeFs) {
+    await new Promise<void>((resolve, reject) => nodeFs[how](fd, (e) => (e ? reject(e) : resolve())));
+    return;
+  }
+  await nextTurn();
+  if (how === 'fsync') ctx.fs.fsyncSync(fd);
+  else ctx.fs.fdatasyncSync(fd);
+}
+
+/**
  * `exportSession` that lets the event loop turn after every `EXPORT_CHUNK_BYTES` written, every 64
  * snapshots or `EXPORT_SLICE_MS`, whichever comes first, so the engine's thread answers other calls
  * meanwhile; what it wrote is flushed in steps (`EXPORT_SYNC_BYTES`), each followed by a turn. The
  * caller keeps writers out until it ends (the worker's scheduler does): what it reads does not
  * change under it.
  */
-export async function exportSessionYielding(ctx: EngineContext, sessionId: string, file: string): Promise<ExportResult> {
-  const { title, header, hashes } = prepare(ctx, sessionId, file);
+export async function exportSessionYielding(ctx: EngineContext, sessionId: string, file: string, sliceMs = EXPORT_SLICE_MS): Promise<ExportResult> {
+  const slice = new Slice(sliceMs);
+  const { title, header, hashes } = await runSliced(prepare(ctx, sessionId, file, () => slice.due()), slice, nextTurn);
   const tmp = `${file}.st-export-tmp`;
   let bytes = 0;
   let fd: number | undefined;
@@ -147,18 +186,17 @@ export async function exportSessionYielding(ctx: EngineContext, sessionId: strin
       sinceTurn += b.length;
       unsynced += b.length;
       if (unsynced >= EXPORT_SYNC_BYTES) {
-        await nextTurn();
-        ctx.fs.fdatasyncSync(fd);
+        await flushed(ctx, fd, 'fdatasync');
         unsynced = 0;
         sinceTurn = EXPORT_CHUNK_BYTES; // a turn after the flush too
       }
-      if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0 || performance.now() - sliceStart >= EXPORT_SLICE_MS) {
+      if (sinceTurn >= EXPORT_CHUNK_BYTES || ++records % 64 === 0 || performance.now() - sliceStart >= sliceMs) {
         sinceTurn = 0;
         await nextTurn();
         sliceStart = performance.now();
       }
     }
-    ctx.fs.fsyncSync(fd);
+    await flushed(ctx, fd, 'fsync');
     ctx.fs.closeSync(fd);
     fd = undefined;
     ctx.fs.renameSync(tmp, file);
