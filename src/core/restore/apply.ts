@@ -9,15 +9,15 @@ import { ABSENT, type Ver, sameVer } from '../model';
 import type { RestoreFileResult } from '../types';
 import { asideOf } from './aside';
 import type { Planned } from './plan';
-import { CHANGED_DURING, type DirChain, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
+import { CHANGED_DURING, type DirChain, type FolderPins, UnsafePathError, kindProblem, lstatIn, openChain, pruneEmpty, readIn, removeIn, sameStat, writeIn } from './workspaceWrite';
 
 const CHANGED = 'the file changed on disk after the restore was planned; it was left as it is';
 // Chosen over keeping the displaced bytes: the safety checkpoint is sealed and saved before the
 // first write, so bytes landing later could only join it by rewriting it; left in place they are
 // not lost, the reason says why, and the restore can simply be run again.
 
-/** Writes or removes one file. `token`: this restore's (its temp names carry it). */
-export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned, token: string): RestoreFileResult {
+/** Writes or removes one file. `token`: this restore's (its temp names carry it); `pins`: its open folders. */
+export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned, token: string, pins?: FolderPins): RestoreFileResult {
   const { fs, mirror, meta } = ctx;
   const res: RestoreFileResult = { path: plan.path, key: plan.key, status: 'failed', before: plan.current, after: plan.current };
   const loc = ctx.roots.rootOfKey(plan.key)!;
@@ -34,7 +34,7 @@ export function applyOne(ctx: EngineContext, { p, out: plan, cur, tgt }: Planned
         return res;
       }
     }
-    const o = openChain(fs, loc.root, loc.rel, tgt.blob !== 0);
+    const o = openChain(fs, loc.root, loc.rel, tgt.blob !== 0, pins);
     chain = o.chain;
     const { name } = o;
     // A folder on the way is gone: so is the file (nothing to remove).

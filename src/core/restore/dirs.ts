@@ -2,9 +2,12 @@
 // own is opened (never through a link) and, where the system allows (Linux: /proc/self/fd), every
 // later create, rename, mkdir, read or removal names its file *through the pinned descriptor* of
 // its folder — so a folder swapped for a link after the check cannot redirect it — and `verify()`
-// re-checks, right before an operation, that every folder is still the one validated (same device
-// and inode, still a real folder where it was). Elsewhere the folders are checked by lstat, and
-// `verify()` re-checks them the same way right before each operation (no cache outlives a check).
+// re-checks, right before an operation, that the folders are still where they were validated: the
+// workspace folder by stat (same device and inode), the pinned folder by the path the kernel gives
+// its descriptor — one call however deep the file, and the same answer: a folder on the way moved,
+// removed or swapped for a link changes that path. Elsewhere the folders are checked by lstat, and
+// `verify()` re-checks each of them the same way right before each operation (no cache outlives a
+// check). A restore opens each folder once (`FolderPins`), not once per file in it.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { O_NOFOLLOW } from '../../storage/files';
@@ -27,6 +30,60 @@ interface Level {
   fd: number;
   dev: number;
   ino: number;
+  /** Its path as the kernel gave it for `fd` when opened (the parent's and its name); undefined: checked by lstat. */
+  real?: string;
+  /** Owned by a `FolderPins` (closed by it, not by the chain). */
+  shared?: boolean;
+}
+
+/** Folders kept open by one restore at most; past that they are closed and opened again as needed. */
+const MAX_PINS = 256;
+
+/**
+ * The folders a restore has opened, by path, kept open until it ends: each is validated and pinned
+ * once, and every chain through it reuses the descriptor (each operation still re-checks, see
+ * `verify`). A folder the restore removes is forgotten (`removed`).
+ */
+export class FolderPins {
+  private readonly levels = new Map<string, Level>();
+  constructor(private readonly fs: Fs) {}
+
+  get(abs: string): Level | undefined {
+    return this.levels.get(abs);
+  }
+
+  add(level: Level): void {
+    level.shared = true;
+    this.levels.set(level.abs, level);
+  }
+
+  /** Folder `abs` was removed: it and every folder below it are forgotten (closed). */
+  removed(abs: string): void {
+    for (const [k, l] of this.levels) {
+      if (k !== abs && !k.startsWith(abs + path.sep)) continue;
+      this.levels.delete(k);
+      closeQuietly(this.fs, l.fd);
+    }
+  }
+
+  /** Between two chains: past `MAX_PINS` open, all are closed (no chain holds one then). */
+  trim(): void {
+    if (this.levels.size > MAX_PINS) this.close();
+  }
+
+  close(): void {
+    for (const l of this.levels.values()) closeQuietly(this.fs, l.fd);
+    this.levels.clear();
+  }
+}
+
+function closeQuietly(fs: Fs, fd: number): void {
+  if (fd < 0) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* nothing more to release */
+  }
 }
 
 let procFd: boolean | undefined;
@@ -49,7 +106,7 @@ export class DirChain {
   private readonly levels: Level[] = [];
   private readonly pin: boolean;
 
-  private constructor(private readonly fs: Fs, private readonly rootPath: string) {
+  private constructor(private readonly fs: Fs, private readonly rootPath: string, private readonly pins?: FolderPins) {
     this.pin = canPin(fs);
   }
 
@@ -58,20 +115,31 @@ export class DirChain {
    * created (through their pinned parent) when `create`; else a missing one gives undefined.
    * A link, or a file where a folder is needed, throws `UnsafePathError`.
    */
-  static open(fs: Fs, rootPath: string, folders: string[], create: boolean): DirChain | undefined {
-    const c = new DirChain(fs, rootPath);
+  static open(fs: Fs, rootPath: string, folders: string[], create: boolean, pins?: FolderPins): DirChain | undefined {
+    pins?.trim();
+    const c = new DirChain(fs, rootPath, pins);
     try {
       c.openRoot();
       for (const name of folders) if (!c.descend(name, create)) {
         c.close();
         return undefined;
       }
+      if (c.reused) c.verify();
       return c;
     } catch (e) {
       c.close();
+      // A folder pinned earlier in the restore moved since: the restore's pins are dropped and the
+      // folders opened again from the workspace folder down, as for its first file.
+      if (c.reused && e instanceof UnsafePathError) {
+        pins!.close();
+        return DirChain.open(fs, rootPath, folders, create, pins);
+      }
       throw e;
     }
   }
+
+  /** Some of its folders came from the restore's pins (opened for an earlier file). */
+  private reused = false;
 
   /** The absolute path of the innermost folder, as the user knows it. */
   get abs(): string {
@@ -91,6 +159,38 @@ export class DirChain {
 
   /** Re-checks, now, that every folder (to `upTo`) is still the real folder validated (no cache outlives this). */
   verify(upTo = this.levels.length - 1): void {
+    const inner = this.levels[upTo];
+    if (inner.fd >= 0 && (upTo === 0 || inner.real !== undefined)) {
+      this.verifyRoot();
+      if (upTo === 0) return;
+      let now: string | undefined;
+      try {
+        now = this.fs.readlinkSync(`/proc/self/fd/${inner.fd}`);
+      } catch {
+        now = undefined;
+      }
+      if (now === inner.real) return;
+      // Moved, removed or swapped somewhere on the way: say which, by the checks below.
+      this.verifyEach(upTo);
+      throw new UnsafePathError(`the folder ${inner.abs} was moved or removed while writing`);
+    }
+    this.verifyEach(upTo);
+  }
+
+  /** The workspace folder: still the folder validated at its path. */
+  private verifyRoot(): void {
+    const l = this.levels[0];
+    let st: nodeFs.Stats;
+    try {
+      st = this.fs.statSync(this.rootPath);
+    } catch {
+      throw new UnsafePathError(`the folder ${l.abs} was moved or removed while writing`);
+    }
+    if (!st.isDirectory() || st.dev !== l.dev || st.ino !== l.ino) throw new UnsafePathError(`the folder ${l.abs} was replaced while writing`);
+  }
+
+  /** Each folder to `upTo`, by lstat through its parent. */
+  private verifyEach(upTo: number): void {
     for (let i = 0; i <= upTo; i++) {
       const l = this.levels[i];
       let st: nodeFs.Stats;
@@ -105,22 +205,41 @@ export class DirChain {
   }
 
   close(): void {
-    for (const l of this.levels.splice(0)) {
-      if (l.fd < 0) continue;
-      try {
-        this.fs.closeSync(l.fd);
-      } catch {
-        /* nothing more to release */
-      }
+    for (const l of this.levels.splice(0)) if (!l.shared) closeQuietly(this.fs, l.fd);
+  }
+
+  /** Folder `level` (≥ 1) was removed: a restore's pins forget it. */
+  removed(level: number): void {
+    this.pins?.removed(this.levels[level].abs);
+  }
+
+  /** The kernel's path of a folder just opened, when it is its parent's and its name (else undefined: lstat checks). */
+  private realOf(fd: number, parent: Level | undefined, name: string): string | undefined {
+    if (parent && parent.real === undefined) return undefined;
+    let real: string;
+    try {
+      real = this.fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return undefined;
     }
+    if (!parent) return real.startsWith('/') && !real.endsWith(' (deleted)') ? real : undefined;
+    return real === (parent.real === '/' ? '' : parent.real) + '/' + name ? real : undefined;
   }
 
   private openRoot(): void {
     const abs = path.resolve(this.rootPath);
     if (this.pin) {
+      const known = this.pins?.get(abs);
+      if (known) {
+        this.reused = true;
+        this.levels.push(known);
+        return;
+      }
       const fd = this.fs.openSync(abs, C.O_RDONLY | O_DIRECTORY);
       const st = this.fs.fstatSync(fd);
-      this.levels.push({ name: '', abs, fd, dev: st.dev, ino: st.ino });
+      const level: Level = { name: '', abs, fd, dev: st.dev, ino: st.ino, real: this.realOf(fd, undefined, '') };
+      this.pins?.add(level);
+      this.levels.push(level);
       return;
     }
     const st = this.fs.statSync(abs);
@@ -135,9 +254,17 @@ export class DirChain {
     for (let attempt = 0; ; attempt++) {
       try {
         if (this.pin) {
+          const known = this.pins?.get(abs);
+          if (known) {
+            this.reused = true;
+            this.levels.push(known);
+            return true;
+          }
           const fd = this.fs.openSync(p, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
           const st = this.fs.fstatSync(fd);
-          this.levels.push({ name, abs, fd, dev: st.dev, ino: st.ino });
+          const level: Level = { name, abs, fd, dev: st.dev, ino: st.ino, real: this.realOf(fd, this.levels[this.levels.length - 1], name) };
+          this.pins?.add(level);
+          this.levels.push(level);
         } else {
           const st = this.fs.lstatSync(p);
           if (!st.isDirectory() || st.isSymbolicLink()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });

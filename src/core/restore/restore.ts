@@ -10,6 +10,7 @@ import { type Ver, sameVer } from '../model';
 import { seal } from '../seal';
 import { EngineError, type RestoreFileResult, type RestoreHistory, type RestoreOptions, type RestoreResult, type RestoreTarget } from '../types';
 import { applyOne } from './apply';
+import { FolderPins } from './dirs';
 import { type Journal, journalFile, removeJournal, writeJournal } from './journal';
 import { type Planned, type ResolvedTarget, buildPlan, resolveTarget } from './plan';
 import { type RestoreRecord, history as restoreHistory, lastRecord, markRedone, markUndone, publicResult, saveRecord } from './records';
@@ -79,6 +80,8 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
     return ra ? b.out.key.localeCompare(a.out.key) : a.out.key.localeCompare(b.out.key);
   });
   let stored = '';
+  // Each folder is opened and validated once in this restore, not once per file in it.
+  const pins = new FolderPins(ctx.fs);
   try {
     for (const e of applyOrder) {
       const base: RestoreFileResult = { path: e.out.path, key: e.out.key, status: 'skipped', before: e.out.current, after: e.out.current };
@@ -93,11 +96,12 @@ export async function restore(ctx: EngineContext, target: RestoreTarget, options
         results.push(base);
         continue;
       }
-      const r = applyOne(ctx, e, token);
+      const r = applyOne(ctx, e, token, pins);
       if (r.status === 'restored' || r.status === 'removed') written.set(e.p, e.tgt);
       results.push(r);
     }
   } finally {
+    pins.close();
     // 4. Record where the workspace now is, then drop the journal.
     results.sort((a, b) => a.key.localeCompare(b.key));
     for (const r of results) addSizes(ctx, r);

@@ -12,9 +12,9 @@ import type { Fs } from '../context';
 import { TEMP_SUFFIX, isTempName, tempNameFor } from '../tracking';
 import type { RootFolder } from '../types';
 import type { Aside } from './aside';
-import { DirChain, UnsafePathError } from './dirs';
+import { DirChain, type FolderPins, UnsafePathError } from './dirs';
 
-export { DirChain, UnsafePathError } from './dirs';
+export { DirChain, FolderPins, UnsafePathError } from './dirs';
 
 /** A restore's token: the middle of its temp names (so recovery finds exactly its own temps). */
 export const newToken = (): string => randomBytes(6).toString('hex');
@@ -30,12 +30,12 @@ export function notPlain(rel: string): string | undefined {
  * The pinned folders of `rel` (created when `create`), and its file name in the innermost one.
  * `chain` undefined: a folder on the way is missing (and not created). Throws `UnsafePathError`.
  */
-export function openChain(fs: Fs, root: RootFolder, rel: string, create: boolean): { chain?: DirChain; name: string; folders: string[] } {
+export function openChain(fs: Fs, root: RootFolder, rel: string, create: boolean, pins?: FolderPins): { chain?: DirChain; name: string; folders: string[] } {
   const bad = notPlain(rel);
   if (bad) throw new UnsafePathError(bad);
   const folders = rel.split('/');
   const name = folders.pop()!;
-  return { chain: DirChain.open(fs, root.path, folders, create), name, folders };
+  return { chain: DirChain.open(fs, root.path, folders, create, pins), name, folders };
 }
 
 /** The lstat of `name` in the chain's folder; undefined when absent. */
@@ -238,6 +238,7 @@ export function pruneEmpty(fs: Fs, chain: DirChain, folders: string[]): void {
       if (fs.readdirSync(chain.at('', i)).length > 0) return;
       chain.verify(i - 1);
       fs.rmdirSync(chain.at(folders[i - 1], i - 1));
+      chain.removed(i);
     } catch {
       return;
     }
