@@ -99,12 +99,23 @@ export function canPin(fs: Fs): boolean {
   return procFd;
 }
 
+/** The path the kernel gives open descriptor `fd` (Linux, /proc mounted), or undefined when it cannot be read. */
+export function kernelPathOf(fs: Fs, fd: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
 /** The folders from a workspace root to a file's folder, validated and (where possible) pinned. */
 export class DirChain {
   private readonly levels: Level[] = [];
   private readonly pin: boolean;
+  /** Some of its folders came from the restore's pins (opened for an earlier file). */
+  private reused = false;
 
   private constructor(private readonly fs: Fs, private readonly rootPath: string, private readonly pins?: FolderPins) {
     this.pin = canPin(fs);
@@ -138,9 +149,6 @@ export class DirChain {
     }
   }
 
-  /** Some of its folders came from the restore's pins (opened for an earlier file). */
-  private reused = false;
-
   /** The absolute path of the innermost folder, as the user knows it. */
   get abs(): string {
     return this.levels[this.levels.length - 1].abs;
@@ -163,13 +171,7 @@ export class DirChain {
     if (inner.fd >= 0 && (upTo === 0 || inner.real !== undefined)) {
       this.verifyRoot();
       if (upTo === 0) return;
-      let now: string | undefined;
-      try {
-        now = this.fs.readlinkSync(`/proc/self/fd/${inner.fd}`);
-      } catch {
-        now = undefined;
-      }
-      if (now === inner.real) return;
+      if (kernelPathOf(this.fs, inner.fd) === inner.real) return;
       // Moved, removed or swapped somewhere on the way: say which, by the checks below.
       this.verifyEach(upTo);
       throw new UnsafePathError(`the folder ${inner.abs} was moved or removed while writing`);
@@ -189,13 +191,14 @@ export class DirChain {
     if (!st.isDirectory() || st.dev !== l.dev || st.ino !== l.ino) throw new UnsafePathError(`the folder ${l.abs} was replaced while writing`);
   }
 
-  /** Each folder to `upTo`, by lstat through its parent. */
+  /** The workspace folder, then each folder to `upTo` by lstat through its parent. */
   private verifyEach(upTo: number): void {
-    for (let i = 0; i <= upTo; i++) {
+    this.verifyRoot();
+    for (let i = 1; i <= upTo; i++) {
       const l = this.levels[i];
       let st: nodeFs.Stats;
       try {
-        st = i === 0 ? this.fs.statSync(this.rootPath) : this.fs.lstatSync(this.at(l.name, i - 1));
+        st = this.fs.lstatSync(this.at(l.name, i - 1));
       } catch {
         throw new UnsafePathError(`the folder ${l.abs} was moved or removed while writing`);
       }
@@ -216,12 +219,8 @@ export class DirChain {
   /** The kernel's path of a folder just opened, when it is its parent's and its name (else undefined: lstat checks). */
   private realOf(fd: number, parent: Level | undefined, name: string): string | undefined {
     if (parent && parent.real === undefined) return undefined;
-    let real: string;
-    try {
-      real = this.fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      return undefined;
-    }
+    const real = kernelPathOf(this.fs, fd);
+    if (real === undefined) return undefined;
     if (!parent) return real.startsWith('/') && !real.endsWith(' (deleted)') ? real : undefined;
     return real === (parent.real === '/' ? '' : parent.real) + '/' + name ? real : undefined;
   }

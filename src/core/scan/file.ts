@@ -5,7 +5,7 @@ import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineContext } from '../context';
 import { O_NOFOLLOW, O_NONBLOCK } from '../../storage/files';
-import { canPin } from '../restore/dirs';
+import { canPin, kernelPathOf } from '../restore/dirs';
 import { describeIoError } from '../ioErrors';
 import { behindLink } from '../links';
 import { ABSENT } from '../model';
@@ -119,29 +119,26 @@ const realRoots = new WeakMap<EngineContext, Map<string, string>>();
  */
 function insideRoot(ctx: EngineContext, root: RootFolder, rel: string, fd: number): boolean {
   if (!canPin(ctx.fs)) return !behindLink(ctx.fs, root.path, rel);
-  let real: string;
-  try {
-    real = ctx.fs.readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return !behindLink(ctx.fs, root.path, rel);
-  }
+  const real = kernelPathOf(ctx.fs, fd);
+  if (real === undefined) return !behindLink(ctx.fs, root.path, rel);
   let m = realRoots.get(ctx);
   if (!m) realRoots.set(ctx, (m = new Map()));
   const tail = path.sep + rel.split('/').join(path.sep);
   const known = m.get(root.path);
   if (known !== undefined && real === known + tail) return true;
   // First time, or the folder moved: ask the kernel for the folder's own path.
-  let rootReal: string;
+  let rootReal: string | undefined;
   try {
     const dfd = ctx.fs.openSync(root.path, nodeFs.constants.O_RDONLY | (nodeFs.constants.O_DIRECTORY ?? 0));
     try {
-      rootReal = ctx.fs.readlinkSync(`/proc/self/fd/${dfd}`);
+      rootReal = kernelPathOf(ctx.fs, dfd);
     } finally {
       ctx.fs.closeSync(dfd);
     }
   } catch {
     return false;
   }
+  if (rootReal === undefined) return false;
   if (rootReal === path.sep) rootReal = '';
   m.set(root.path, rootReal);
   return real === rootReal + tail;
