@@ -216,19 +216,25 @@ export class Workbench {
     return rows.first();
   }
 
-  /** Hovers a row and returns the text of the hover it shows. */
+  /**
+   * Hovers a row and returns the text of the hover it shows. A tree refresh can move another row under
+   * the mouse (a new checkpoint is listed above) or drop the hover: a hover that does not name the row
+   * is not its own, so it hovers again (a few times; then the last text, for the caller's message).
+   */
   async hoverText(row: Locator): Promise<string> {
     const hover = this.page.locator('.monaco-hover').first();
-    // A tree refresh re-renders the row and drops its hover: try again a few times.
     for (let attempt = 1; ; attempt++) {
       await this.page.mouse.move(0, 0);
+      await hover.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+      const label = await this.rowLabel(row);
       await row.locator('.label-name').first().hover();
       try {
         await hover.waitFor({ timeout: 5_000 });
         await this.page.waitForTimeout(300); // the tooltip of a checkpoint is resolved lazily
-        return (await hover.innerText()).replace(/\s+/g, ' ');
+        const text = (await hover.innerText()).replace(/\s+/g, ' ');
+        if (text.includes(label) || attempt >= 4) return text;
       } catch (error) {
-        if (attempt >= 3) throw error;
+        if (attempt >= 4) throw error;
       }
     }
   }
@@ -243,11 +249,28 @@ export class Workbench {
     }
   }
 
-  /** Right-clicks `row` and picks a context-menu entry. */
+  /**
+   * Right-clicks `row` and picks a context-menu entry. A tree refresh between finding the row and the
+   * click can put another row under the mouse: the tree focuses the row its menu is for, so a menu
+   * opened while another row of the list has the focus, or one without the entry, is closed and the
+   * click repeated.
+   */
   async contextMenu(row: Locator, entry: string): Promise<void> {
-    await row.click({ button: 'right' });
     const item = this.page.locator('.context-view .monaco-menu .action-label', { hasText: exact(entry) }).first();
-    await item.waitFor({ timeout: 10_000 });
+    for (let attempt = 1; ; attempt++) {
+      await row.click({ button: 'right' });
+      const opened = await item.waitFor({ timeout: attempt >= 3 ? 10_000 : 4_000 }).then(
+        () => true,
+        (error: unknown) => {
+          if (attempt >= 3) throw error;
+          return false;
+        },
+      );
+      if (opened && (await menuIsFor(row))) break;
+      if (attempt >= 3) throw new Error(`the menu with "${entry}" opened for another row than ${await this.rowLabel(row)}`);
+      await this.page.keyboard.press('Escape');
+      await this.page.waitForTimeout(300);
+    }
     // The menu ignores a click that comes right after it opened (a right-click's release).
     await this.page.waitForTimeout(300);
     await item.click();
@@ -439,6 +462,15 @@ function escapeRegExp(text: string): string {
 }
 
 /** Tree rows under `scope` whose label is `label` (exact text) or matches it (pattern). */
+/** Whether the context menu just opened is for `row`: the row has the focus, or no row of its list has. */
+async function menuIsFor(row: Locator): Promise<boolean> {
+  return row.evaluate((el) => {
+    if (el.classList.contains('focused')) return true;
+    const list = el.closest('.monaco-list');
+    return !list || !list.querySelector('.monaco-list-row.focused');
+  });
+}
+
 function rowIn(scope: Locator, label: string | RegExp, firstOnly = true): Locator {
   const pattern = typeof label === 'string' ? exact(label) : label;
   const rows = scope.getByRole('treeitem').filter({ has: scope.page().locator('.label-name', { hasText: pattern }) });
