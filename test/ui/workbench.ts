@@ -261,13 +261,13 @@ export class Workbench {
       await row.click({ button: 'right' });
       const opened = await item.waitFor({ timeout: attempt >= 3 ? 10_000 : 4_000 }).then(
         () => true,
-        (error: unknown) => {
-          if (attempt >= 3) throw error;
-          return false;
-        },
+        () => false,
       );
       if (opened && (await menuIsFor(row))) break;
-      if (attempt >= 3) throw new Error(`the menu with "${entry}" opened for another row than ${await this.rowLabel(row)}`);
+      if (attempt >= 3) {
+        const what = opened ? 'opened for another row than' : 'never showed for';
+        throw new Error(`the menu with "${entry}" ${what} ${await this.rowLabel(row)}`);
+      }
       await this.page.keyboard.press('Escape');
       await this.page.waitForTimeout(300);
     }
@@ -461,7 +461,6 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Tree rows under `scope` whose label is `label` (exact text) or matches it (pattern). */
 /** Whether the context menu just opened is for `row`: the row has the focus, or no row of its list has. */
 async function menuIsFor(row: Locator): Promise<boolean> {
   return row.evaluate((el) => {
@@ -471,6 +470,7 @@ async function menuIsFor(row: Locator): Promise<boolean> {
   });
 }
 
+/** Tree rows under `scope` whose label is `label` (exact text) or matches it (pattern). */
 function rowIn(scope: Locator, label: string | RegExp, firstOnly = true): Locator {
   const pattern = typeof label === 'string' ? exact(label) : label;
   const rows = scope.getByRole('treeitem').filter({ has: scope.page().locator('.label-name', { hasText: pattern }) });
