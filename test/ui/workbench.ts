@@ -218,8 +218,9 @@ export class Workbench {
 
   /**
    * Hovers a row and returns the text of the hover it shows. A tree refresh can move another row under
-   * the mouse (a new checkpoint is listed above) or drop the hover: a hover that does not name the row
-   * is not its own, so it hovers again (a few times; then the last text, for the caller's message).
+   * the mouse (a new checkpoint is listed above) or drop the hover: a hover that does not start with
+   * the row's label (another row's may contain it: "Changes before `sed …`") is not its own, so it
+   * hovers again (a few times; then the last text, for the caller's message).
    */
   async hoverText(row: Locator): Promise<string> {
     const hover = this.page.locator('.monaco-hover').first();
@@ -232,7 +233,7 @@ export class Workbench {
         await hover.waitFor({ timeout: 5_000 });
         await this.page.waitForTimeout(300); // the tooltip of a checkpoint is resolved lazily
         const text = (await hover.innerText()).replace(/\s+/g, ' ');
-        if (text.includes(label) || attempt >= 4) return text;
+        if (text.trimStart().startsWith(label) || attempt >= 4) return text;
       } catch (error) {
         if (attempt >= 4) throw error;
       }
