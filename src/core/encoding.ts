@@ -115,15 +115,61 @@ export function encodeManifest(m: Manifest): Buffer {
   w.bytes(MANIFEST_MAGIC);
   const keys = [...m.keys()].sort();
   w.uint(keys.length);
-  for (const k of keys) {
-    const v = m.get(k)!;
-    const kb = Buffer.from(k, 'utf8');
-    w.uint(kb.length);
-    w.bytes(kb);
-    w.bytes(Buffer.from(v.hash, 'hex'));
-    w.uint(v.mode);
+  for (const k of keys) writeEntry(w, k, m.get(k)!);
+  return w.done();
+}
+
+/**
+ * `encodeManifest` in steps, the same bytes: for the state of a large workspace (100,000 files:
+ * hundreds of milliseconds in one go), built while reads wait. `due` is asked every few hundred
+ * entries, and it yields when that says so.
+ */
+export function* encodeManifestSteps(m: Manifest, due: () => boolean): Generator<void, Buffer, void> {
+  const w = new Writer();
+  w.bytes(MANIFEST_MAGIC);
+  const keys = yield* sortSteps([...m.keys()], due);
+  w.uint(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    writeEntry(w, keys[i], m.get(keys[i])!);
+    if ((i & 255) === 255 && due()) yield;
   }
   return w.done();
+}
+
+function writeEntry(w: Writer, key: string, v: { hash: string; mode: number }): void {
+  const kb = Buffer.from(key, 'utf8');
+  w.uint(kb.length);
+  w.bytes(kb);
+  w.bytes(Buffer.from(v.hash, 'hex'));
+  w.uint(v.mode);
+}
+
+/** Strings in the order of `Array.prototype.sort()` (UTF-16 code units), sorted in runs merged in steps. */
+function* sortSteps(a: string[], due: () => boolean): Generator<void, string[], void> {
+  const RUN = 2048;
+  for (let lo = 0; lo < a.length; lo += RUN) {
+    const run = a.slice(lo, lo + RUN).sort();
+    for (let i = 0; i < run.length; i++) a[lo + i] = run[i];
+    if (due()) yield;
+  }
+  let src = a;
+  let dst: string[] = new Array<string>(a.length);
+  for (let width = RUN; width < a.length; width *= 2) {
+    let n = 0;
+    for (let lo = 0; lo < a.length; lo += 2 * width) {
+      let i = lo;
+      const mid = Math.min(lo + width, a.length);
+      let j = mid;
+      const hi = Math.min(lo + 2 * width, a.length);
+      let k = lo;
+      while (i < mid || j < hi) {
+        dst[k++] = j >= hi || (i < mid && src[i] <= src[j]) ? src[i++] : src[j++];
+        if ((++n & 1023) === 0 && due()) yield;
+      }
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 export function decodeManifest(buf: Uint8Array): Manifest {

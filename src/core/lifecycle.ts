@@ -14,7 +14,7 @@ import { recoverJournal, removeJournal } from './restore/journal';
 import { fullScanSteps } from './scan/refresh';
 import { Slice, drain, runSliced } from './scan/slice';
 import { seal } from './seal';
-import { startSessionAtCurrentState } from './sessions';
+import { startSessionAtCurrentStateSteps } from './sessions';
 import { States } from './states';
 import { History } from './store/history';
 import { Metadata } from './store/metadata';
@@ -177,7 +177,7 @@ function* startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Gene
         } finally {
           mirror.firstScan = false;
         }
-        startSessionAtCurrentState(ctx, 'Session 1');
+        yield* startSessionAtCurrentStateSteps(ctx, 'Session 1');
       } else {
         if (mirror.pending.size > 0) seal(ctx, { source: 'editor', label: 'Working changes from the last run' });
         report.scanned = yield* fullScanSteps(ctx);
@@ -187,6 +187,7 @@ function* startup(ctx: EngineContext, lock: StoreLock, report: OpenReport): Gene
         }
       }
     });
+    if (ctx.scan.slice?.dueNow()) yield; // the commit of a large first scan takes a while: reads first
     ctx.saveNow();
     finishMigration(ctx, diagnostics);
   } catch (e) {

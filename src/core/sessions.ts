@@ -2,7 +2,7 @@
 // workspace is in seals its working changes first (a safety checkpoint), and working changes are
 // always measured against the active session's head.
 import type { EngineContext } from './context';
-import { type Manifest, encodeManifest } from './encoding';
+import { type Manifest, encodeManifest, encodeManifestSteps } from './encoding';
 import { ABSENT, type CpNode, DEFAULT_BRANCH, DEFAULT_LABELS, type Ver, sameVer } from './model';
 import { cleanName, cleanTags } from './names';
 import { sealSafety } from './seal';
@@ -103,11 +103,39 @@ export function startSessionAtCurrentState(ctx: EngineContext, title: string): n
   return id;
 }
 
+/**
+ * `startSessionAtCurrentState` in steps: yields when the scan's slice is due (the first session of a
+ * large workspace starts at the end of the start-up scan, while reads wait).
+ */
+export function* startSessionAtCurrentStateSteps(ctx: EngineContext, title: string): Generator<void, number, void> {
+  const manifest = yield* currentManifestSteps(ctx);
+  const id = ctx.history.startSession(title, manifest, undefined, DEFAULT_LABELS.start);
+  ctx.mirror.clearPending();
+  return id;
+}
+
 /** A manifest of the current workspace (mirror), stored as an object. */
 export function currentManifest(ctx: EngineContext): string {
   const m: Manifest = new Map();
   for (const [p, e] of ctx.mirror.entries) if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
   const hash = ctx.objects.put(encodeManifest(m));
+  ctx.states.remember(hash, m);
+  return hash;
+}
+
+/**
+ * `currentManifest` in steps (the same object): the map, its encoding, hash and compression yield
+ * when the scan's slice is due. Only reads run meanwhile: the mirror does not change.
+ */
+function* currentManifestSteps(ctx: EngineContext): Generator<void, string, void> {
+  const due = (): boolean => ctx.scan.slice?.dueNow() ?? false;
+  const m: Manifest = new Map();
+  let n = 0;
+  for (const [p, e] of ctx.mirror.entries) {
+    if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
+    if ((++n & 255) === 0 && due()) yield;
+  }
+  const hash = yield* ctx.objects.putSteps(yield* encodeManifestSteps(m, due), due);
   ctx.states.remember(hash, m);
   return hash;
 }

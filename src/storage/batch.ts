@@ -90,6 +90,15 @@ export class WriteBatch {
     return false;
   }
 
+  /**
+   * A large object compressed by the caller (`encodeSingleSteps`) becomes a record now, after the
+   * group being filled (which depends on nothing either).
+   */
+  addEncoded(hash: string, raw: number, codec: number, stored: Buffer): void {
+    this.close(true);
+    this.append(hash, raw, stored, codec, 0);
+  }
+
   /** Turns every waiting object into records (none is left on the helper thread). */
   flush(): void {
     this.close();

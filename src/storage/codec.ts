@@ -31,6 +31,36 @@ export function deflate(data: Buffer, level: number): Buffer {
   return zlib.deflateRawSync(data, { level });
 }
 
+/** Bytes deflated between two chances to yield in `encodeSingleSteps` (a few milliseconds at level 4). */
+const PIECE = 256 * 1024;
+
+/**
+ * `encodeSingle` in pieces, for a large object built while reads wait (a session's first state on a
+ * large workspace: megabytes): `due` is asked between pieces and the generator yields when it says
+ * so. Each piece but the last is flushed to a byte boundary (Z_SYNC_FLUSH), so the pieces follow one
+ * another as one deflate stream, and each is compressed with the 32 KiB before it as its dictionary
+ * (what the inflater's window holds there): about as small as `deflate` of the whole.
+ */
+export function* encodeSingleSteps(data: Buffer, level: number, due: () => boolean): Generator<void, { codec: number; stored: Buffer }, void> {
+  if (data.length <= PIECE) return encodeSingle(data, level);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (let at = 0; at < data.length; at += PIECE) {
+    const last = at + PIECE >= data.length;
+    const dict = data.subarray(Math.max(0, at - DICTIONARY), at);
+    const z = zlib.deflateRawSync(data.subarray(at, at + PIECE), {
+      level,
+      ...(dict.length > 0 ? { dictionary: dict } : {}),
+      ...(last ? {} : { finishFlush: zlib.constants.Z_SYNC_FLUSH }),
+    });
+    parts.push(z);
+    size += z.length;
+    if (size >= data.length) return { codec: CODEC_RAW, stored: data }; // incompressible
+    if (!last && due()) yield;
+  }
+  return { codec: CODEC_DEFLATE, stored: Buffer.concat(parts, size) };
+}
+
 /** One object as its own record: deflated when that is smaller, else raw. */
 export function encodeSingle(data: Buffer, level: number): { codec: number; stored: Buffer } {
   if (data.length >= 64) {

@@ -8,13 +8,15 @@
 import * as nodeFs from 'node:fs';
 import { WriteBatch } from './batch';
 import { ObjectCache } from './cache';
-import { DELTA_MAX_BASE, DELTA_MIN, MAX_DEPTH, decodeRecord, encodeDelta, inflatePrefix, prefixCut } from './codec';
+import { DELTA_MAX_BASE, DELTA_MIN, MAX_DEPTH, decodeRecord, encodeDelta, encodeSingleSteps, inflatePrefix, prefixCut } from './codec';
 import type { Fs } from './files';
 import { type Pack, PackFiles } from './packfile';
-import { CODEC_DELTA, CODEC_GROUP, CODEC_MEMBER, HEADER, type Header, MEMBER_REF, deltaBase, makeHeader, parseHeader, refGroupAt, sha256 } from './record';
+import { CODEC_DELTA, CODEC_GROUP, CODEC_MEMBER, HEADER, type Header, MEMBER_REF, deltaBase, makeHeader, parseHeader, refGroupAt, sha256, sha256Steps } from './record';
 
 /** Group payloads kept in memory (reading a member inflates its group). */
 const GROUP_CACHE = 8;
+/** Objects up to this size are stored by `putSteps` in one go (compressing them takes a few ms). */
+const STEPS_FROM = 512 * 1024;
 
 export class ObjectCorruptError extends Error {
   constructor(readonly hash: string, message: string) {
@@ -188,6 +190,29 @@ export class ObjectIndex {
     }
     this.dirty = true;
     this.packs.writeIfFull();
+  }
+
+  /**
+   * `put` in steps for a large object (a session's first state on a large workspace: megabytes),
+   * whose hashing and compression would hold the thread for hundreds of milliseconds: `due` is asked
+   * between pieces and the generator yields when it says so. Smaller objects are stored as `put`
+   * stores them.
+   */
+  *putSteps(data: Uint8Array, due: () => boolean): Generator<void, string, void> {
+    const hash = yield* sha256Steps(data, due);
+    if (data.length <= STEPS_FROM) {
+      this.putWithHash(hash, data);
+      return hash;
+    }
+    if (this.index.has(hash)) return hash;
+    if (this.readOnly) throw new Error('The snapshot store is read-only.');
+    const buf = Buffer.from(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); // own copy
+    const { codec, stored } = yield* encodeSingleSteps(buf, this.level, due);
+    if (this.index.has(hash)) return hash;
+    this.batch.addEncoded(hash, buf.length, codec, stored);
+    this.dirty = true;
+    this.packs.writeIfFull();
+    return hash;
   }
 
   /** The delta encoding of `data` on `base`, when it is clearly smaller than `data` compressed alone. */

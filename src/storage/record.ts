@@ -40,6 +40,17 @@ export function sha256(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
+/** `sha256` of a large buffer in pieces: `due` is asked between pieces of 1 MiB, and it yields when that says so. */
+export function* sha256Steps(data: Uint8Array, due: () => boolean): Generator<void, string, void> {
+  const h = crypto.createHash('sha256');
+  const PIECE = 1 << 20;
+  for (let at = 0; at < data.length; at += PIECE) {
+    h.update(data.subarray(at, at + PIECE));
+    if (at + PIECE < data.length && due()) yield;
+  }
+  return h.digest('hex');
+}
+
 function headerCheck(h: Buffer): number {
   let x = 0x811c9dc5;
   for (let i = 0; i < 44; i++) x = Math.imul(x ^ h[i], 0x01000193) >>> 0;
