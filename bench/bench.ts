@@ -15,15 +15,10 @@ import * as path from 'node:path';
 import { startEngine, type EngineClient } from '../src/host/client';
 import { ShadowGit, dirSize, gitPeakKiB } from './shadowGit';
 import { Rng, chooseFiles, editFiles, generateWorkspace } from './workspace';
+import { flag, opt } from './args';
 
 // ───────────────────────────── options ─────────────────────────────
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const quick = flag('quick');
 const REPO = path.resolve(__dirname, '../..');
 const runs = Number(opt('runs') ?? (quick ? 3 : 7));

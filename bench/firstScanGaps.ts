@@ -10,11 +10,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/core/engine';
 import { generateWorkspace } from './workspace';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-}
+import { arg } from './args';
 
 async function main(): Promise<void> {
   const nFiles = Number(arg('files', '30000'));

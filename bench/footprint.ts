@@ -27,6 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { Rng, chooseFiles, editFiles, generateWorkspace } from './workspace';
 import type { Shares, WorkerStats } from './footprintWorker';
 import { ENGINE_WORKER_OPTIONS } from '../src/host/client';
+import { arg } from './args';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -35,11 +36,6 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BASE = path.join(os.tmpdir(), 'session-tree-footprint');
 const MiB = 1024 * 1024;
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

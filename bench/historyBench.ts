@@ -11,10 +11,9 @@ import { Engine } from '../src/core/engine';
 import { layoutGraph } from '../src/webview/graphLayout';
 import { lineage, pathFrom, route } from '../src/vscode/tree/lineage';
 import { filteredRows } from '../src/vscode/tree/rows';
+import { arg } from './args';
 
-const argv = process.argv.slice(2);
-const i = argv.indexOf('--checkpoints');
-const N = i >= 0 ? Number(argv[i + 1]) : 10_000;
+const N = Number(arg('checkpoints', '10000'));
 
 function median(fn: () => unknown, runs = 5): number {
   const t: number[] = [];

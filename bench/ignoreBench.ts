@@ -20,16 +20,12 @@ import * as path from 'node:path';
 import { Engine } from '../src/core/engine';
 import { Tracking } from '../src/core/tracking';
 import { Rng, generateWorkspace } from './workspace';
+import { flag, opt } from './args';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const nFiles = Number(opt('files') ?? 5000);
 const ruleCounts = (opt('rules') ?? '0,100,1000,20000').split(',').map(Number);
 const runs = Number(opt('runs') ?? 3);
-const keep = argv.includes('--keep');
+const keep = flag('keep');
 const base = path.resolve(opt('dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'st-ignore-bench-')));
 
 const BASE_RULES = ['node_modules/', 'dist/', '*.log', '.env'];

@@ -15,12 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/core/engine';
 import { DEFAULT_FOLD_BYTES } from '../src/storage/db';
+import { flag, opt } from './args';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const levels = (opt('levels') ?? '1000,10000,100000').split(',').map(Number);
 const runs = Number(opt('runs') ?? 7);
 const REPO = path.resolve(__dirname, '../..');
@@ -54,7 +50,7 @@ async function main(): Promise<void> {
   let engine = make('debounced');
   await engine.open();
   // Each row as soon as it is measured: a long run shows what it has.
-  const fullLog = argv.includes('--full-log');
+  const fullLog = flag('full-log');
   console.log(`| checkpoints | durable commit (createCheckpoint, 1 file) | of it, the save (log record) | open | fold (at close) | database |${fullLog ? ' open, log full (kill) |' : ''}`);
   console.log(`| --- | --- | --- | --- | --- | --- |${fullLog ? ' --- |' : ''}`);
   for (const level of levels) {
@@ -120,7 +116,7 @@ async function main(): Promise<void> {
     await engine.open();
   }
   await engine.close();
-  if (!argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
+  if (!flag('keep')) fs.rmSync(base, { recursive: true, force: true });
 }
 
 main().catch((e) => {

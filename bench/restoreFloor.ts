@@ -14,11 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/core/engine';
 import { ROOT } from '../test/harness/paths';
 import { Rng, chooseFiles, editFiles, generateWorkspace } from './workspace';
+import { arg } from './args';
 
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 const FILES = Number(arg('files', '30000'));
 const EDIT = Number(arg('edit', '100'));
 const RUNS = Number(arg('runs', '9'));

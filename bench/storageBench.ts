@@ -19,21 +19,17 @@ import { humanBytes, parseSize } from '../src/core/bytes';
 import { Engine } from '../src/core/engine';
 import { ShadowGit } from './shadowGit';
 import { Rng, chooseFiles, editText, generateWorkspace } from './workspace';
+import { flag, arg } from './args';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const FILES = Number(opt('files', '30000'));
-const CHECKPOINTS = Number(opt('checkpoints', '20000'));
-const BURST_EVERY = Number(opt('burst-every', '1000'));
-const BURST_FILES = Number(opt('burst-files', '3000'));
-const BUDGET = parseSize(opt('budget', '2 GB')) ?? 2 * 1024 ** 3;
-const KEEP_DAYS = Number(opt('keep-days', '7'));
-const MAINTAIN_EVERY = Number(opt('maintain-every', '200'));
-const base = path.resolve(opt('dir', path.join(os.tmpdir(), `st-storage-bench-${process.pid}`)));
-const keep = argv.includes('--keep');
+const FILES = Number(arg('files', '30000'));
+const CHECKPOINTS = Number(arg('checkpoints', '20000'));
+const BURST_EVERY = Number(arg('burst-every', '1000'));
+const BURST_FILES = Number(arg('burst-files', '3000'));
+const BUDGET = parseSize(arg('budget', '2 GB')) ?? 2 * 1024 ** 3;
+const KEEP_DAYS = Number(arg('keep-days', '7'));
+const MAINTAIN_EVERY = Number(arg('maintain-every', '200'));
+const base = path.resolve(arg('dir', path.join(os.tmpdir(), `st-storage-bench-${process.pid}`)));
+const keep = flag('keep');
 const MONTH_MS = 30 * 24 * 60 * 60 * 1000;
 
 function folderBytes(dir: string): number {

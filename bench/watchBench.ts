@@ -9,12 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEngine } from '../src/host/client';
 import { Rng, chooseFiles, editFiles, generateWorkspace } from './workspace';
+import { opt } from './args';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const nFiles = Number(opt('files') ?? 30_000);
 const runs = Number(opt('runs') ?? 7);
 const REPO = path.resolve(__dirname, '../..');

@@ -24,16 +24,11 @@ import { installCleanup, withTimeout } from '../../test/harness/processes';
 import { USER_SETTINGS } from '../../test/harness/userSettings';
 import { ShadowGit } from '../shadowGit';
 import { generateWorkspace } from '../workspace';
+import { flag, opt } from '../args';
 import { findStoreDir, growHistory, watchTree } from './activation';
 import { report, type Activation } from './report';
 import { EXTENSION_ID, type BenchConfig, type HostResult } from './types';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 
 const SMALL_FILES = 2_000;
 const files = Number(opt('files') ?? (flag('small') ? SMALL_FILES : flag('large') ? 100_000 : 30_000));

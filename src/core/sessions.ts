@@ -5,6 +5,7 @@ import type { EngineContext } from './context';
 import { type Manifest, encodeManifest, encodeManifestSteps } from './encoding';
 import { ABSENT, type CpNode, DEFAULT_BRANCH, DEFAULT_LABELS, type Ver, sameVer } from './model';
 import { cleanName, cleanTags } from './names';
+import { drain } from './scan/slice';
 import { sealSafety } from './seal';
 import { deleteCommandRecord } from './terminalSessions';
 import { EngineError, type SessionInfo } from './types';
@@ -98,9 +99,7 @@ export function deleteSessions(ctx: EngineContext, sessionIds: string[]): { dele
 
 /** A new active session whose root is the workspace as it is now (the mirror); no working changes. */
 export function startSessionAtCurrentState(ctx: EngineContext, title: string): number {
-  const id = ctx.history.startSession(title, currentManifest(ctx), undefined, DEFAULT_LABELS.start);
-  ctx.mirror.clearPending();
-  return id;
+  return startSessionAt(ctx, title, currentManifest(ctx));
 }
 
 /**
@@ -108,7 +107,10 @@ export function startSessionAtCurrentState(ctx: EngineContext, title: string): n
  * large workspace starts at the end of the start-up scan, while reads wait).
  */
 export function* startSessionAtCurrentStateSteps(ctx: EngineContext, title: string): Generator<void, number, void> {
-  const manifest = yield* currentManifestSteps(ctx);
+  return startSessionAt(ctx, title, yield* currentManifestSteps(ctx));
+}
+
+function startSessionAt(ctx: EngineContext, title: string, manifest: string): number {
   const id = ctx.history.startSession(title, manifest, undefined, DEFAULT_LABELS.start);
   ctx.mirror.clearPending();
   return id;
@@ -116,26 +118,33 @@ export function* startSessionAtCurrentStateSteps(ctx: EngineContext, title: stri
 
 /** A manifest of the current workspace (mirror), stored as an object. */
 export function currentManifest(ctx: EngineContext): string {
-  const m: Manifest = new Map();
-  for (const [p, e] of ctx.mirror.entries) if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
-  const hash = ctx.objects.put(encodeManifest(m));
-  ctx.states.remember(hash, m);
-  return hash;
+  const m = drain(mirrorManifest(ctx, () => false));
+  return remembered(ctx, ctx.objects.put(encodeManifest(m)), m);
 }
 
 /**
  * `currentManifest` in steps (the same object): the map, its encoding, hash and compression yield
- * when the scan's slice is due. Only reads run meanwhile: the mirror does not change.
+ * when the scan's slice is due. Only reads run meanwhile: the mirror does not change. (The one-go
+ * version keeps the native sort of `encodeManifest`, faster than the sort in steps.)
  */
 function* currentManifestSteps(ctx: EngineContext): Generator<void, string, void> {
   const due = (): boolean => ctx.scan.slice?.dueNow() ?? false;
+  const m = yield* mirrorManifest(ctx, due);
+  return remembered(ctx, yield* ctx.objects.putSteps(yield* encodeManifestSteps(m, due), due), m);
+}
+
+/** The tracked files of the mirror as a manifest, yielding every 256 entries when `due` says so. */
+function* mirrorManifest(ctx: EngineContext, due: () => boolean): Generator<void, Manifest, void> {
   const m: Manifest = new Map();
   let n = 0;
   for (const [p, e] of ctx.mirror.entries) {
     if (e.blob) m.set(ctx.meta.keyOf(p), { hash: ctx.meta.hashOf(e.blob), mode: e.mode });
     if ((++n & 255) === 0 && due()) yield;
   }
-  const hash = yield* ctx.objects.putSteps(yield* encodeManifestSteps(m, due), due);
+  return m;
+}
+
+function remembered(ctx: EngineContext, hash: string, m: Manifest): string {
   ctx.states.remember(hash, m);
   return hash;
 }

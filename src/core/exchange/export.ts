@@ -6,8 +6,7 @@ import { removeQuietly, replaceFile, withPath, writeAll } from '../../storage/fi
 import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
-import { nextTurn } from '../maintenance/gc';
-import { Slice, drain, runSliced } from '../scan/slice';
+import { Slice, drain, nextTurn, runSliced } from '../scan/slice';
 import { EngineError } from '../types';
 import { headerJson } from './headerJson';
 import { unmappedName } from './folders';

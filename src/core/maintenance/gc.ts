@@ -3,6 +3,7 @@ import { ObjectCorruptError } from '../../storage/objects';
 import type { EngineContext } from '../context';
 import { ioError } from '../ioErrors';
 import { safeJson } from '../model';
+import { nextTurn } from '../scan/slice';
 import { EngineError } from '../types';
 
 /** Every content hash the metadata refers to. */
@@ -61,9 +62,6 @@ export function gc(ctx: EngineContext): { removed: number; freedBytes: number } 
     gcFailed(e);
   }
 }
-
-/** Lets the event loop turn once (the worker serves reads meanwhile). */
-export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * `gc` pack by pack, letting the event loop turn after each pack (`turn`), so the engine's thread

@@ -36,6 +36,9 @@ export class Slice {
   }
 }
 
+/** Lets the event loop turn once (the worker serves reads meanwhile). */
+export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Runs a step generator to its end without letting the loop turn. */
 export function drain<T>(steps: Generator<void, T, void>): T {
   for (;;) {
